@@ -1,0 +1,16 @@
+// ESM throughout (jose 6 and the MCP SDKs are ESM-only): ts-jest transpiles
+// each test to ESM and Node runs it under --experimental-vm-modules.
+// Type-checking of tests happens once in `npm run typecheck`, not per file.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: 'tsconfig.test.json' }],
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

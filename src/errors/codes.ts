@@ -1,0 +1,81 @@
+// The one table of hatago's error codes. Codes are public API: clients and
+// dashboards switch on them, docs/errors.md lists them, and a test keeps the
+// two in step. Add a code here and in docs/errors.md together.
+
+/** JSON-RPC 2.0 reserved codes, plus the MCP/hatago server-defined range. */
+export const JsonRpc = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+  // Server-defined range (-32000..-32099) used by hatago.
+  UNAUTHENTICATED: -32001,
+  FORBIDDEN: -32003,
+  RATE_LIMITED: -32029,
+  UPSTREAM_UNAVAILABLE: -32010,
+  UPSTREAM_ERROR: -32011,
+  UPSTREAM_TIMEOUT: -32012,
+  POLICY_ERROR: -32050,
+  VALIDATION_FAILED: -32602,
+} as const;
+
+export interface ErrorSpec {
+  /** HTTP status when the error ends an HTTP exchange. */
+  readonly status: number;
+  /** JSON-RPC error code in the response body. */
+  readonly rpc: number;
+  /** Generic, client-safe message. Details go to the log, not to the client. */
+  readonly message: string;
+}
+
+export const ERROR_CODES = {
+  // Envelope and transport
+  ERR_PARSE: { status: 400, rpc: JsonRpc.PARSE_ERROR, message: 'Parse error: the body is not valid JSON' },
+  ERR_INVALID_REQUEST: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Invalid JSON-RPC request' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, rpc: JsonRpc.INVALID_REQUEST, message: 'Content-Type must be application/json' },
+  ERR_NOT_ACCEPTABLE: { status: 406, rpc: JsonRpc.INVALID_REQUEST, message: 'Accept must include application/json and text/event-stream' },
+  ERR_BODY_TOO_LARGE: { status: 413, rpc: JsonRpc.INVALID_REQUEST, message: 'Request body too large' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, rpc: JsonRpc.INVALID_REQUEST, message: 'Method not allowed' },
+  ERR_SESSION_REQUIRED: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Bad Request: Mcp-Session-Id header is required' },
+  ERR_SESSION_NOT_FOUND: { status: 404, rpc: JsonRpc.INVALID_REQUEST, message: 'Session not found' },
+  ERR_UNSUPPORTED_PROTOCOL_VERSION: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Unsupported protocol version' },
+  ERR_METHOD_NOT_FOUND: { status: 200, rpc: JsonRpc.METHOD_NOT_FOUND, message: 'Method not found' },
+  ERR_INVALID_PARAMS: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Invalid params' },
+  ERR_UNKNOWN_TOOL: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Unknown tool' },
+  ERR_UNKNOWN_PROMPT: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Unknown prompt' },
+  ERR_UNKNOWN_RESOURCE: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Unknown resource' },
+
+  // Network, identity, access
+  ERR_NETWORK_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: client address not allowed' },
+  ERR_ORIGIN_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: origin not allowed' },
+  ERR_UNAUTHENTICATED: { status: 401, rpc: JsonRpc.UNAUTHENTICATED, message: 'Authentication required' },
+  ERR_TOKEN_INVALID: { status: 401, rpc: JsonRpc.UNAUTHENTICATED, message: 'Invalid token' },
+  ERR_TOKEN_EXPIRED: { status: 401, rpc: JsonRpc.UNAUTHENTICATED, message: 'Token expired' },
+  ERR_PERMISSION_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: permission denied by policy' },
+  ERR_POLICY_EVALUATION: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: policy could not decide (fail closed)' },
+
+  // Traffic control
+  ERR_RATE_LIMITED: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Rate limit exceeded' },
+  ERR_CIRCUIT_OPEN: { status: 503, rpc: JsonRpc.UPSTREAM_UNAVAILABLE, message: 'Upstream server unavailable (circuit open)' },
+
+  // Upstreams
+  ERR_UPSTREAM_UNAVAILABLE: { status: 200, rpc: JsonRpc.UPSTREAM_UNAVAILABLE, message: 'Upstream server unavailable' },
+  ERR_UPSTREAM_TIMEOUT: { status: 200, rpc: JsonRpc.UPSTREAM_TIMEOUT, message: 'Upstream server timed out' },
+  ERR_UPSTREAM_ERROR: { status: 200, rpc: JsonRpc.UPSTREAM_ERROR, message: 'Upstream server error' },
+  ERR_CLIENT_CAPABILITY: { status: 200, rpc: JsonRpc.INVALID_REQUEST, message: 'The client cannot serve this upstream request' },
+
+  // Runtime
+  ERR_INTERNAL: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Internal error' },
+
+  // Start-up (CLI exit 1, never sent to a client)
+  ERR_CONFIG_NOT_FOUND: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Config file not found' },
+  ERR_CONFIG_INVALID: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Config is invalid' },
+  ERR_CONFIG_ENV_MISSING: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Config references an unset environment variable' },
+  ERR_BUNDLE_NOT_FOUND: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy bundle not found' },
+  ERR_BUNDLE_INVALID: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy bundle is invalid' },
+  ERR_PORT_IN_USE: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Port already in use' },
+  ERR_NAME_COLLISION: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Two upstream servers expose the same name' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,25 @@
+import { HatagoError } from './hatago-error.js';
+
+export type JsonRpcId = string | number | null;
+
+export interface JsonRpcErrorBody {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  error: { code: number; message: string; data?: Record<string, unknown> };
+}
+
+/**
+ * The one function that turns any error into what a client sees. Unknown
+ * errors become ERR_INTERNAL with no detail: nothing internal leaks.
+ */
+export function toJsonRpcError(err: unknown, id: JsonRpcId = null): { status: number; body: JsonRpcErrorBody } {
+  const e = err instanceof HatagoError ? err : new HatagoError('ERR_INTERNAL');
+  return {
+    status: e.status,
+    body: {
+      jsonrpc: '2.0',
+      id,
+      error: { code: e.rpcCode, message: e.message, data: { code: e.code, ...e.data } },
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { ClientRelay, ProgressUpdate } from '../upstreams/types.js';
+
+/** Who is calling, as established by the network and authentication stages. */
+export interface Principal {
+  sub: string;
+  username?: string;
+  roles: string[];
+  /** Token `permissions` claim, if present (narrows what roles grant). */
+  permissions?: string[];
+  /** Token `scope` claim as a list, if present (narrows further). */
+  scope?: string[];
+  sessionId?: string;
+  /** Other verified claims, passed to the policy as they are. */
+  claims: Record<string, unknown>;
+}
+
+export interface ClientInfo {
+  /** Effective client address (socket, or X-Forwarded-For from a trusted proxy). */
+  ip: string | null;
+  origin: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Everything the hub knows about one downstream request's caller.
+ * Built by the transport (HTTP or stdio) and the pipeline stages.
+ */
+export interface CallerContext {
+  transport: 'http' | 'stdio';
+  /** Revision this client speaks: '2025-11-25' (sessions) or '2026-07-28' (stateless). */
+  protocolVersion: string;
+  client: ClientInfo;
+  principal: Principal | null;
+  /** Downstream MCP session id (2025-11-25 HTTP only). */
+  sessionId?: string;
+  /** Relay for upstream→client requests; absent when the client cannot take them. */
+  relay?: ClientRelay;
+  /** Sends a progress notification to this caller for the current request. */
+  onProgress?: (p: ProgressUpdate) => void;
+  /** Aborted when the client cancels the request or goes away. */
+  signal?: AbortSignal;
+}
+
+/** One item a list method may show; `name` is the exposed (namespaced) name or URI. */
+export interface ListCandidate {
+  server: string;
+  kind: 'tool' | 'prompt' | 'resource' | 'resourceTemplate';
+  /** Upstream-local name (or URI / URI template). */
+  name: string;
+  /** Exposed name (or URI) the client sees. */
+  exposed: string;
+}
+
+/** The request as the policy sees it (see docs/policy-contract.md). */
+export interface GuardRequest {
+  method: string;
+  /** Upstream server the request targets, when it targets one. */
+  server?: string;
+  /** Upstream-local item name (tool, prompt) or URI (resource). */
+  name?: string;
+  /** Exposed name the client used. */
+  exposed?: string;
+  arguments?: Record<string, unknown>;
+  /** For list methods: every item that could be shown. */
+  candidates?: ListCandidate[];
+}
+
+export interface GuardResult {
+  decisionId: string;
+  /** For list methods: exposed names the caller may see. */
+  visible?: Set<string>;
+}
+
+/**
+ * The policy stage as the hub sees it. `check` throws HatagoError
+ * (ERR_PERMISSION_DENIED, ERR_POLICY_EVALUATION, ...) when the request must
+ * not go on. The hub never decides allow/deny itself.
+ */
+export interface RequestGuard {
+  check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult>;
+}

@@ -1,0 +1,80 @@
+import type { EventEmitter } from 'node:events';
+import type { ServerConfig } from '../config/types.js';
+
+// Items as the upstream reported them (MCP spec shapes, kept as plain JSON).
+export type McpItem = Record<string, unknown> & { name?: string; uri?: string; uriTemplate?: string };
+
+/** What an upstream last said it offers. Kept after the upstream dies. */
+export interface UpstreamCatalog {
+  tools: McpItem[];
+  prompts: McpItem[];
+  resources: McpItem[];
+  resourceTemplates: McpItem[];
+}
+
+/**
+ * - `starting`: first connection under way.
+ * - `ready`: connected and listed.
+ * - `unavailable`: was ready, lost; reconnecting/restarting with backoff. Catalog kept.
+ * - `failed`: never came up (yet); retrying with backoff. Catalog empty.
+ * - `stopped`: stopped by the hub.
+ */
+export type UpstreamState = 'starting' | 'ready' | 'unavailable' | 'failed' | 'stopped';
+
+export interface UpstreamStatus {
+  id: string;
+  transport: 'stdio' | 'http' | 'sse';
+  state: UpstreamState;
+  /** Protocol revision negotiated with the upstream, once known. */
+  protocolVersion?: string;
+  /** Short, secret-free reason for the last failure. */
+  lastError?: string;
+  restarts: number;
+  since: string;
+  counts: { tools: number; prompts: number; resources: number; resourceTemplates: number };
+}
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/**
+ * Where an upstream's requests to "the client" (sampling, elicitation,
+ * roots) go during one call: the downstream client that made the call.
+ */
+export interface ClientRelay {
+  /** Capabilities the downstream client declared (2025-11-25 initialize). */
+  capabilities: Record<string, unknown> | undefined;
+  request(method: string, params: unknown, signal?: AbortSignal): Promise<Record<string, unknown>>;
+}
+
+export interface UpstreamCallOptions {
+  /** Aborting it cancels the upstream request (notifications/cancelled). */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  onProgress?: (p: ProgressUpdate) => void;
+  relay?: ClientRelay;
+}
+
+/**
+ * One upstream MCP server. Events:
+ * - `catalog` (catalog: UpstreamCatalog): the item lists changed.
+ * - `notification` (method: string, params: unknown): logging, resources/updated, ...
+ * - `state` (status: UpstreamStatus)
+ */
+export interface Upstream extends EventEmitter {
+  readonly id: string;
+  readonly config: ServerConfig;
+  status(): UpstreamStatus;
+  catalog(): UpstreamCatalog;
+  /**
+   * Sends one request. Resolves with the JSON-RPC result. Rejects with
+   * HatagoError (ERR_UPSTREAM_UNAVAILABLE / _TIMEOUT / _ERROR) or with
+   * UpstreamRpcError when the upstream answered a JSON-RPC error.
+   */
+  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamCallOptions): Promise<Record<string, unknown>>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
