@@ -1,0 +1,20 @@
+import { isHatagoError } from '../errors/index.js';
+
+/**
+ * Runs a CLI action and turns any failure into one clear line on stderr and
+ * exit code 1, without a stack trace (set HATAGO_DEBUG=1 to see one).
+ */
+export function runCommand<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (err) {
+      const message = isHatagoError(err) ? `${err.message} [${err.code}]` : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
+      process.stderr.write(`hatago: ${message}\n`);
+      if (process.env.HATAGO_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+      process.exitCode = 1;
+      // Start-up failures may leave child processes or timers behind; exit now.
+      setImmediate(() => process.exit(1));
+    }
+  };
+}

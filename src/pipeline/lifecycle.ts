@@ -1,0 +1,22 @@
+// The request lifecycle, written down once. docs/lifecycle.md draws it, and
+// a test keeps the two in step. HTTP stages run once per HTTP request; MCP
+// stages run once per JSON-RPC request inside it, before anything is
+// forwarded or answered. The first failing stage ends the request.
+
+export interface StageSpec {
+  name: string;
+  scope: 'http' | 'mcp';
+  /** What the stage does, in one line. */
+  does: string;
+  /** Error codes the stage can end a request with (see docs/errors.md). */
+  fails: readonly string[];
+}
+
+export const LIFECYCLE: readonly StageSpec[] = [
+  { name: 'network', scope: 'http', does: 'client address and Origin checked by the policy (stage "network"), before the body is read', fails: ['ERR_NETWORK_DENIED', 'ERR_ORIGIN_DENIED', 'ERR_POLICY_EVALUATION'] },
+  { name: 'authentication', scope: 'http', does: 'Bearer JWT verified with jose; no token verification for a denied client', fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED'] },
+  { name: 'transport', scope: 'http', does: 'Streamable HTTP framing: content type, JSON parse, session, protocol revision', fails: ['ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_PARSE', 'ERR_INVALID_REQUEST', 'ERR_SESSION_REQUIRED', 'ERR_SESSION_NOT_FOUND'] },
+  { name: 'routing', scope: 'mcp', does: 'the exposed name is resolved to one upstream server and its local name', fails: ['ERR_METHOD_NOT_FOUND', 'ERR_UNKNOWN_TOOL', 'ERR_UNKNOWN_PROMPT', 'ERR_UNKNOWN_RESOURCE'] },
+  { name: 'policy', scope: 'mcp', does: 'the policy decides the request (stage "request"); lists are filtered', fails: ['ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION'] },
+  { name: 'forward', scope: 'mcp', does: 'the request goes to the upstream with progress, cancellation and relays', fails: ['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_UPSTREAM_ERROR'] },
+] as const;

@@ -1,0 +1,68 @@
+import type { CallerContext, GuardRequest, Principal } from '../hub/types.js';
+
+// Builders of the policy's input documents (docs/policy-contract.md, v1).
+// Field names are snake_case there, as Rego authors expect.
+
+export const CONTRACT_VERSION = 1;
+
+/** Wall clock in ns for the policy: wasm has no time.now_ns. */
+export function nowNs(): number {
+  return Date.now() * 1e6;
+}
+
+export interface NetworkFacts {
+  socketIp: string | null;
+  forwardedFor: string[];
+  origin: string | null;
+  userAgent: string | null;
+}
+
+export function networkInput(facts: NetworkFacts): Record<string, unknown> {
+  return {
+    contract: CONTRACT_VERSION,
+    stage: 'network',
+    now_ns: nowNs(),
+    transport: 'http',
+    client: {
+      ip: facts.socketIp,
+      socket_ip: facts.socketIp,
+      forwarded_for: facts.forwardedFor,
+      origin: facts.origin,
+      user_agent: facts.userAgent,
+    },
+  };
+}
+
+function principalInput(p: Principal | null): Record<string, unknown> | null {
+  if (!p) return null;
+  return {
+    sub: p.sub,
+    username: p.username ?? null,
+    roles: p.roles,
+    permissions: p.permissions ?? null,
+    scope: p.scope ?? null,
+    session_id: p.sessionId ?? null,
+    claims: p.claims,
+  };
+}
+
+export function requestInput(ctx: CallerContext, req: GuardRequest): Record<string, unknown> {
+  return {
+    contract: CONTRACT_VERSION,
+    stage: 'request',
+    now_ns: nowNs(),
+    transport: ctx.transport,
+    client: { ip: ctx.client.ip, origin: ctx.client.origin, user_agent: ctx.client.userAgent },
+    principal: principalInput(ctx.principal),
+    request: {
+      method: req.method,
+      server: req.server ?? null,
+      name: req.name ?? null,
+      exposed: req.exposed ?? null,
+      arguments: req.arguments ?? null,
+      protocol_version: ctx.protocolVersion,
+      session_id: ctx.sessionId ?? null,
+    },
+    ...(req.candidates && { candidates: req.candidates }),
+  };
+}
