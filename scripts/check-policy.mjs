@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// npm run policy:check -- the CI gate for policy sources:
+//   1. opa fmt --list --fail          (formatting)
+//   2. opa check --strict             (policies under the wasm capabilities;
+//                                      tests under OPA's own, they never run in wasm)
+//   3. build-policy.mjs --check       (the shipped bundle matches the sources)
+//
+//   --src D   default policies/rego
+//   --out F   bundle to compare (default policies/bundle/hatago.tar.gz)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeCapabilities } from './lib/capabilities.mjs';
+import { repoRoot, runOpa } from './lib/opa.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    src: { type: 'string', default: join(repoRoot, 'policies', 'rego') },
+    out: { type: 'string', default: join(repoRoot, 'policies', 'bundle', 'hatago.tar.gz') },
+  },
+});
+const src = resolve(opts.src);
+const dirArg = relative(process.cwd(), src) || '.';
+const failures = [];
+
+if (!existsSync(src)) {
+  console.error(`policy:check: no policy sources at ${dirArg}`);
+  process.exit(1);
+}
+
+function step(name, args) {
+  const r = runOpa(args, { cwd: process.cwd() });
+  if (r.status === 0) {
+    console.log(`ok    ${name}`);
+    return;
+  }
+  console.log(`FAIL  ${name}`);
+  const output = `${r.stdout}${r.stderr}`.trim();
+  failures.push(`${name}:\n${output}`);
+}
+
+step('opa fmt', ['fmt', '--list', '--fail', dirArg]);
+step('opa check --strict (policies, wasm capabilities)', [
+  'check', '--strict', '--capabilities', writeCapabilities(), '--ignore', '*_test.rego', dirArg,
+]);
+step('opa check --strict (policies and tests)', ['check', '--strict', dirArg]);
+
+const build = spawnSync(
+  process.execPath,
+  [join(dirname(fileURLToPath(import.meta.url)), 'build-policy.mjs'), '--check', '--src', src, '--out', resolve(opts.out)],
+  { encoding: 'utf8' },
+);
+if (build.status === 0) console.log('ok    bundle is up to date');
+else {
+  console.log('FAIL  bundle is up to date');
+  failures.push(`${build.stderr}${build.stdout}`.trim());
+}
+
+if (failures.length > 0) {
+  for (const f of failures) console.error(`\npolicy:check: ${f}`);
+  process.exit(1);
+}
