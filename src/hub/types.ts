@@ -39,6 +39,12 @@ export interface CallerContext {
   onProgress?: (p: ProgressUpdate) => void;
   /** Aborted when the client cancels the request or goes away. */
   signal?: AbortSignal;
+  /**
+   * Key under which this client is connected to the hub for notifications
+   * (`Hub.connect`): the HTTP session id, or the stdio connection. Absent for
+   * stateless (2026-07-28) clients, which cannot subscribe.
+   */
+  connectionId?: string;
 }
 
 /** One item a list method may show; `name` is the exposed (namespaced) name or URI. */
@@ -78,4 +84,35 @@ export interface GuardResult {
  */
 export interface RequestGuard {
   check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult>;
+}
+
+// ---------------------------------------------------------------------------
+// Hub-facing contracts (owned by the hub; transports and the lead wire them).
+
+/** Minimal structured logger (winston's logger fits it). */
+export interface HubLogger {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** One JSON-RPC request as the hub receives it (already parsed once by the transport). */
+export interface HubRequest {
+  method: string;
+  params?: Record<string, unknown> | undefined;
+  id?: string | number | null;
+}
+
+/**
+ * Where the hub sends server→client notifications for one connected
+ * downstream client (a 2025-11-25 session, or the stdio peer).
+ */
+export interface ClientSink {
+  notify(method: string, params?: Record<string, unknown>): void;
+}
+
+/** The set of upstreams the hub fronts. UpstreamManager satisfies it; so does a plain array wrapper. */
+export interface UpstreamSource {
+  list(): readonly import('../upstreams/types.js').Upstream[];
 }

@@ -1,0 +1,66 @@
+// The express app: POST/GET/DELETE /mcp and GET /health. The injected
+// pipeline (network + authentication stages, owned by src/pipeline) runs
+// before anything of /mcp is read; its HatagoError ends the exchange with
+// the error's status.
+
+import express, { type Express, type Request, type Response } from 'express';
+import { HatagoError } from '../errors/index.js';
+import type { Hub } from '../hub/hub.js';
+import type { HubLogger } from '../hub/types.js';
+import { anonymousPipeline, type CallerBase, type HttpPipeline } from './caller.js';
+import { McpEndpoint } from './mcp-endpoint.js';
+import { writeHttpError, writeJson } from './respond.js';
+
+export interface HttpAppOptions {
+  hub: Hub;
+  logger: HubLogger;
+  /** Network + authentication stages. Default: an anonymous caller. */
+  pipeline?: HttpPipeline;
+  /** Extra /health fields, e.g. `{ policy: { revision } }`. */
+  healthExtras?: () => Record<string, unknown>;
+  maxBodyBytes?: number;
+}
+
+export interface HttpApp {
+  app: Express;
+  /** Ends every MCP session (call before closing the HTTP server). */
+  close(): void;
+  sessionCount(): number;
+}
+
+export function createHttpApp(opts: HttpAppOptions): HttpApp {
+  const pipeline = opts.pipeline ?? anonymousPipeline;
+  const endpoint = new McpEndpoint({ hub: opts.hub, logger: opts.logger, ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }) });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const mcp = (handle: (req: Request, res: Response, base: CallerBase) => Promise<void> | void) => async (req: Request, res: Response) => {
+    try {
+      const base = await pipeline(req);
+      await handle(req, res, base);
+    } catch (err) {
+      if (res.headersSent) {
+        opts.logger.warn('error after the response started', { error: String(err) });
+        if (!res.writableEnded) res.end();
+        return;
+      }
+      if (!(err instanceof HatagoError)) opts.logger.error('unexpected error on /mcp', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      writeHttpError(res, err);
+    }
+  };
+
+  app.post('/mcp', mcp((req, res, base) => endpoint.post(req, res, base)));
+  app.get('/mcp', mcp((req, res, base) => endpoint.get(req, res, base)));
+  app.delete('/mcp', mcp((req, res, base) => endpoint.delete(req, res, base)));
+  app.all('/mcp', (_req, res) => writeHttpError(res, new HatagoError('ERR_METHOD_NOT_ALLOWED')));
+
+  app.get('/health', (_req, res) => {
+    const upstreams = opts.hub.status();
+    const ready = upstreams.filter((u) => u.state === 'ready').length;
+    const status = ready === upstreams.length ? 'ok' : 'degraded';
+    writeJson(res, 200, { status, upstreams, ...opts.healthExtras?.() });
+  });
+
+  return { app, close: () => endpoint.closeAll(), sessionCount: () => endpoint.sessionCount };
+}

@@ -1,0 +1,229 @@
+// /mcp for both protocol revisions on one path. A request carrying
+// Mcp-Session-Id is 2025-11-25 session traffic; anything else is classified
+// by the SDK's own era classifier (`classifyInboundRequest`), so the routing
+// never disagrees with what 2.x clients expect. The body is parsed once,
+// here, and the parsed message goes to the hub as it is.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { classifyInboundRequest } from '@modelcontextprotocol/server';
+import { HatagoError } from '../errors/index.js';
+import { toClientError } from '../hub/client-error.js';
+import type { Hub } from '../hub/hub.js';
+import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../hub/server-info.js';
+import type { CallerContext, HubLogger, HubRequest } from '../hub/types.js';
+import { readJsonBody } from './body.js';
+import type { CallerBase } from './caller.js';
+import { LegacySession } from './legacy-session.js';
+import { encodeModernResult } from './modern-encoding.js';
+import { isObject, jsonRpcId, writeHttpError, writeJson } from './respond.js';
+import { SseStream } from './sse.js';
+
+/** Methods that reach an upstream, which may ask the client things mid-call. */
+const FORWARDED = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
+
+type Message = Record<string, unknown>;
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function progressTokenOf(params: unknown): string | number | undefined {
+  if (!isObject(params) || !isObject(params._meta)) return undefined;
+  const t = params._meta.progressToken;
+  return typeof t === 'string' || typeof t === 'number' ? t : undefined;
+}
+
+function acceptsSse(req: IncomingMessage): boolean {
+  const a = header(req, 'accept');
+  return a === undefined || a.includes('text/event-stream') || a.includes('*/*');
+}
+
+export interface McpEndpointOptions {
+  hub: Hub;
+  logger: HubLogger;
+  maxBodyBytes?: number;
+}
+
+export class McpEndpoint {
+  private readonly sessions = new Map<string, LegacySession>();
+  private readonly hub: Hub;
+  private readonly logger: HubLogger;
+  private readonly maxBodyBytes: number | undefined;
+
+  constructor(opts: McpEndpointOptions) {
+    this.hub = opts.hub;
+    this.logger = opts.logger;
+    this.maxBodyBytes = opts.maxBodyBytes;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Ends every session (shutdown). */
+  closeAll(): void {
+    for (const s of this.sessions.values()) s.close();
+    this.sessions.clear();
+  }
+
+  // -- POST ------------------------------------------------------------------
+
+  async post(req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
+    const body = await readJsonBody(req, this.maxBodyBytes);
+    const sid = header(req, 'mcp-session-id');
+    if (sid !== undefined) return this.postToSession(sid, body, req, res, base);
+
+    const route = classifyInboundRequest({
+      httpMethod: 'POST',
+      body,
+      ...(header(req, 'mcp-protocol-version') !== undefined && { protocolVersionHeader: header(req, 'mcp-protocol-version')! }),
+      ...(header(req, 'mcp-method') !== undefined && { mcpMethodHeader: header(req, 'mcp-method')! }),
+      ...(header(req, 'mcp-name') !== undefined && { mcpNameHeader: header(req, 'mcp-name')! }),
+    });
+    if (route.kind === 'reject') {
+      // The SDK's validation ladder answer (e.g. unsupported revision with the
+      // versions we speak): clients negotiate from its exact code and data.
+      const id = isObject(body) ? jsonRpcId(body.id) : null;
+      return writeJson(res, route.httpStatus, { jsonrpc: '2.0', id, error: { code: route.code, message: route.message, ...(route.data !== undefined && { data: route.data }) } });
+    }
+    if (route.kind === 'modern') {
+      if (route.messageKind === 'notification') return void res.writeHead(202).end();
+      return this.answer(route.message as unknown as Message, req, res, this.modernContext(base), true);
+    }
+    // Legacy without a session: only `initialize` may open one.
+    if (!isObject(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string') throw new HatagoError('ERR_INVALID_REQUEST');
+    if (body.method !== 'initialize' || body.id === undefined) throw new HatagoError('ERR_SESSION_REQUIRED');
+    return this.initialize(body, res, base);
+  }
+
+  private async initialize(msg: Message, res: ServerResponse, base: CallerBase): Promise<void> {
+    const id = jsonRpcId(msg.id);
+    const session = new LegacySession(base.principal?.sub ?? null);
+    const params = isObject(msg.params) ? msg.params : {};
+    session.clientCapabilities = isObject(params.capabilities) ? params.capabilities : {};
+    const ctx: CallerContext = { ...this.sessionContext(session, base) };
+    let result: Record<string, unknown>;
+    try {
+      result = await this.hub.handle({ method: 'initialize', params, id }, ctx);
+    } catch (err) {
+      return writeJson(res, 200, toClientError(err, id, this.logger).body);
+    }
+    session.protocolVersion = String(result.protocolVersion);
+    this.sessions.set(session.id, session);
+    session.disconnectHub = this.hub.connect(session.id, session);
+    writeJson(res, 200, { jsonrpc: '2.0', id, result }, { 'Mcp-Session-Id': session.id });
+  }
+
+  private async postToSession(sid: string, body: unknown, req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
+    const session = this.findSession(sid, req, base);
+    if (!isObject(body) || body.jsonrpc !== '2.0') throw new HatagoError('ERR_INVALID_REQUEST');
+    const method = body.method;
+    if (method === undefined) {
+      // The client's answer to a request we relayed (sampling, elicitation, roots).
+      session.resolveResponse(body);
+      return void res.writeHead(202).end();
+    }
+    if (typeof method !== 'string') throw new HatagoError('ERR_INVALID_REQUEST');
+    if (body.id === undefined) {
+      if (method === 'notifications/cancelled' && isObject(body.params)) session.cancel(body.params.requestId, body.params.reason);
+      return void res.writeHead(202).end();
+    }
+    if (method === 'initialize') throw new HatagoError('ERR_INVALID_REQUEST', { message: 'Session already initialized' });
+    const id = body.id as string | number;
+    const ac = session.beginRequest(id);
+    try {
+      await this.answer(body, req, res, this.sessionContext(session, base), false, session, ac);
+    } finally {
+      session.endRequest(id);
+    }
+  }
+
+  /**
+   * Runs one request through the hub and writes the answer: JSON, or SSE when
+   * progress must stream or the upstream may ask this client something.
+   * MCP-level errors are JSON-RPC errors in a 200: the HTTP exchange worked.
+   */
+  private async answer(msg: Message, req: IncomingMessage, res: ServerResponse, ctx: CallerContext, modern: boolean, session?: LegacySession, ac = new AbortController()): Promise<void> {
+    const id = jsonRpcId(msg.id);
+    const method = msg.method as string;
+    const params = isObject(msg.params) ? msg.params : undefined;
+    const progressToken = progressTokenOf(params);
+    const stream = acceptsSse(req) && (progressToken !== undefined || (session?.canBeAsked === true && FORWARDED.has(method)))
+      ? new SseStream(res, session ? { 'Mcp-Session-Id': session.id } : {})
+      : undefined;
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort('client went away');
+    });
+    ctx.signal = ac.signal;
+    if (session) ctx.relay = session.relayFor(stream);
+    if (stream && progressToken !== undefined) {
+      ctx.onProgress = (p) => stream.send({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...p } });
+    }
+    const request: HubRequest = { method, params, id };
+    let reply: unknown;
+    try {
+      const result = await this.hub.handle(request, ctx);
+      reply = { jsonrpc: '2.0', id, result: modern ? encodeModernResult(method, result) : result };
+    } catch (err) {
+      reply = toClientError(err, id, this.logger).body;
+    }
+    if (stream) {
+      stream.send(reply);
+      stream.end();
+    } else if (!res.writableEnded && !res.destroyed) {
+      writeJson(res, 200, reply, session ? { 'Mcp-Session-Id': session.id } : {});
+    }
+  }
+
+  // -- GET / DELETE (2025-11-25 sessions) ------------------------------------
+
+  get(req: IncomingMessage, res: ServerResponse, base: CallerBase): void {
+    const sid = header(req, 'mcp-session-id');
+    if (sid === undefined) throw new HatagoError('ERR_SESSION_REQUIRED');
+    const session = this.findSession(sid, req, base);
+    if (!acceptsSse(req)) throw new HatagoError('ERR_NOT_ACCEPTABLE');
+    const stream = new SseStream(res, { 'Mcp-Session-Id': session.id });
+    if (!session.attachGetStream(stream, (cb) => res.on('close', cb))) {
+      stream.end(); // one standalone stream per session; the old one stays
+    }
+  }
+
+  delete(req: IncomingMessage, res: ServerResponse, base: CallerBase): void {
+    const sid = header(req, 'mcp-session-id');
+    if (sid === undefined) throw new HatagoError('ERR_SESSION_REQUIRED');
+    const session = this.findSession(sid, req, base);
+    this.sessions.delete(session.id);
+    session.close();
+    res.writeHead(200).end();
+  }
+
+  // -- helpers ---------------------------------------------------------------
+
+  /** A session belongs to the principal that opened it; to anyone else it does not exist. */
+  private findSession(sid: string, req: IncomingMessage, base: CallerBase): LegacySession {
+    const session = this.sessions.get(sid);
+    if (!session || session.owner !== (base.principal?.sub ?? null)) throw new HatagoError('ERR_SESSION_NOT_FOUND');
+    const version = header(req, 'mcp-protocol-version');
+    if (version !== undefined && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
+      throw new HatagoError('ERR_UNSUPPORTED_PROTOCOL_VERSION', { data: { supported: LEGACY_PROTOCOL_VERSIONS } });
+    }
+    return session;
+  }
+
+  private sessionContext(session: LegacySession, base: CallerBase): CallerContext {
+    return {
+      transport: 'http',
+      protocolVersion: session.protocolVersion,
+      client: base.client,
+      principal: base.principal,
+      sessionId: session.id,
+      connectionId: session.id,
+    };
+  }
+
+  private modernContext(base: CallerBase): CallerContext {
+    // Stateless: no session, no relay (upstream requests to it are refused).
+    return { transport: 'http', protocolVersion: MODERN_PROTOCOL_VERSION, client: base.client, principal: base.principal };
+  }
+}

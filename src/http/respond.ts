@@ -1,0 +1,25 @@
+import type { ServerResponse } from 'node:http';
+import { toJsonRpcError, type JsonRpcId } from '../errors/index.js';
+
+export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/**
+ * An error that ends the HTTP exchange (pipeline, framing, session): the
+ * status comes from the error table; a 401 carries the Bearer challenge.
+ */
+export function writeHttpError(res: ServerResponse, err: unknown, id: JsonRpcId = null): void {
+  const { status, body } = toJsonRpcError(err, id);
+  writeJson(res, status, body, status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function jsonRpcId(v: unknown): JsonRpcId {
+  return typeof v === 'string' || typeof v === 'number' ? v : null;
+}
