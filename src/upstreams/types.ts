@@ -78,3 +78,21 @@ export interface Upstream extends EventEmitter {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The logger shape upstreams accept (src/log's Logger fits). */
+export interface UpstreamLogger {
+  debug(msg: string, meta?: Record<string, unknown>): void;
+  info(msg: string, meta?: Record<string, unknown>): void;
+  warn(msg: string, meta?: Record<string, unknown>): void;
+  error(msg: string, meta?: Record<string, unknown>): void;
+}
+
+export interface UpstreamOptions {
+  logger?: UpstreamLogger;
+  /** Per-call timeout when neither the call nor the server sets one. Default 60 000 ms. */
+  defaultTimeoutMs?: number;
+  /** Limit for connect + initialize + first listing. Default 30 000 ms. */
+  connectTimeoutMs?: number;
+  /** Reconnect/restart backoff: first delay, doubling up to `maxMs`. Default 500 ms .. 30 000 ms. */
+  backoff?: { initialMs?: number; maxMs?: number };
+}

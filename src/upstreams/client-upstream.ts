@@ -1,0 +1,349 @@
+import { EventEmitter } from 'node:events';
+import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type RequestOptions } from '@modelcontextprotocol/client';
+import { z } from 'zod';
+import type { ServerConfig } from '../config/types.js';
+import { ERROR_CODES } from '../errors/index.js';
+import { backoffDelay } from './backoff.js';
+import { timeoutError, unavailableError, upstreamError, UpstreamRpcError } from './errors.js';
+import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-catalog.js';
+import { openTransport, transportKind, type TransportKind } from './open-transport.js';
+import { shortReason, truncateLine } from './redact.js';
+import { RELAYED_METHODS, RelayRouter } from './relay-router.js';
+import type {
+  Upstream,
+  UpstreamCallOptions,
+  UpstreamCatalog,
+  UpstreamLogger,
+  UpstreamOptions,
+  UpstreamState,
+  UpstreamStatus,
+} from './types.js';
+
+const CLIENT_INFO = { name: 'hatago', version: '0.1.0' };
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const LIVENESS_TIMEOUT_MS = 5_000;
+
+/** Spec methods the SDK knows a result schema for; anything else is passed through unvalidated. */
+const SPEC_METHODS = new Set([
+  'tools/call', 'tools/list', 'prompts/get', 'prompts/list', 'resources/read', 'resources/list',
+  'resources/templates/list', 'resources/subscribe', 'resources/unsubscribe', 'completion/complete',
+  'logging/setLevel', 'ping',
+]);
+const AnyResult = z.looseObject({});
+
+const LIST_CHANGED: Record<string, CatalogKind[]> = {
+  'notifications/tools/list_changed': ['tools'],
+  'notifications/prompts/list_changed': ['prompts'],
+  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+
+const silent: UpstreamLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * One upstream MCP server behind an SDK 2.x Client, over stdio, Streamable
+ * HTTP or legacy SSE. Every (re)connection is a fresh Client and transport,
+ * so a reconnect always initializes (or discovers) again: this is what makes
+ * "the old session is gone (404)" and "the child process was restarted" the
+ * same, simple case.
+ */
+export class ClientUpstream extends EventEmitter implements Upstream {
+  readonly id: string;
+  readonly config: ServerConfig;
+  private readonly kind: TransportKind;
+  private readonly log: UpstreamLogger;
+  private readonly defaultTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly relays = new RelayRouter();
+
+  private state: UpstreamState = 'starting';
+  private since = new Date().toISOString();
+  private lastError: string | undefined;
+  private protocolVersion: string | undefined;
+  private restarts = 0;
+  private everReady = false;
+  private cat: UpstreamCatalog = emptyCatalog();
+
+  private client: Client | undefined;
+  /** Bumped on every connection attempt, loss and stop; stale callbacks compare and bail out. */
+  private generation = 0;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private checkingLiveness = false;
+  private refreshChain: Promise<void> = Promise.resolve();
+
+  constructor(id: string, config: ServerConfig, opts: UpstreamOptions = {}) {
+    super();
+    this.id = id;
+    this.config = config;
+    this.kind = transportKind(config);
+    this.log = opts.logger ?? silent;
+    this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.backoff = { initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 };
+  }
+
+  status(): UpstreamStatus {
+    return {
+      id: this.id,
+      transport: this.kind,
+      state: this.state,
+      ...(this.protocolVersion ? { protocolVersion: this.protocolVersion } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      restarts: this.restarts,
+      since: this.since,
+      counts: {
+        tools: this.cat.tools.length,
+        prompts: this.cat.prompts.length,
+        resources: this.cat.resources.length,
+        resourceTemplates: this.cat.resourceTemplates.length,
+      },
+    };
+  }
+
+  catalog(): UpstreamCatalog {
+    return this.cat;
+  }
+
+  /** Resolves after the first attempt, whatever its outcome; failures are retried in the background. */
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.attempt = 0;
+    this.setState('starting');
+    await this.attemptConnect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.generation++;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    this.setState('stopped');
+    await client?.close().catch(() => undefined);
+  }
+
+  async request(method: string, params: Record<string, unknown> | undefined, opts: UpstreamCallOptions = {}): Promise<Record<string, unknown>> {
+    const client = this.client;
+    if (this.state !== 'ready' || !client) throw unavailableError(this.id);
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    const timeoutMs = opts.timeoutMs ?? this.config.timeoutMs ?? this.defaultTimeoutMs;
+    const gen = this.generation;
+    const onProgress = opts.onProgress;
+    const reqOpts: RequestOptions = {
+      timeout: timeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(onProgress
+        ? { onprogress: (p) => onProgress({ progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message !== undefined ? { message: p.message } : {}) }) }
+        : {}),
+    };
+    const end = this.relays.begin(opts.relay);
+    try {
+      return await send(client, method, params, reqOpts);
+    } catch (err) {
+      throw this.mapCallError(err, gen, timeoutMs, opts.signal);
+    } finally {
+      end();
+    }
+  }
+
+  // --- connection lifecycle ---
+
+  private async attemptConnect(): Promise<void> {
+    const gen = ++this.generation;
+    try {
+      await this.connectOnce(gen);
+    } catch (err) {
+      if (this.stopping || gen !== this.generation) return;
+      this.lastError = shortReason(err, this.config);
+      this.setState(this.everReady ? 'unavailable' : 'failed');
+      const delay = this.scheduleRetry();
+      this.log.warn(this.everReady ? 'Upstream reconnect failed' : 'Upstream failed to start', {
+        server: this.id, transport: this.kind, reason: this.lastError, retryInMs: delay,
+      });
+      return;
+    }
+    if (this.everReady) this.restarts++;
+    this.everReady = true;
+    this.attempt = 0;
+    this.lastError = undefined;
+    this.setState('ready');
+    this.log.info('Upstream ready', {
+      server: this.id, transport: this.kind, protocolVersion: this.protocolVersion, tools: this.cat.tools.length, restarts: this.restarts,
+    });
+  }
+
+  private scheduleRetry(): number {
+    const delay = backoffDelay(this.attempt++, this.backoff.initialMs, this.backoff.maxMs);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.attemptConnect(), delay);
+    this.retryTimer.unref();
+    return delay;
+  }
+
+  private async connectOnce(gen: number): Promise<void> {
+    const opened = openTransport(this.config);
+    const client = new Client(CLIENT_INFO, {
+      // Declared so upstreams may ask; each request is then relayed or refused (relay-router.ts).
+      capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
+      versionNegotiation: { mode: opened.negotiation },
+    });
+    for (const method of RELAYED_METHODS) {
+      client.setRequestHandler(method as 'sampling/createMessage', ((req: { params?: unknown }, ctx: { mcpReq: { signal: AbortSignal } }) =>
+        this.relayToClient(method, req.params, ctx.mcpReq.signal)) as never);
+    }
+    client.fallbackNotificationHandler = async (n) => this.onNotification(gen, n.method, n.params);
+    client.onclose = () => this.lost(gen, 'connection closed');
+    client.onerror = (err) => this.onTransportError(gen, err);
+    if (opened.stderr) pipeStderrToDebug(opened.stderr, this.log, this.id);
+
+    try {
+      await client.connect(opened.transport, { timeout: this.connectTimeoutMs });
+      if (gen !== this.generation) throw new Error('superseded');
+      this.client = client;
+      this.protocolVersion = client.getNegotiatedProtocolVersion();
+      await this.refresh(client, Object.keys(LIST_METHOD) as CatalogKind[]);
+    } catch (err) {
+      if (this.client === client) this.client = undefined;
+      await client.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A ready upstream went away: keep the catalog, fail calls fast, reconnect/restart with backoff. */
+  private lost(gen: number, reason: string): void {
+    if (gen !== this.generation || this.state !== 'ready' || this.stopping) return;
+    this.generation++;
+    const old = this.client;
+    this.client = undefined;
+    this.lastError = reason;
+    this.attempt = 0;
+    this.setState('unavailable');
+    const delay = this.scheduleRetry();
+    this.log.warn('Upstream lost', { server: this.id, transport: this.kind, reason, retryInMs: delay });
+    void old?.close().catch(() => undefined);
+  }
+
+  /** Transport errors (a dropped SSE stream, a 404 session) may or may not mean the upstream is gone: ask it. */
+  private onTransportError(gen: number, err: Error): void {
+    if (gen !== this.generation || this.state !== 'ready') return;
+    this.log.debug('Upstream transport error', { server: this.id, reason: shortReason(err, this.config) });
+    void this.checkLiveness(gen);
+  }
+
+  private async checkLiveness(gen: number): Promise<void> {
+    const client = this.client;
+    if (this.checkingLiveness || !client) return;
+    this.checkingLiveness = true;
+    try {
+      await client.ping({ timeout: LIVENESS_TIMEOUT_MS });
+    } catch (err) {
+      // A JSON-RPC error answer still proves the upstream is there.
+      if (!ProtocolError.isInstance(err)) this.lost(gen, shortReason(err, this.config));
+    } finally {
+      this.checkingLiveness = false;
+    }
+  }
+
+  private mapCallError(err: unknown, gen: number, timeoutMs: number, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason ?? err;
+    if (ProtocolError.isInstance(err)) return new UpstreamRpcError(this.id, err.code, err.message, err.data);
+    if (SdkError.isInstance(err) && err.code === SdkErrorCode.RequestTimeout) return timeoutError(this.id, timeoutMs);
+    const reason = shortReason(err, this.config);
+    if (SdkHttpError.isInstance(err) && err.status === 404) {
+      // The upstream no longer knows our session (it restarted): start over with a fresh initialize.
+      this.lost(gen, 'session not found (404)');
+      return unavailableError(this.id, reason);
+    }
+    if (SdkError.isInstance(err) && (err.code === SdkErrorCode.ConnectionClosed || err.code === SdkErrorCode.NotConnected)) {
+      this.lost(gen, reason);
+      return unavailableError(this.id, reason);
+    }
+    if (err instanceof TypeError || SdkError.isInstance(err)) {
+      // fetch failures and transport errors: find out whether the upstream is still there.
+      void this.checkLiveness(gen);
+      return unavailableError(this.id, reason);
+    }
+    return upstreamError(this.id, reason);
+  }
+
+  // --- catalog ---
+
+  private async refresh(client: Client, kinds: CatalogKind[]): Promise<void> {
+    const caps = client.getServerCapabilities() ?? {};
+    const sendList = (method: string, params: Record<string, unknown>) =>
+      send(client, method, params, { timeout: this.connectTimeoutMs });
+    const lists = await Promise.all(
+      kinds.map(async (kind) => [kind, caps[LIST_METHOD[kind].capability as keyof typeof caps] ? await listAll(sendList, kind) : []] as const),
+    );
+    const next = { ...this.cat };
+    for (const [kind, items] of lists) next[kind] = items;
+    this.cat = next;
+    this.emit('catalog', this.cat);
+  }
+
+  private onNotification(gen: number, method: string, params: unknown): void {
+    if (gen !== this.generation) return;
+    const kinds = LIST_CHANGED[method];
+    if (!kinds) {
+      this.emit('notification', method, params);
+      return;
+    }
+    // Serialized so an older listing never overwrites a newer one.
+    this.refreshChain = this.refreshChain.then(async () => {
+      const client = this.client;
+      if (!client || gen !== this.generation) return;
+      await this.refresh(client, kinds).catch((err: unknown) =>
+        this.log.warn('Upstream list refresh failed', { server: this.id, reason: shortReason(err, this.config) }));
+    });
+  }
+
+  // --- upstream → client requests ---
+
+  private async relayToClient(method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const choice = this.relays.choose(method);
+    if ('refuse' in choice) {
+      this.log.warn('Upstream request to the client refused', { server: this.id, method, reason: choice.refuse });
+      throw new ProtocolError(ERROR_CODES.ERR_CLIENT_CAPABILITY.rpc, `hatago refused ${method} from upstream "${this.id}": ${choice.refuse}`);
+    }
+    try {
+      return await choice.relay.request(method, params, signal);
+    } catch (err) {
+      // Keep the downstream client's JSON-RPC error as it was.
+      const e = err as { code?: unknown; message?: unknown; data?: unknown };
+      if (typeof e.code === 'number') throw new ProtocolError(e.code, String(e.message ?? 'Client error'), e.data);
+      throw err;
+    }
+  }
+
+  private setState(state: UpstreamState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.since = new Date().toISOString();
+    this.emit('state', this.status());
+  }
+}
+
+function send(client: Client, method: string, params: Record<string, unknown> | undefined, opts: RequestOptions): Promise<Record<string, unknown>> {
+  const req = { method, ...(params === undefined ? {} : { params }) };
+  if (SPEC_METHODS.has(method)) return client.request(req as { method: 'ping' }, opts) as Promise<Record<string, unknown>>;
+  return client.request(req, AnyResult, opts);
+}
+
+/** stderr of a child goes to debug only, line by line and truncated: it may hold secrets. */
+function pipeStderrToDebug(stream: NodeJS.ReadableStream, log: UpstreamLogger, server: string): void {
+  let buf = '';
+  stream.on('data', (chunk: Buffer | string) => {
+    buf += chunk.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trimEnd();
+      buf = buf.slice(nl + 1);
+      if (line) log.debug('Upstream stderr', { server, line: truncateLine(line) });
+    }
+    if (buf.length > 8192) buf = buf.slice(-8192);
+  });
+  stream.on('error', () => undefined);
+}

@@ -1,0 +1,71 @@
+import { SSEClientTransport, StreamableHTTPClientTransport, type Transport, type VersionNegotiationMode } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { Readable } from 'node:stream';
+import type { ServerConfig } from '../config/types.js';
+import { childEnv } from './child-env.js';
+
+export type TransportKind = 'stdio' | 'http' | 'sse';
+
+export interface OpenedTransport {
+  transport: Transport;
+  kind: TransportKind;
+  /**
+   * How the 2.x client negotiates the revision:
+   * - http: `auto` probes with `server/discover`; a 2026-07-28 server is
+   *   spoken to statelessly, anything else falls back to `initialize`
+   *   (2025-11-25 sessions). Silence on HTTP is an outage, not "legacy".
+   * - stdio: `legacy` (plain `initialize`). `auto` on stdio would spawn a
+   *   second, short-lived copy of the server for the probe, and a server's
+   *   side effects at start (locks, files) should not happen twice; servers
+   *   built on the 2.x SDK still answer `initialize` on stdio.
+   * - sse: the legacy HTTP+SSE transport only exists in 2024-11-05..2025-11-25.
+   */
+  negotiation: VersionNegotiationMode;
+  /** Child stderr (stdio only), read for debug logs. */
+  stderr?: Readable | null;
+}
+
+export function transportKind(config: ServerConfig): TransportKind {
+  if (config.type) return config.type;
+  return config.url ? 'http' : 'stdio';
+}
+
+export function openTransport(config: ServerConfig): OpenedTransport {
+  const kind = transportKind(config);
+  if (kind === 'stdio') {
+    if (!config.command) throw new Error('stdio upstream has no command');
+    const transport = new StdioClientTransport({
+      command: config.command,
+      args: config.args ?? [],
+      env: childEnv(config.env),
+      stderr: 'pipe',
+      ...(config.cwd ? { cwd: config.cwd } : {}),
+    });
+    return { transport, kind, negotiation: 'legacy', stderr: transport.stderr as Readable | null };
+  }
+  if (!config.url) throw new Error(`${kind} upstream has no url`);
+  const url = new URL(config.url);
+  const requestInit: RequestInit = config.headers ? { headers: { ...config.headers } } : {};
+  if (kind === 'sse') {
+    const headers = config.headers ?? {};
+    return {
+      transport: new SSEClientTransport(url, {
+        requestInit,
+        // EventSource takes headers through its fetch; without this the GET /sse would lack auth.
+        eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      }),
+      kind,
+      negotiation: 'legacy',
+    };
+  }
+  return {
+    // The transport's own SSE-stream reconnection is kept short: the
+    // upstream's loss handling (reconnect with a fresh initialize) takes over.
+    transport: new StreamableHTTPClientTransport(url, {
+      requestInit,
+      reconnectionOptions: { initialReconnectionDelay: 200, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 1 },
+    }),
+    kind,
+    negotiation: 'auto',
+  };
+}
