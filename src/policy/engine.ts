@@ -1,0 +1,158 @@
+// Bundle lifecycle, first step: instantiate a parsed bundle and evaluate
+// `hatago/decision` once per decision point. Knows nothing about HTTP.
+import { readFile, stat } from 'node:fs/promises';
+import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { HatagoError } from '../errors/index.js';
+import { readBundle } from './bundle/read-bundle.js';
+import { DEFAULT_BUNDLE_LIMITS, type BundleFiles, type BundleLimits, type BundleManifest } from './bundle/types.js';
+import { failClosed, readDecision } from './decision.js';
+import { InputEncoder } from './input-encoder.js';
+import { noopLogger, type PolicyLogger } from './logger.js';
+import type { PolicyDecision } from './types.js';
+
+/** The one entrypoint of policy contract v1. */
+export const DECISION_ENTRYPOINT = 'hatago/decision';
+/** Contract versions this runtime speaks (docs/policy-contract.md). */
+export const CONTRACT_VERSION = 1;
+
+export interface PolicyEngineOptions {
+  /** Operator config the policy reads at `data.config`. */
+  runtimeData?: object;
+  logger?: PolicyLogger;
+  limits?: Partial<BundleLimits>;
+}
+
+/** A minimal contract-v1 input: the bundle must answer it with a decision object at load. */
+const SMOKE_INPUT = {
+  contract: CONTRACT_VERSION,
+  stage: 'network',
+  now_ns: 0,
+  transport: 'http',
+  client: { ip: '127.0.0.1', socket_ip: '127.0.0.1', forwarded_for: [], origin: null, user_agent: null },
+};
+
+function invalid(reason: string, cause?: unknown): HatagoError {
+  return new HatagoError('ERR_BUNDLE_INVALID', { detail: reason, data: { reason }, cause });
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err; // opa-wasm throws plain strings
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}
+
+function checkContract(data: Record<string, unknown>): void {
+  const hatago = data.hatago;
+  if (typeof hatago !== 'object' || hatago === null || !('contract' in hatago)) return;
+  const declared = (hatago as { contract: unknown }).contract;
+  if (!Array.isArray(declared) || !declared.includes(CONTRACT_VERSION)) {
+    throw invalid(`bundle declares policy contract ${JSON.stringify(declared)}, this runtime speaks ${CONTRACT_VERSION}`);
+  }
+}
+
+export class PolicyEngine {
+  readonly revision: string;
+  readonly activatedAt: Date;
+  readonly entrypoints: string[];
+  readonly manifest: BundleManifest;
+
+  private readonly encoder = new InputEncoder();
+
+  private constructor(
+    private readonly policy: LoadedPolicy,
+    private readonly entrypointId: number,
+    private readonly bundleData: Record<string, unknown>,
+    private readonly logger: PolicyLogger,
+    manifest: BundleManifest,
+  ) {
+    this.manifest = manifest;
+    this.revision = manifest.revision;
+    this.entrypoints = Object.keys(policy.entrypoints as Record<string, number>);
+    this.activatedAt = new Date();
+  }
+
+  /** Loads a bundle file. Throws ERR_BUNDLE_NOT_FOUND or ERR_BUNDLE_INVALID. */
+  static async load(path: string, opts: PolicyEngineOptions = {}): Promise<PolicyEngine> {
+    const limits = { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits };
+    let buf: Buffer;
+    try {
+      const st = await stat(path);
+      if (st.isDirectory()) throw invalid(`${path} is a directory, not a bundle file`);
+      if (st.size > limits.maxCompressedBytes) throw invalid(`bundle is ${st.size} bytes, over the ${limits.maxCompressedBytes} byte limit`);
+      buf = await readFile(path);
+    } catch (err) {
+      if (err instanceof HatagoError) throw err;
+      throw new HatagoError('ERR_BUNDLE_NOT_FOUND', { detail: `cannot read policy bundle ${path}: ${errorText(err)}`, data: { path }, cause: err });
+    }
+    return PolicyEngine.fromBuffer(buf, { ...opts, limits });
+  }
+
+  /** Instantiates a bundle held in memory. Throws ERR_BUNDLE_INVALID. */
+  static async fromBuffer(buf: Uint8Array, opts: PolicyEngineOptions = {}): Promise<PolicyEngine> {
+    const bundle: BundleFiles = readBundle(buf, { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits });
+    checkContract(bundle.data);
+
+    let policy: LoadedPolicy;
+    try {
+      policy = await loadPolicy(bundle.wasm);
+    } catch (err) {
+      throw invalid(`policy.wasm does not instantiate: ${errorText(err)}`, err);
+    }
+    const ids = policy.entrypoints as Record<string, number>;
+    const id = Object.hasOwn(ids, DECISION_ENTRYPOINT) ? ids[DECISION_ENTRYPOINT] : undefined;
+    if (typeof id !== 'number') {
+      throw invalid(`bundle has no ${DECISION_ENTRYPOINT} entrypoint (has: ${Object.keys(ids).join(', ') || 'none'})`);
+    }
+
+    const engine = new PolicyEngine(policy, id, bundle.data, opts.logger ?? noopLogger, bundle.manifest);
+    engine.setRuntimeData(opts.runtimeData ?? {});
+    engine.smokeTest();
+    return engine;
+  }
+
+  /**
+   * Replaces the operator config the policy sees at `data.config` (the
+   * bundle's own data.json stays). One setData call: it rebuilds the data
+   * document in wasm memory, so do it on config change, not per request.
+   */
+  setRuntimeData(data: object): void {
+    if (Object.hasOwn(this.bundleData, 'config')) {
+      this.logger.warn('policy bundle data.json has a "config" key; runtime config replaces it', { revision: this.revision });
+    }
+    this.policy.setData({ ...this.bundleData, config: data });
+  }
+
+  /**
+   * Evaluates `hatago/decision` for one input (an object, or its JSON as a
+   * string or bytes). Synchronous and never throws: anything other than a
+   * well-formed decision is a deny with code ERR_POLICY_EVALUATION.
+   */
+  decide(input: object | string | Uint8Array): PolicyDecision {
+    const { decision, failure } = this.evaluate(input);
+    if (failure !== undefined) {
+      this.logger.error('policy evaluation failed; denying (fail closed)', { reason: failure, revision: this.revision });
+    }
+    return decision;
+  }
+
+  private evaluate(input: object | string | Uint8Array): { decision: PolicyDecision; failure?: string } {
+    let resultSet: unknown;
+    try {
+      resultSet = this.policy.evaluate(this.encoder.encode(input), this.entrypointId);
+    } catch (err) {
+      const message = `evaluation error: ${errorText(err)}`;
+      return { decision: failClosed(message), failure: message };
+    }
+    return readDecision(resultSet);
+  }
+
+  /** A bundle that cannot answer a minimal input is rejected before it serves a request. */
+  private smokeTest(): void {
+    const { failure } = this.evaluate(SMOKE_INPUT);
+    if (failure !== undefined) throw invalid(`smoke decision failed: ${failure}`);
+  }
+}
