@@ -3,7 +3,7 @@
 // one key that may verify it; an `alg` with no key of its family has no
 // entry, so it can never fall back to another key.
 
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { importPKCS8, importSPKI, type CryptoKey } from 'jose';
 import { familyOf, type KeyFamily } from './algorithms.js';
@@ -119,8 +119,13 @@ export async function loadKeyRing(opts: ResolvedAuthOptions): Promise<KeyRing> {
     if (family.kind === 'secret') {
       if (secret === undefined) continue;
       if (secret.byteLength < family.minBytes) throw authConfigInvalid(`secret must be at least ${family.minBytes} bytes for ${alg}`);
-      verify.set(alg, secret);
-      signing ??= { alg, key: secret };
+      // Imported once as a non-extractable HMAC key bound to this hash.
+      const hmac = (await webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, [
+        'sign',
+        'verify',
+      ])) as CryptoKey;
+      verify.set(alg, hmac);
+      signing ??= { alg, key: hmac };
       continue;
     }
     if (publicKey !== undefined && spki !== undefined && matches(publicKey, family)) {
