@@ -96,14 +96,17 @@ function addItems(list: ExposedList, kind: ItemKind, server: ServerCatalogInput,
     if (owner) {
       if (owner.server === server.id) continue; // duplicate within one server: first wins
       const message = `${KIND_LABEL[kind]} "${exposed}" is exposed by both "${owner.server}" and "${server.id}"`;
-      if (opts.onCollision === 'throw') {
+      // Tools and prompts can be renamed with `prefix`, so a clash is a config
+      // error. URIs are not renamed (see docs/naming.md): the first server in
+      // config order keeps a shared URI, and the clash is logged.
+      if (opts.onCollision === 'throw' && namespaced) {
         throw new HatagoError('ERR_NAME_COLLISION', {
           message: `${message}; give one of them another "prefix"`,
           data: { kind, exposed, servers: [owner.server, server.id] },
         });
       }
       const previousOwner = prevIndex?.get(exposed)?.server;
-      opts.logger?.warn('name collision after list_changed; keeping the first owner', {
+      opts.logger?.warn(namespaced ? 'name collision after list_changed; keeping the first owner' : 'resource URI offered by two servers; the first keeps it', {
         kind, exposed, servers: [owner.server, server.id], kept: previousOwner === server.id ? server.id : owner.server,
       });
       if (previousOwner === server.id) replaceEntry(list, owner, entry);
@@ -157,26 +160,17 @@ export function buildCatalog(servers: readonly ServerCatalogInput[], opts: Build
 export type ResourceRoute = { server: string; uri: string; via: 'resource' | 'template'; exposed: string };
 
 /**
- * Routes a resource URI to exactly one server: a listed resource first, else
- * the templates that match it. Matches on templates of several servers are
- * ambiguous and fail closed (ERR_UNKNOWN_RESOURCE).
+ * Routes a resource URI to exactly one server: the listed resource with that
+ * URI, else the first template (servers in config order) that matches it.
+ * Nothing matching is ERR_UNKNOWN_RESOURCE: the hub never guesses a server.
  */
 export function routeResource(cat: AggregatedCatalog, uri: string): ResourceRoute {
   const listed = cat.resources.index.get(uri);
   if (listed) return { server: listed.server, uri, via: 'resource', exposed: listed.exposed };
-  let found: ExposedEntry | undefined;
   for (const { entry, template } of cat.templateMatchers) {
-    if (template.match(uri) === null) continue;
-    if (found && found.server !== entry.server) {
-      throw new HatagoError('ERR_UNKNOWN_RESOURCE', {
-        message: `Resource URI matches templates of more than one server ("${found.server}", "${entry.server}")`,
-        data: { uri, servers: [found.server, entry.server] },
-      });
-    }
-    found ??= entry;
+    if (template.match(uri) !== null) return { server: entry.server, uri, via: 'template', exposed: entry.exposed };
   }
-  if (!found) throw new HatagoError('ERR_UNKNOWN_RESOURCE', { data: { uri } });
-  return { server: found.server, uri, via: 'template', exposed: found.exposed };
+  throw new HatagoError('ERR_UNKNOWN_RESOURCE', { data: { uri } });
 }
 
 /** Whether two catalogs expose the same list of one kind (decides list_changed). */
