@@ -257,3 +257,12 @@ describe('verifyToken: rejected', () => {
     await expectAuthError(later.verifyToken(token), 'ERR_TOKEN_EXPIRED', 'expired');
   });
 });
+
+describe('verifyToken: log detail', () => {
+  it('an attacker-chosen alg is quoted and cut in the detail', async () => {
+    const alg = `X${'\n'.repeat(3)}${'A'.repeat(100)}`;
+    const e = await expectAuthError(hs.verifyToken(`${json64({ alg })}.${json64(claims())}.c2ln`), 'ERR_TOKEN_INVALID', 'alg_not_allowed');
+    expect(e.detail).not.toContain('\n');
+    expect(e.detail!.length).toBeLessThan(80);
+  });
+});
