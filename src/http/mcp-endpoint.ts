@@ -71,6 +71,8 @@ export class McpEndpoint {
 
   async post(req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
     const body = await readJsonBody(req, this.maxBodyBytes);
+    // One message per POST: neither revision we serve has JSON-RPC batches.
+    if (!isObject(body)) throw new HatagoError('ERR_INVALID_REQUEST', { message: 'Invalid JSON-RPC request: one message object per POST' });
     const sid = header(req, 'mcp-session-id');
     if (sid !== undefined) return this.postToSession(sid, body, req, res, base);
 
