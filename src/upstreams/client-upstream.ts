@@ -261,12 +261,14 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       this.lost(gen, reason);
       return unavailableError(this.id, reason);
     }
-    if (err instanceof TypeError || SdkError.isInstance(err)) {
-      // fetch failures and transport errors: find out whether the upstream is still there.
-      void this.checkLiveness(gen);
-      return unavailableError(this.id, reason);
+    if (SdkError.isInstance(err) && (err.code === SdkErrorCode.InvalidResult || err.code === SdkErrorCode.UnsupportedResultType)) {
+      return upstreamError(this.id, reason);
     }
-    return upstreamError(this.id, reason);
+    // Anything else is the transport failing (fetch errors, dropped streams;
+    // `instanceof TypeError` is unreliable across realms): find out whether
+    // the upstream is still there, and fail this call as unavailable.
+    void this.checkLiveness(gen);
+    return unavailableError(this.id, reason);
   }
 
   // --- catalog ---

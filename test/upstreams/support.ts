@@ -61,3 +61,20 @@ export function textOf(result: Record<string, unknown>): string {
   const content = result.content as { type: string; text?: string }[] | undefined;
   return content?.[0]?.text ?? '';
 }
+
+/** Resolves when the recording logger has a line matching `pred`. */
+export function waitForLog(
+  log: ReturnType<typeof recordingLogger>,
+  pred: (l: { level: string; msg: string; meta?: Record<string, unknown> }) => boolean,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (log.lines.some(pred)) resolve();
+      else setTimeout(check, 10);
+    };
+    check();
+  });
+}
+
+export const stderrHas = (text: string) => (l: { msg: string; meta?: Record<string, unknown> }) =>
+  l.msg === 'Upstream stderr' && String(l.meta?.line ?? '').includes(text);
