@@ -90,7 +90,7 @@ describe('malformed requests are 4xx JSON-RPC errors', () => {
   test('other HTTP methods: 405', async () => {
     const res = await fetch(run.url, { method: 'PUT' });
     expect(res.status).toBe(405);
-    expect((await res.json()).error.data.code).toBe('ERR_METHOD_NOT_ALLOWED');
+    expect(((await res.json()) as { error: { data: { code: string } } }).error.data.code).toBe('ERR_METHOD_NOT_ALLOWED');
   });
 });
 
@@ -178,7 +178,7 @@ describe('/health', () => {
   test('reports each upstream and the extras', async () => {
     const res = await fetch(run.url.replace('/mcp', '/health'));
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { upstreams: unknown[] };
     expect(body).toMatchObject({ status: 'ok', policy: { revision: 'rev-1' } });
     expect(body.upstreams).toEqual([expect.objectContaining({ id: 'web', state: 'ready', transport: 'http' })]);
   });

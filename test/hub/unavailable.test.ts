@@ -37,9 +37,9 @@ function stateOf(id: string) {
 test('an upstream that never started lists nothing and shows in /health', async () => {
   const { tools } = await client.listTools();
   expect(tools.some((t) => t.name.startsWith('broken_'))).toBe(false);
-  const health = await (await fetch(run.url.replace('/mcp', '/health'))).json();
+  const health = (await (await fetch(run.url.replace("/mcp", "/health"))).json()) as { status: string; upstreams: { id: string; state: string }[] };
   expect(health.status).toBe('degraded');
-  expect(health.upstreams.find((u: { id: string }) => u.id === 'broken').state).toBe('failed');
+  expect(health.upstreams.find((u) => u.id === 'broken')?.state).toBe('failed');
 });
 
 test('a dead upstream keeps its tools listed; calls fail at once naming it; the others work', async () => {
