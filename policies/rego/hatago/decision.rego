@@ -1,0 +1,127 @@
+# METADATA
+# title: hatago decision (policy contract v1)
+# description: |
+#   The single entrypoint `hatago/decision`. The runtime evaluates it once per
+#   HTTP request (stage "network") and once per MCP request (stage "request")
+#   and enforces the object it returns. Deny unless a rule allows.
+#   Contract: docs/policy-contract.md.
+package hatago
+
+import data.hatago.arguments
+import data.hatago.network
+import data.hatago.rbac
+
+default decision := {
+	"allow": false,
+	"code": "ERR_PERMISSION_DENIED",
+	"reasons": [{"rule": "hatago.unknown_stage", "message": "input.stage must be \"network\" or \"request\""}],
+}
+
+decision := network_decision if input.stage == "network"
+
+decision := request_decision if input.stage == "request"
+
+# --- shared -----------------------------------------------------------------
+
+contract_deny contains {"rule": "hatago.contract", "message": sprintf("input.contract is %v; this policy speaks contract 1", [object.get(input, "contract", null)])} if {
+	not input.contract == 1
+}
+
+default custom_deny := set()
+
+custom_deny := data.hatago.custom.deny if is_set(data.hatago.custom.deny)
+
+default custom_hidden := set()
+
+custom_hidden := data.hatago.custom.hidden if is_set(data.hatago.custom.hidden)
+
+stdio if input.transport == "stdio"
+
+# Reasons as a sorted array (sets of objects sort deterministically).
+as_list(s) := [r | some r in s]
+
+# --- stage "network" --------------------------------------------------------
+
+default network_rule_deny := set()
+
+network_rule_deny := network.deny if not stdio
+
+network_reasons := (contract_deny | network_rule_deny) | custom_deny
+
+default client_ip := null
+
+client_ip := network.client_ip if not stdio
+
+default network_code := "ERR_NETWORK_DENIED"
+
+network_code := network.code if count(network_rule_deny) > 0
+
+network_decision := {"allow": true, "reasons": [], "client_ip": client_ip} if {
+	input.contract == 1
+	count(network_reasons) == 0
+} else := {
+	"allow": false,
+	"code": network_code,
+	"reasons": default_reason(network_reasons),
+	"client_ip": client_ip,
+}
+
+# --- stage "request" --------------------------------------------------------
+
+# A null (or missing) principal is anonymous: allowed only when the operator
+# disabled authentication explicitly; it then gets defaultRole.
+anonymous if {
+	not is_object(input.principal)
+}
+
+authn_deny contains {"rule": "authn.required", "message": "no authenticated principal and authentication is not disabled"} if {
+	anonymous
+	not data.config.authentication.enabled == false
+}
+
+default arguments_deny := set()
+
+arguments_deny := arguments.deny if not rbac.disabled
+
+request_reasons := (((contract_deny | authn_deny) | rbac.deny) | arguments_deny) | custom_deny
+
+default request_code := "ERR_PERMISSION_DENIED"
+
+request_code := "ERR_UNAUTHENTICATED" if {
+	count(contract_deny) == 0
+	count(authn_deny) > 0
+}
+
+request_allow if {
+	input.contract == 1
+	rbac.allow
+	count(request_reasons) == 0
+}
+
+list_method if rbac.spec.type == "list"
+
+default visible := []
+
+visible := rbac.visible if {
+	request_allow
+	count(custom_hidden) == 0
+}
+
+visible := [x | some x in rbac.visible; not custom_hidden[x]] if {
+	request_allow
+	count(custom_hidden) > 0
+}
+
+request_decision := {"allow": true, "reasons": [], "visible": visible} if {
+	request_allow
+	list_method
+} else := {"allow": true, "reasons": []} if {
+	request_allow
+} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": []} if {
+	list_method
+} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons)}
+
+# A deny always names a rule: if nothing else did, the default deny does.
+default_reason(reasons) := as_list(reasons) if count(reasons) > 0
+
+else := [{"rule": "hatago.default_deny", "message": "no rule allowed the request"}]
