@@ -50,7 +50,9 @@ function build(target) {
     '--revision', revision,
     '-o', target,
   ];
-  if (opts['signing-key']) args.push('--signing-key', resolve(opts['signing-key']));
+  // OPA signs only in bundle mode; for a plain folder of Rego and data.json
+  // it emits the same bundle either way (checked by test/policy).
+  if (opts['signing-key']) args.push('--bundle', '--signing-key', resolve(opts['signing-key']));
   // Build from inside the source folder so paths in the bundle do not depend
   // on where the sources live (same sources, same bundle).
   args.push('.');

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
@@ -138,5 +139,20 @@ describe('build determinism and staleness', () => {
     const missing = runScript('build-policy.mjs', ['--check', '--src', src, '--out', join(tmp.path, 'absent.tar.gz')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('is stale');
+  });
+});
+
+describe('signing', () => {
+  it('--signing-key reaches opa build: the bundle carries .signatures.json and still loads', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = join(tmp.path, 'signing.pem');
+    writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const out = buildFixture('basic', join(tmp.path, 'signed'), ['--signing-key', key]);
+    const bundle = readBundle(readFileSync(out));
+    expect(bundle.signatures).toMatchObject({ signatures: [expect.any(String)] });
+    expect((await PolicyEngine.load(out)).revision).toBe(bundle.manifest.revision);
+    const unsigned = readBundle(readFileSync(buildFixture('basic', join(tmp.path, 'unsigned'))));
+    expect(Buffer.from(bundle.wasm).equals(Buffer.from(unsigned.wasm))).toBe(true);
+    expect(bundle.manifest).toEqual(unsigned.manifest);
   });
 });
