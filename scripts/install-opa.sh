@@ -14,6 +14,15 @@ if [[ -z "$version" ]]; then
   exit 1
 fi
 
+if [[ -n "${HATAGO_OPA:-}" ]]; then
+  if [[ -x "$HATAGO_OPA" ]]; then
+    echo "install-opa: using HATAGO_OPA=$HATAGO_OPA ($("$HATAGO_OPA" version | head -1)); nothing to install"
+    exit 0
+  fi
+  echo "install-opa: HATAGO_OPA=$HATAGO_OPA is not an executable file" >&2
+  exit 1
+fi
+
 dest_dir="$root/.tools/opa-v$version"
 dest="$dest_dir/opa"
 
