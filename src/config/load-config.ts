@@ -4,7 +4,7 @@ import path from 'node:path';
 import { HatagoError } from '../errors/index.js';
 import { DEFAULT_BUNDLE_PATH, embeddedDefaultConfig } from './default-config.js';
 import { expandEnv } from './expand-env.js';
-import type { HatagoConfig } from './types.js';
+import type { AuthenticationConfig, HatagoConfig } from './types.js';
 import { validateConfig } from './validate-config.js';
 
 export const CONFIG_FILE_NAME = 'hatago.config.json';
@@ -51,6 +51,14 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   return { config: withDefaults(expanded, path.dirname(file)), source: file };
 }
 
+function resolveKeyPaths(a: AuthenticationConfig, resolve: (p: string) => string): AuthenticationConfig {
+  return {
+    ...a,
+    ...(a.privateKeyPath !== undefined && a.privateKeyPath !== '' && { privateKeyPath: resolve(a.privateKeyPath) }),
+    ...(a.publicKeyPath !== undefined && a.publicKeyPath !== '' && { publicKeyPath: resolve(a.publicKeyPath) }),
+  };
+}
+
 /** Fills defaults and resolves relative paths against the config file's folder. */
 function withDefaults(c: Partial<HatagoConfig>, baseDir: string): HatagoConfig {
   const resolve = (p: string) => path.resolve(baseDir, p);
@@ -77,7 +85,7 @@ function withDefaults(c: Partial<HatagoConfig>, baseDir: string): HatagoConfig {
     policies: { bundle: c.policies?.bundle !== undefined ? resolve(c.policies.bundle) : DEFAULT_BUNDLE_PATH },
     security: {
       ...security,
-      authentication: { enabled: false, ...security.authentication },
+      authentication: resolveKeyPaths({ enabled: false, ...security.authentication }, resolve),
       authorization: { enabled: true, ...security.authorization },
       network: { ...security.network },
     },

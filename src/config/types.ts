@@ -94,5 +94,6 @@ export interface HatagoConfig {
   policies: PoliciesConfig;
   security: SecurityConfig;
   upstreams?: { timeoutMs?: number };
-  logging?: { level?: string; file?: string | false };
+  /** `file: true` or absent: logs/hatago.log; `false`: no file. */
+  logging?: { level?: string; file?: string | boolean };
 }

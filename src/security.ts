@@ -1,0 +1,4 @@
+// `@himorishige/hatago/security`: the security guide's TypeScript API.
+export { AuthenticationManager, bearerFromHeader, wwwAuthenticate } from './auth/index.js';
+export type { AuthenticationOptions, TokenClaims } from './auth/index.js';
+export { HatagoError, ERROR_CODES, type ErrorCode } from './errors/index.js';

@@ -1,0 +1,106 @@
+import express from 'express';
+import { AuthenticationManager, assertSafeAuthBinding } from '../auth/index.js';
+import type { HatagoConfig } from '../config/types.js';
+import { HatagoError } from '../errors/index.js';
+import { createHttpApp } from '../http/app.js';
+import { Hub } from '../hub/hub.js';
+import type { Principal } from '../hub/types.js';
+import type { Logger } from '../log/logger.js';
+import { PolicyGuard } from '../pipeline/policy-guard.js';
+import { fixedPolicy } from '../pipeline/policy-source.js';
+import { PolicyEngine } from '../policy/index.js';
+import { serveStdio } from '../stdio/serve-stdio.js';
+import { UpstreamManager } from '../upstreams/index.js';
+import { corsPreflight } from './cors.js';
+import { createHttpPipeline } from './http-pipeline.js';
+import { listen } from './listen.js';
+import { policyData } from './policy-data.js';
+
+export interface StartHubOptions {
+  config: HatagoConfig;
+  logger: Logger;
+  /** Serve over stdin/stdout instead of HTTP. */
+  stdio?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningHub {
+  /** Base URL (HTTP mode). */
+  url?: string;
+  /** Resolves when the hub stops by itself (stdio peer closed). */
+  done: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: loads the policy and keys, starts the upstreams,
+ * builds the hub and serves it. Every start-up failure is a HatagoError with
+ * a clear message; nothing is left running when start-up fails.
+ */
+export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
+  const { config, logger } = opts;
+  const env = opts.env ?? process.env;
+  const authConfig = config.security.authentication;
+
+  if (!opts.stdio) {
+    const warning = assertSafeAuthBinding(authConfig, config.http.host);
+    if (warning) logger.warn(warning, { component: 'authentication' });
+  }
+  const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }) : undefined;
+  const engine = await PolicyEngine.load(config.policies.bundle, {
+    runtimeData: policyData(config),
+    logger: logger.child({ component: 'policy' }),
+  });
+  const policy = fixedPolicy(engine);
+  logger.info('policy loaded', { component: 'policy', revision: engine.revision, bundle: config.policies.bundle });
+
+  const upstreams = new UpstreamManager(config.mcpServers, {
+    logger: logger.child({ component: 'upstream' }),
+    ...(config.upstreams?.timeoutMs !== undefined && { defaultTimeoutMs: config.upstreams.timeoutMs }),
+  });
+  await upstreams.start();
+  const cleanup: (() => Promise<void> | void)[] = [() => upstreams.stop()];
+  const stopAll = async () => {
+    for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+  };
+
+  try {
+    const hub = new Hub({ upstreams, guard: new PolicyGuard(policy, logger), logger: logger.child({ component: 'hub' }) });
+    cleanup.push(() => hub.close?.());
+
+    if (opts.stdio) {
+      const principal = auth ? await stdioPrincipal(auth, env) : null;
+      const stdio = await serveStdio(hub, { logger: logger.child({ component: 'stdio' }), principal });
+      cleanup.push(() => stdio.close());
+      logger.info('serving MCP over stdio', { component: 'hub' });
+      return { done: stdio.closed, close: stopAll };
+    }
+
+    const httpApp = createHttpApp({
+      hub,
+      logger: logger.child({ component: 'http' }),
+      pipeline: createHttpPipeline(policy, auth, config.security.network?.cors, logger),
+      healthExtras: () => ({ policy: { revision: engine.revision, activatedAt: engine.activatedAt.toISOString() } }),
+    });
+    const outer = express();
+    outer.disable('x-powered-by');
+    outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger));
+    outer.use(httpApp.app);
+    const { server, url } = await listen(config.http, outer);
+    cleanup.push(() => httpApp.close());
+    cleanup.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
+    logger.info(`hatago listening on ${url}/mcp`, { component: 'hub', url: `${url}/mcp` });
+    const done = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    return { url, done, close: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Over stdio the caller's token comes from HATAGO_AUTH_TOKEN (the guide's MCP client config). */
+async function stdioPrincipal(auth: AuthenticationManager, env: NodeJS.ProcessEnv): Promise<Principal> {
+  const token = env.HATAGO_AUTH_TOKEN;
+  if (!token) throw new HatagoError('ERR_UNAUTHENTICATED', { message: 'Authentication is enabled: set HATAGO_AUTH_TOKEN for stdio serving' });
+  return auth.verifyToken(token);
+}
