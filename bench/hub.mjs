@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// tools/call `echo` throughput and p50/p99 latency against one stateful
+// fixture upstream (Streamable HTTP), called directly and through the hub,
+// in one run with N concurrent 1.x SDK clients. Needs `npx tsc -p tsconfig.json`.
+//
+//   node bench/hub.mjs [--clients N] [--seconds S]
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const CLIENTS = arg('clients', 8);
+const SECONDS = arg('seconds', 5);
+const WARMUP_SECONDS = 1;
+
+const children = [];
+function start(args, re) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FIXTURE_PORT: '0' } });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stderr.on('data', (b) => {
+      out += b;
+      const m = out.match(re);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+function stopAll() {
+  // SIGINT lets a profiled hub write its profile; SIGKILL for anything left.
+  for (const c of children) if (c.exitCode === null) c.kill(process.env.HUB_PROF ? 'SIGINT' : 'SIGKILL');
+}
+process.on('exit', stopAll);
+process.on('SIGINT', () => process.exit(130));
+
+async function measure(url, tool) {
+  const clients = await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      const c = new Client({ name: 'bench', version: '1' });
+      await c.connect(new StreamableHTTPClientTransport(new URL(url)));
+      return c;
+    }),
+  );
+  const run = async (seconds, latencies) => {
+    const end = performance.now() + seconds * 1000;
+    let calls = 0;
+    await Promise.all(
+      clients.map(async (c, i) => {
+        while (performance.now() < end) {
+          const t0 = performance.now();
+          const r = await c.callTool({ name: tool, arguments: { text: `hello ${i}` } });
+          if (r.content[0].text !== `hello ${i}`) throw new Error('wrong answer');
+          latencies?.push(performance.now() - t0);
+          calls++;
+        }
+      }),
+    );
+    return calls;
+  };
+  await run(WARMUP_SECONDS);
+  const latencies = [];
+  const t0 = performance.now();
+  const calls = await run(SECONDS, latencies);
+  const elapsed = (performance.now() - t0) / 1000;
+  await Promise.all(clients.map((c) => c.close()));
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  return { rps: calls / elapsed, p50: pct(50), p99: pct(99), calls };
+}
+
+try {
+  const upPort = await start(['test/fixtures/servers/fixture.mjs', 'http'], /FIXTURE_LISTENING port=(\d+)/);
+  const upstreamUrl = `http://127.0.0.1:${upPort}/mcp`;
+  const hubPort = await start([...(process.env.HUB_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/hubprof'] : []), 'bench/hub-server.mjs', upstreamUrl], /HUB_LISTENING port=(\d+)/);
+  const direct = await measure(upstreamUrl, 'echo');
+  const viaHub = await measure(`http://127.0.0.1:${hubPort}/mcp`, 'up_echo');
+  const fmt = (r) => `${r.rps.toFixed(0).padStart(6)} calls/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   (${r.calls} calls)`;
+  console.log(`tools/call echo, ${CLIENTS} concurrent clients, ${SECONDS}s each`);
+  console.log(`direct    ${fmt(direct)}`);
+  console.log(`via hub   ${fmt(viaHub)}`);
+  console.log(`ratio     ${(viaHub.rps / direct.rps).toFixed(2)} (target >= 0.60)`);
+} finally {
+  stopAll();
+}
