@@ -1,0 +1,389 @@
+package hatago.rbac_test
+
+import data.hatago.rbac
+
+# --- fixtures ---------------------------------------------------------------
+
+config := {
+	"authentication": {"enabled": true},
+	"authorization": {"enabled": true, "defaultRole": "readonly"},
+}
+
+who(roles) := {"sub": "u-1", "roles": roles, "permissions": null, "scope": null, "claims": {}}
+
+candidates := [
+	{"server": "filesystem", "kind": "tool", "name": "read_file", "exposed": "filesystem_read_file"},
+	{"server": "filesystem", "kind": "tool", "name": "write_file", "exposed": "filesystem_write_file"},
+	{"server": "github", "kind": "tool", "name": "search_issues", "exposed": "github_search_issues"},
+	{"server": "github", "kind": "tool", "name": "create_issue", "exposed": "github_create_issue"},
+	{"server": "filesystem", "kind": "resource", "name": "file:///data/a.txt", "exposed": "file:///data/a.txt"},
+	{"server": "github", "kind": "resource", "name": "repo://x", "exposed": "repo://x"},
+	{"server": "filesystem", "kind": "resourceTemplate", "name": "file:///{path}", "exposed": "file:///{path}"},
+	{"server": "github", "kind": "prompt", "name": "triage", "exposed": "github_triage"},
+]
+
+all_tools := {"filesystem_read_file", "filesystem_write_file", "github_search_issues", "github_create_issue"}
+
+req_input(principal, method, server, name, extra) := object.union(
+	{
+		"contract": 1,
+		"stage": "request",
+		"transport": "http",
+		"now_ns": 0,
+		"client": {"ip": "127.0.0.1", "socket_ip": "127.0.0.1", "forwarded_for": [], "origin": null},
+		"principal": principal,
+		"request": {"method": method, "server": server, "name": name, "exposed": null, "arguments": null},
+	},
+	extra,
+)
+
+decide_cfg(cfg, principal, method, server, name) := d if {
+	d := data.hatago.decision with input as req_input(principal, method, server, name, {"candidates": candidates})
+		with data.config as cfg
+}
+
+decide(principal, method, server, name) := decide_cfg(config, principal, method, server, name)
+
+can(principal, method, server, name) if decide(principal, method, server, name).allow == true
+
+visible(principal, method) := {x | some x in decide(principal, method, null, null).visible}
+
+visible_cfg(cfg, principal, method) := {x | some x in decide_cfg(cfg, principal, method, null, null).visible}
+
+rules_of(d) := {r.rule | some r in d.reasons}
+
+# --- permission grammar -----------------------------------------------------
+
+test_parse_mcp_forms if {
+	rbac.parse("mcp:tools:call") == {"server": "*", "category": "tools", "action": "call", "item": "*", "star": []}
+	rbac.parse("mcp:tools") == {"server": "*", "category": "tools", "action": "*", "item": "*", "star": []}
+	rbac.parse("mcp") == {"server": "*", "category": "*", "action": "*", "item": "*", "star": []}
+	rbac.parse("mcp:*:*") == rbac.parse("mcp")
+}
+
+test_parse_server_forms if {
+	rbac.parse("server:filesystem:*") == {"server": "filesystem", "category": "*", "action": "*", "item": "*", "star": []}
+	rbac.parse("server:filesystem") == rbac.parse("server:filesystem:*:*:*")
+	rbac.parse("server:*:tools:call") == rbac.parse("mcp:tools:call")
+	rbac.parse("server:github:tools:call:search_*") == {"server": "github", "category": "tools", "action": "call", "item": "search_*", "star": ["search_", ""]}
+	rbac.parse("server:fs:resources:read:file:///data/*").item == "file:///data/*"
+}
+
+test_parse_rejects if {
+	not rbac.parse("admin:*:*")
+	not rbac.parse("admin:servers:manage")
+	not rbac.parse("mcp:tools:call:read_file")
+	not rbac.parse("server::tools")
+	not rbac.parse("mcp:tools:")
+	not rbac.parse("server:fs:tools:call:")
+	not rbac.parse("server:fs:tools:call:a*b*c")
+	not rbac.parse("tools:call")
+	not rbac.parse(42)
+}
+
+test_pattern_match if {
+	rbac.pattern_match("*", "anything")
+	rbac.pattern_match("read_file", "read_file")
+	rbac.pattern_match("read_*", "read_file")
+	rbac.pattern_match("*_file", "read_file")
+	rbac.pattern_match("re*le", "read_file")
+	not rbac.pattern_match("read_*", "write_file")
+	not rbac.pattern_match("ab*ba", "aba")
+	not rbac.pattern_match("read_*", null)
+}
+
+# --- guide roles ------------------------------------------------------------
+
+test_admin_does_everything if {
+	a := who(["admin"])
+	can(a, "tools/call", "github", "create_issue")
+	can(a, "resources/read", "filesystem", "file:///etc/passwd")
+	can(a, "prompts/get", "github", "triage")
+	can(a, "resources/subscribe", "filesystem", "file:///data/a.txt")
+	visible(a, "tools/list") == all_tools
+	visible(a, "resources/list") == {"file:///data/a.txt", "repo://x"}
+	visible(a, "resources/templates/list") == {"file:///{path}"}
+	visible(a, "prompts/list") == {"github_triage"}
+}
+
+test_user_lists_and_uses if {
+	u := who(["user"])
+	can(u, "tools/call", "filesystem", "write_file")
+	can(u, "resources/read", "github", "repo://x")
+	can(u, "prompts/get", "github", "triage")
+	visible(u, "tools/list") == all_tools
+	visible(u, "resources/list") == {"file:///data/a.txt", "repo://x"}
+	visible(u, "resources/templates/list") == {"file:///{path}"}
+	visible(u, "prompts/list") == {"github_triage"}
+}
+
+test_readonly_only_lists if {
+	r := who(["readonly"])
+	visible(r, "tools/list") == all_tools
+	visible(r, "prompts/list") == {"github_triage"}
+	not can(r, "tools/call", "filesystem", "read_file")
+	not can(r, "resources/read", "github", "repo://x")
+	not can(r, "prompts/get", "github", "triage")
+	d := decide(r, "tools/call", "filesystem", "read_file")
+	d.code == "ERR_PERMISSION_DENIED"
+	rules_of(d) == {"rbac.missing_permission"}
+}
+
+test_list_item_kinds_filtered if {
+	# candidates of other kinds never leak into a list
+	visible(who(["admin"]), "prompts/list") == {"github_triage"}
+}
+
+# --- default role -----------------------------------------------------------
+
+test_unknown_role_gets_default if {
+	p := who(["mcp-client"])
+	rbac.effective_roles == {"readonly"} with input as req_input(p, "tools/list", null, null, {})
+		with data.config as config
+	visible(p, "tools/list") == all_tools
+	not can(p, "tools/call", "filesystem", "read_file")
+}
+
+test_known_role_ignores_unknown_ones if {
+	rbac.effective_roles == {"user"} with input as req_input(who(["user", "mcp-client"]), "ping", null, null, {})
+		with data.config as config
+}
+
+test_no_roles_claim_gets_default if {
+	p := {"sub": "x", "claims": {}}
+	visible(p, "tools/list") == all_tools
+}
+
+test_no_default_role_means_nothing if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true}}
+	visible_cfg(cfg, who(["mcp-client"]), "tools/list") == set()
+	not decide_cfg(cfg, who(["mcp-client"]), "tools/call", "filesystem", "read_file").allow
+}
+
+test_unknown_default_role_means_nothing if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"defaultRole": "ghost"}}
+	visible_cfg(cfg, who([]), "tools/list") == set()
+}
+
+test_anonymous_with_authentication_disabled_gets_default if {
+	cfg := {"authentication": {"enabled": false}, "authorization": {"enabled": true, "defaultRole": "user"}}
+	decide_cfg(cfg, null, "tools/call", "github", "search_issues").allow == true
+	visible_cfg(cfg, null, "tools/list") == all_tools
+}
+
+test_anonymous_with_authentication_enabled_is_unauthenticated if {
+	d := decide(null, "tools/list", null, null)
+	d.allow == false
+	d.code == "ERR_UNAUTHENTICATED"
+	rules_of(d) == {"authn.required"}
+	d.visible == []
+}
+
+test_anonymous_without_authentication_config_is_unauthenticated if {
+	d := decide_cfg({}, null, "ping", null, null)
+	d.code == "ERR_UNAUTHENTICATED"
+}
+
+# --- operator roles ---------------------------------------------------------
+
+test_config_role_replaces_bundle_role if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"roles": {"user": {"permissions": ["server:github:tools:call"]}}}}
+	decide_cfg(cfg, who(["user"]), "tools/call", "github", "create_issue").allow == true
+	not decide_cfg(cfg, who(["user"]), "tools/call", "filesystem", "read_file").allow
+	not decide_cfg(cfg, who(["user"]), "resources/read", "github", "repo://x").allow
+	visible_cfg(cfg, who(["user"]), "tools/list") == {"github_search_issues", "github_create_issue"}
+}
+
+test_config_role_added if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"roles": {"ops": {"permissions": ["mcp:prompts"]}}}}
+	decide_cfg(cfg, who(["ops"]), "prompts/get", "github", "triage").allow == true
+	decide_cfg(cfg, who(["admin"]), "tools/call", "github", "create_issue").allow == true
+}
+
+test_role_without_permissions_grants_nothing if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"roles": {"odd": {"permissions": "mcp:*:*"}}}}
+	not decide_cfg(cfg, who(["odd"]), "tools/call", "github", "create_issue").allow
+}
+
+test_admin_permissions_grant_no_mcp_access if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"roles": {"ops": {"permissions": ["admin:*:*"]}}}}
+	not decide_cfg(cfg, who(["ops"]), "tools/call", "github", "create_issue").allow
+	visible_cfg(cfg, who(["ops"]), "tools/list") == set()
+}
+
+# --- server scope and per-item grants ---------------------------------------
+
+roles_cfg(roles) := {"authentication": {"enabled": true}, "authorization": {"roles": roles}}
+
+test_server_scope if {
+	cfg := roles_cfg({"fs": {"permissions": ["server:filesystem:*"]}})
+	p := who(["fs"])
+	decide_cfg(cfg, p, "tools/call", "filesystem", "write_file").allow == true
+	decide_cfg(cfg, p, "resources/read", "filesystem", "file:///etc/hosts").allow == true
+	not decide_cfg(cfg, p, "tools/call", "github", "search_issues").allow
+	not decide_cfg(cfg, p, "resources/read", "github", "repo://x").allow
+	visible_cfg(cfg, p, "tools/list") == {"filesystem_read_file", "filesystem_write_file"}
+	visible_cfg(cfg, p, "resources/list") == {"file:///data/a.txt"}
+}
+
+test_per_tool_grant if {
+	cfg := roles_cfg({"triager": {"permissions": ["server:github:tools:call:search_*", "server:filesystem:tools:call:read_file"]}})
+	p := who(["triager"])
+	decide_cfg(cfg, p, "tools/call", "github", "search_issues").allow == true
+	decide_cfg(cfg, p, "tools/call", "filesystem", "read_file").allow == true
+	not decide_cfg(cfg, p, "tools/call", "github", "create_issue").allow
+	not decide_cfg(cfg, p, "tools/call", "filesystem", "write_file").allow
+	visible_cfg(cfg, p, "tools/list") == {"github_search_issues", "filesystem_read_file"}
+}
+
+test_item_grant_on_any_server if {
+	cfg := roles_cfg({"r": {"permissions": ["server:*:tools:call:read_file"]}})
+	decide_cfg(cfg, who(["r"]), "tools/call", "filesystem", "read_file").allow == true
+	visible_cfg(cfg, who(["r"]), "tools/list") == {"filesystem_read_file"}
+}
+
+test_resource_uri_grant if {
+	cfg := roles_cfg({"r": {"permissions": ["server:filesystem:resources:read:file:///data/*"]}})
+	p := who(["r"])
+	decide_cfg(cfg, p, "resources/read", "filesystem", "file:///data/a.txt").allow == true
+	not decide_cfg(cfg, p, "resources/read", "filesystem", "file:///etc/passwd").allow
+	not decide_cfg(cfg, p, "resources/read", "github", "file:///data/a.txt").allow
+	visible_cfg(cfg, p, "resources/list") == {"file:///data/a.txt"}
+}
+
+test_list_only_grant_does_not_allow_use if {
+	cfg := roles_cfg({"r": {"permissions": ["server:github:tools:list"]}})
+	visible_cfg(cfg, who(["r"]), "tools/list") == {"github_search_issues", "github_create_issue"}
+	not decide_cfg(cfg, who(["r"]), "tools/call", "github", "search_issues").allow
+}
+
+test_use_of_other_category_does_not_show if {
+	cfg := roles_cfg({"r": {"permissions": ["mcp:prompts:generate"]}})
+	visible_cfg(cfg, who(["r"]), "tools/list") == set()
+	visible_cfg(cfg, who(["r"]), "prompts/list") == {"github_triage"}
+}
+
+test_unknown_target_only_matches_wildcards if {
+	# a request whose target the hub could not resolve matches only "*" servers
+	can(who(["user"]), "tools/call", null, null)
+	cfg := roles_cfg({"r": {"permissions": ["server:github:tools:call"]}})
+	not decide_cfg(cfg, who(["r"]), "tools/call", null, null).allow
+}
+
+# --- token claims narrow ----------------------------------------------------
+
+claims(roles, perms, scope) := {"sub": "u-1", "roles": roles, "permissions": perms, "scope": scope, "claims": {}}
+
+test_permissions_claim_narrows if {
+	p := claims(["user"], ["mcp:tools", "mcp:prompts"], null)
+	can(p, "tools/call", "github", "search_issues")
+	not can(p, "resources/read", "github", "repo://x")
+	rules_of(decide(p, "resources/read", "github", "repo://x")) == {"rbac.token_permissions"}
+}
+
+test_permissions_claim_never_exceeds_roles if {
+	p := claims(["readonly"], ["mcp:*:*"], null)
+	not can(p, "tools/call", "github", "search_issues")
+	rules_of(decide(p, "tools/call", "github", "search_issues")) == {"rbac.missing_permission"}
+}
+
+test_empty_permissions_claim_grants_nothing if {
+	p := claims(["admin"], [], null)
+	not can(p, "tools/call", "github", "search_issues")
+	visible(p, "tools/list") == set()
+}
+
+test_string_permissions_claim_split_on_spaces if {
+	p := claims(["user"], "mcp:tools mcp:prompts", null)
+	can(p, "tools/call", "github", "search_issues")
+	not can(p, "resources/read", "github", "repo://x")
+}
+
+test_scope_claim_narrows if {
+	p := claims(["user"], null, ["mcp:resources"])
+	can(p, "resources/read", "github", "repo://x")
+	not can(p, "tools/call", "github", "search_issues")
+	rules_of(decide(p, "tools/call", "github", "search_issues")) == {"rbac.token_scope"}
+}
+
+test_scope_non_hatago_entries_ignored if {
+	can(claims(["user"], null, ["openid", "profile", "mcp"]), "tools/call", "github", "search_issues")
+	not can(claims(["user"], null, ["openid", "profile"]), "tools/call", "github", "search_issues")
+}
+
+test_both_claims_must_match if {
+	p := claims(["admin"], ["server:github"], ["mcp:tools"])
+	can(p, "tools/call", "github", "search_issues")
+	not can(p, "tools/call", "filesystem", "read_file")
+	not can(p, "resources/read", "github", "repo://x")
+	rules_of(decide(p, "resources/read", "filesystem", "file:///x")) == {"rbac.token_permissions", "rbac.token_scope"}
+}
+
+test_claims_narrow_lists if {
+	visible(claims(["user"], ["server:github"], null), "tools/list") == {"github_search_issues", "github_create_issue"}
+	visible(claims(["admin"], null, ["server:filesystem:tools:call:read_*"]), "tools/list") == {"filesystem_read_file"}
+	visible(claims(["user"], ["mcp:resources"], null), "tools/list") == set()
+	visible(claims(["user"], ["server:github:tools:call:search_*"], ["server:github:tools:call:create_*"]), "tools/list") == set()
+}
+
+test_item_role_narrowed_by_server_claim if {
+	cfg := roles_cfg({"r": {"permissions": ["server:*:tools:call:read_file", "server:github:tools:list"]}})
+	p := claims(["r"], ["server:filesystem"], null)
+	visible_cfg(cfg, p, "tools/list") == {"filesystem_read_file"}
+}
+
+# --- methods ----------------------------------------------------------------
+
+test_session_methods_for_any_authenticated_caller if {
+	p := who(["nobody-knows-me"])
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true}}
+	every m in ["initialize", "ping", "server/discover", "logging/setLevel", "resources/unsubscribe"] {
+		decide_cfg(cfg, p, m, null, null).allow == true
+	}
+}
+
+test_unknown_method_denied if {
+	d := decide(who(["admin"]), "tasks/list", null, null)
+	d.allow == false
+	rules_of(d) == {"rbac.unknown_method"}
+}
+
+test_subscribe_needs_read if {
+	can(who(["user"]), "resources/subscribe", "github", "repo://x")
+	not can(who(["readonly"]), "resources/subscribe", "github", "repo://x")
+}
+
+completion(principal, kind, server, name) := d if {
+	d := data.hatago.decision with input as req_input(principal, "completion/complete", server, name, {"request": {"kind": kind}})
+		with data.config as config
+}
+
+test_completion_follows_its_target if {
+	completion(who(["user"]), "prompt", "github", "triage").allow == true
+	completion(who(["user"]), "resourceTemplate", "filesystem", "file:///{path}").allow == true
+	not completion(who(["readonly"]), "prompt", "github", "triage").allow
+	cfg := roles_cfg({"p": {"permissions": ["mcp:prompts"]}})
+	d := data.hatago.decision with input as req_input(who(["p"]), "completion/complete", "filesystem", "file:///{path}", {"request": {"kind": "resourceTemplate"}})
+		with data.config as cfg
+	d.allow == false
+}
+
+test_completion_without_kind_denied if {
+	d := completion(who(["admin"]), null, "github", "triage")
+	rules_of(d) == {"rbac.unknown_method"}
+}
+
+# --- authorization disabled -------------------------------------------------
+
+test_authorization_disabled_allows_everything if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": false}}
+	decide_cfg(cfg, who([]), "tools/call", "github", "create_issue").allow == true
+	decide_cfg(cfg, claims(["readonly"], [], []), "tools/call", "github", "create_issue").allow == true
+	decide_cfg(cfg, who([]), "tasks/list", null, null).allow == true
+	visible_cfg(cfg, who([]), "tools/list") == all_tools
+}
+
+test_authorization_disabled_still_needs_authentication if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": false}}
+	decide_cfg(cfg, null, "tools/call", "github", "create_issue").code == "ERR_UNAUTHENTICATED"
+}
