@@ -1,0 +1,257 @@
+# METADATA
+# title: Rate limits
+# description: |
+#   Which rate limits apply to one MCP request (stage "request"). Reads
+#   data.config.rateLimit (the operator's security.rateLimit section) and
+#   returns `limits`: a list of {name, key, windowMs, max}. The runtime counts
+#   every key in a sliding window and admits the request only when all of them
+#   have budget left. Grammar of filters, keys and tiers: docs/rate-limits.md.
+package hatago.ratelimit
+
+# --- configuration ----------------------------------------------------------
+
+default cfg := {}
+
+cfg := data.config.rateLimit if is_object(data.config.rateLimit)
+
+# Rate limiting is on unless the operator sets enabled: false.
+disabled if cfg.enabled == false
+
+default rules := []
+
+rules := cfg.rules if is_array(cfg.rules)
+
+# --- output -----------------------------------------------------------------
+
+# limits: one entry per rule that applies to this request, in config order.
+default limits := []
+
+limits := [l |
+	some r in rules
+	valid(r)
+	applies(r)
+	l := {"name": r.name, "key": key(r), "windowMs": r.windowMs, "max": max_for(r)}
+] if {
+	not disabled
+	input.stage == "request"
+}
+
+# invalid: names (or indexes) of rules that can never apply because they are
+# malformed. The schema refuses them at start-up; this is for bundles fed
+# other data.
+invalid contains label(i, r) if {
+	some i, r in rules
+	not valid(r)
+}
+
+label(i, r) := r.name if is_string(r.name)
+
+else := sprintf("rules[%d]", [i])
+
+valid(r) if {
+	is_string(r.name)
+	r.name != ""
+	is_number(r.windowMs)
+	r.windowMs > 0
+	is_number(r.max)
+	r.max >= 0
+	key_kind(r)
+}
+
+# --- the request's action ---------------------------------------------------
+
+# The same method map as RBAC (hatago.rbac.methods), as "category:action".
+# Session methods (initialize, ping, ...) have no action: only filters that
+# match any request ("*") or name the method apply to them.
+actions := {
+	"tools/call": ["tools", "call"],
+	"tools/list": ["tools", "list"],
+	"resources/read": ["resources", "read"],
+	"resources/subscribe": ["resources", "read"],
+	"resources/list": ["resources", "list"],
+	"resources/templates/list": ["resources", "list"],
+	"prompts/get": ["prompts", "generate"],
+	"prompts/list": ["prompts", "list"],
+}
+
+completion_actions := {
+	"prompt": ["prompts", "generate"],
+	"resourceTemplate": ["resources", "read"],
+	"resource": ["resources", "read"],
+}
+
+action := actions[input.request.method]
+
+action := completion_actions[input.request.kind] if input.request.method == "completion/complete"
+
+# --- which rules apply ------------------------------------------------------
+
+applies(r) if {
+	filter_ok(r)
+	servers_ok(r)
+	tools_ok(r)
+	runtime_ok(r)
+}
+
+# filter: absent, one string, or a list of strings (any of them matches).
+filter_ok(r) if not has_key(r, "filter")
+
+filter_ok(r) if {
+	is_string(r.filter)
+	filter_match(r.filter)
+}
+
+filter_ok(r) if {
+	is_array(r.filter)
+	some f in r.filter
+	filter_match(f)
+}
+
+has_key(obj, k) if _ = obj[k]
+
+# Filter grammar (docs/rate-limits.md, "Filters"):
+#   *                                     every request
+#   method:<mcp method>                   the method itself, e.g. method:initialize
+#   mcp:<category>[:<action>]             e.g. mcp:tools:call, mcp:tools, mcp:*:call
+#   server:<id>[:<category>[:<action>[:<item>]]]
+#                                         e.g. server:github:tools:call:create_*
+# Missing trailing segments are "*"; <item> is "*", an exact name, or a
+# pattern with one "*"; it may contain ":". Other strings match nothing.
+filter_match("*")
+
+filter_match(f) if {
+	startswith(f, "method:")
+	substring(f, 7, -1) == input.request.method
+}
+
+filter_match(f) if {
+	s := split(f, ":")
+	s[0] == "mcp"
+	count(s) <= 3
+	t := array.concat(s, ["*", "*"])
+	wild(t[1], action[0])
+	wild(t[2], action[1])
+}
+
+filter_match(f) if {
+	s := split(f, ":")
+	s[0] == "server"
+	t := array.concat(s, ["*", "*", "*"])
+	wild(t[1], input.request.server)
+	wild(t[2], action[0])
+	wild(t[3], action[1])
+	pattern_match(item(s), input.request.name)
+}
+
+wild(p, _) if p == "*"
+
+wild(p, v) if p == v
+
+item(s) := concat(":", array.slice(s, 4, count(s))) if count(s) > 4
+
+else := "*"
+
+# pattern_match(p, name): "*", the exact name, or prefix*suffix with one "*".
+pattern_match("*", _)
+
+pattern_match(p, name) if p == name
+
+pattern_match(p, name) if {
+	is_string(name)
+	parts := split(p, "*")
+	count(parts) == 2
+	startswith(name, parts[0])
+	endswith(name, parts[1])
+	count(name) >= count(parts[0]) + count(parts[1])
+}
+
+# servers: the request targets one of these upstream servers.
+servers_ok(r) if not has_key(r, "servers")
+
+servers_ok(r) if input.request.server in r.servers
+
+# tools: a tools/call whose upstream-local tool name matches one pattern.
+tools_ok(r) if not has_key(r, "tools")
+
+tools_ok(r) if {
+	input.request.method == "tools/call"
+	some p in r.tools
+	pattern_match(p, input.request.name)
+}
+
+# filter "runtime": a JavaScript predicate (RateLimiter.addRule) evaluated by
+# the runtime, whose result arrives as input.ratelimit.matched (rule names).
+runtime_ok(r) if not r.runtimeFilter == true
+
+runtime_ok(r) if {
+	r.runtimeFilter == true
+	r.name in input.ratelimit.matched
+}
+
+# --- tiers ------------------------------------------------------------------
+
+default roles := []
+
+roles := [x | some x in input.principal.roles; is_string(x)] if is_array(input.principal.roles)
+
+# The caller's tier values: one per role of the principal named in `tiers`.
+tier_values(r) := [v | some x in roles; v := r.tiers[x]; is_number(v); v >= 0] if is_object(r.tiers)
+
+else := []
+
+# max_for(r): the highest tier value among the caller's roles (the most
+# generous tier the caller holds); the rule's own max when no role has a tier.
+max_for(r) := max(tier_values(r)) if count(tier_values(r)) > 0
+
+else := r.max
+
+# --- keys -------------------------------------------------------------------
+
+# key_kind(r): "ip" | "user" | "user+ip" | "custom"; default "ip".
+key_kind(r) := "ip" if not has_key(r, "keyGenerator")
+
+key_kind(r) := r.keyGenerator if r.keyGenerator in {"ip", "user", "user+ip", "custom"}
+
+default ip := "unknown"
+
+ip := input.client.ip if is_string(input.client.ip)
+
+default sub := ""
+
+sub := input.principal.sub if is_string(input.principal.sub)
+
+# key(r) is "<rule>:<kind>:<value>". A user key needs a principal with a
+# non-empty sub, else it falls back to the ip key. user+ip puts the ip first
+# and "|" before the sub (an address never contains "|").
+key(r) := sprintf("%s:ip:%s", [r.name, ip]) if key_kind(r) == "ip"
+
+key(r) := sprintf("%s:user:%s", [r.name, sub]) if {
+	key_kind(r) == "user"
+	sub != ""
+}
+
+key(r) := sprintf("%s:user+ip:%s|%s", [r.name, ip, sub]) if {
+	key_kind(r) == "user+ip"
+	sub != ""
+}
+
+key(r) := sprintf("%s:custom:%s", [r.name, input.ratelimit.key]) if {
+	key_kind(r) == "custom"
+	is_string(input.ratelimit.key)
+	input.ratelimit.key != ""
+}
+
+key(r) := sprintf("%s:ip:%s", [r.name, ip]) if {
+	key_kind(r) in {"user", "user+ip"}
+	sub == ""
+}
+
+key(r) := sprintf("%s:ip:%s", [r.name, ip]) if {
+	key_kind(r) == "custom"
+	not custom_key
+}
+
+custom_key if {
+	is_string(input.ratelimit.key)
+	input.ratelimit.key != ""
+}
