@@ -151,8 +151,12 @@ export class McpEndpoint {
     const method = msg.method as string;
     const params = isObject(msg.params) ? msg.params : undefined;
     const progressToken = progressTokenOf(params);
+    // One mutable header set: the MCP stages (e.g. rate limits) add to it
+    // before the first byte goes out, as JSON or as the stream's headers.
+    const headers: Record<string, string> = session ? { 'Mcp-Session-Id': session.id } : {};
+    ctx.responseHeaders = headers;
     const stream = acceptsSse(req) && (progressToken !== undefined || (session?.canBeAsked === true && FORWARDED.has(method)))
-      ? new SseStream(res, session ? { 'Mcp-Session-Id': session.id } : {})
+      ? new SseStream(res, headers)
       : undefined;
     res.on('close', () => {
       if (!res.writableFinished) ac.abort('client went away');
@@ -164,17 +168,28 @@ export class McpEndpoint {
     }
     const request: HubRequest = { method, params, id };
     let reply: unknown;
+    // Errors that end the exchange (policy denial 403, rate limit 429, open
+    // breaker 503) keep their HTTP status while nothing has streamed yet;
+    // other MCP-level errors are JSON-RPC errors in a 200.
+    let status = 200;
     try {
       const result = await this.hub.handle(request, ctx);
       reply = { jsonrpc: '2.0', id, result: modern ? encodeModernResult(method, result) : result };
     } catch (err) {
-      reply = toClientError(err, id, this.logger).body;
+      const e = toClientError(err, id, this.logger);
+      reply = e.body;
+      status = e.status;
     }
-    if (stream) {
+    if (stream?.hasStarted) {
       stream.send(reply);
       stream.end();
     } else if (!res.writableEnded && !res.destroyed) {
-      writeJson(res, 200, reply, session ? { 'Mcp-Session-Id': session.id } : {});
+      if (stream && status === 200) {
+        stream.send(reply);
+        stream.end();
+      } else {
+        writeJson(res, status, reply, headers);
+      }
     }
   }
 

@@ -3,12 +3,16 @@
 
 import type { ServerResponse } from 'node:http';
 
+// Headers go out with the first event (or `start()`), so a request the
+// policy denies before anything streamed still gets its own HTTP status.
 export class SseStream {
   private open = true;
+  private started = false;
 
-  constructor(private readonly res: ServerResponse, headers: Record<string, string> = {}) {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', ...headers });
-    res.flushHeaders();
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly headers: Record<string, string> = {},
+  ) {
     res.on('close', () => {
       this.open = false;
     });
@@ -18,8 +22,21 @@ export class SseStream {
     return this.open && !this.res.writableEnded;
   }
 
+  /** True once the 200 and the event-stream headers were sent. */
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  start(): void {
+    if (this.started || !this.isOpen) return;
+    this.started = true;
+    this.res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', ...this.headers });
+    this.res.flushHeaders();
+  }
+
   send(message: unknown): boolean {
     if (!this.isOpen) return false;
+    this.start();
     this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     return true;
   }

@@ -39,6 +39,8 @@ export interface CallerContext {
   onProgress?: (p: ProgressUpdate) => void;
   /** Aborted when the client cancels the request or goes away. */
   signal?: AbortSignal;
+  /** HTTP headers the MCP stages add to this request's answer (e.g. X-RateLimit-*). */
+  responseHeaders?: Record<string, string>;
   /**
    * Key under which this client is connected to the hub for notifications
    * (`Hub.connect`): the HTTP session id, or the stdio connection. Absent for

@@ -165,7 +165,7 @@ describe('guard', () => {
   test('a denying guard stops forwarding; the client sees the code and decisionId', async () => {
     const sid = await openSession(denying.url);
     const r = await post(denying.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'web_hang', arguments: {} } }, { 'mcp-session-id': sid });
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(403); // issue 3: a denied call is an HTTP 403 with the JSON-RPC error
     expect(r.json.error).toMatchObject({ code: -32003, data: { code: 'ERR_PERMISSION_DENIED', decisionId: 'decision-1' } });
     // A later allowed request to the same upstream proves the stream is in order; the denied call never arrived.
     const sid2 = await openSession(run.url);
