@@ -16,7 +16,7 @@ export const LIFECYCLE: readonly StageSpec[] = [
   { name: 'network', scope: 'http', does: 'client address and Origin checked by the policy (stage "network"), before the body is read', fails: ['ERR_NETWORK_DENIED', 'ERR_ORIGIN_DENIED', 'ERR_POLICY_EVALUATION'] },
   { name: 'authentication', scope: 'http', does: 'Bearer JWT verified with jose; no token verification for a denied client', fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED'] },
   { name: 'transport', scope: 'http', does: 'Streamable HTTP framing: content type, JSON parse, session, protocol revision', fails: ['ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_PARSE', 'ERR_INVALID_REQUEST', 'ERR_SESSION_REQUIRED', 'ERR_SESSION_NOT_FOUND'] },
-  { name: 'routing', scope: 'mcp', does: 'the exposed name is resolved to one upstream server and its local name', fails: ['ERR_METHOD_NOT_FOUND', 'ERR_UNKNOWN_TOOL', 'ERR_UNKNOWN_PROMPT', 'ERR_UNKNOWN_RESOURCE'] },
-  { name: 'policy', scope: 'mcp', does: 'the policy decides the request (stage "request"); lists are filtered', fails: ['ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION'] },
+  { name: 'policy', scope: 'mcp', does: 'the exposed name is resolved to its upstream and the policy decides the request (stage "request"); lists are filtered', fails: ['ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION'] },
+  { name: 'routing', scope: 'mcp', does: 'a name that resolves to no upstream is refused only now, so a denied caller learns nothing of what exists', fails: ['ERR_METHOD_NOT_FOUND', 'ERR_UNKNOWN_TOOL', 'ERR_UNKNOWN_PROMPT', 'ERR_UNKNOWN_RESOURCE'] },
   { name: 'forward', scope: 'mcp', does: 'the request goes to the upstream with progress, cancellation and relays', fails: ['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_UPSTREAM_ERROR'] },
 ] as const;
