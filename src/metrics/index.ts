@@ -1,0 +1,2 @@
+export { createMetrics, type HatagoMetrics } from './create-metrics.js';
+export { renderMetrics } from './render-metrics.js';
