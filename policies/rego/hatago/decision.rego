@@ -8,6 +8,7 @@
 package hatago
 
 import data.hatago.arguments
+import data.hatago.lib
 import data.hatago.network
 import data.hatago.rbac
 
@@ -23,7 +24,7 @@ decision := request_decision if input.stage == "request"
 
 # --- shared -----------------------------------------------------------------
 
-contract_deny contains {"rule": "hatago.contract", "message": sprintf("input.contract is %v; this policy speaks contract 1", [object.get(input, "contract", null)])} if {
+contract_deny contains {"rule": "hatago.contract", "message": lib.msg(["input.contract is ", object.get(input, "contract", null), "; this policy speaks contract 1"])} if {
 	not input.contract == 1
 }
 

@@ -9,6 +9,7 @@
 #   docs/policy-contract.md, "Argument rules".
 package hatago.arguments
 
+import data.hatago.lib
 import data.hatago.rbac
 
 default bundle_rules := {}
@@ -68,7 +69,7 @@ values(v) := v if is_array(v)
 else := [v]
 
 # fails(r) is a message when the call breaks rule r.
-fails(r) := sprintf("argument %v is required", [r.argument]) if {
+fails(r) := lib.msg(["argument ", r.argument, " is required"]) if {
 	not present(r)
 	not r.required == false
 } else := "the rule has no constraint (under, oneOf or pattern)" if {
@@ -76,17 +77,17 @@ fails(r) := sprintf("argument %v is required", [r.argument]) if {
 	not r.under
 	not r.oneOf
 	not r.pattern
-} else := sprintf("argument %v must be a normalized absolute path under %v", [r.argument, r.under]) if {
+} else := lib.msg(["argument ", r.argument, " must be a normalized absolute path under ", r.under]) if {
 	present(r)
 	r.under
 	some v in values(value(r))
 	not under_some(v, r.under)
-} else := sprintf("argument %v must be one of %v", [r.argument, r.oneOf]) if {
+} else := lib.msg(["argument ", r.argument, " must be one of ", r.oneOf]) if {
 	present(r)
 	r.oneOf
 	some v in values(value(r))
 	not v in r.oneOf
-} else := sprintf("argument %v must match %v", [r.argument, r.pattern]) if {
+} else := lib.msg(["argument ", r.argument, " must match ", r.pattern]) if {
 	present(r)
 	r.pattern
 	some v in values(value(r))

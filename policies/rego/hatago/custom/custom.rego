@@ -11,6 +11,8 @@
 #   stage only. See docs/policy-contract.md, "Custom rules".
 package hatago.custom
 
+import data.hatago.lib
+
 # --- example: "server-specific" (the guide's addRule example) ---------------
 #
 # A principal whose token carries an `allowedServers` claim may only use those
@@ -21,7 +23,7 @@ allowed_servers := {s | some s in input.principal.claims.allowedServers} if {
 	is_array(input.principal.claims.allowedServers)
 }
 
-deny contains {"rule": "custom.server_specific", "message": sprintf("server %v is not in the token's allowedServers", [s])} if {
+deny contains {"rule": "custom.server_specific", "message": lib.msg(["server ", s, " is not in the token's allowedServers"])} if {
 	input.stage == "request"
 	allowed := allowed_servers
 	s := input.request.server

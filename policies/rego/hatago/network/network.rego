@@ -8,6 +8,8 @@
 #   "Network access control".
 package hatago.network
 
+import data.hatago.lib
+
 # --- configuration ----------------------------------------------------------
 
 default cfg := {}
@@ -149,7 +151,7 @@ walk_forwarded := {"ip": socket} if {
 } else := {
 	"ip": null,
 	"error": "network.bad_forwarded_for",
-	"message": sprintf("X-Forwarded-For entry %q from a trusted proxy is not an IP address", [hops[max(untrusted)]]),
+	"message": lib.msg(["X-Forwarded-For entry ", json.marshal(hops[max(untrusted)]), " from a trusted proxy is not an IP address"]),
 }
 
 # The effective client address, null when unknown (stdio, or a deny above).
@@ -162,7 +164,7 @@ client_ip := resolved.ip
 # ip_deny: reasons the address is refused (ERR_NETWORK_DENIED).
 ip_deny contains {"rule": resolved.error, "message": resolved.message} if resolved.error
 
-ip_deny contains {"rule": "network.blocked_ip", "message": sprintf("client address %s is in blockedIPs", [ip])} if {
+ip_deny contains {"rule": "network.blocked_ip", "message": lib.msg(["client address ", ip, " is in blockedIPs"])} if {
 	ip := client_ip
 	ip != null
 	b := block_len(ip)
@@ -170,7 +172,7 @@ ip_deny contains {"rule": "network.blocked_ip", "message": sprintf("client addre
 	b >= allow_len(ip)
 }
 
-ip_deny contains {"rule": "network.not_in_allowlist", "message": sprintf("client address %s is not in allowedIPs", [ip])} if {
+ip_deny contains {"rule": "network.not_in_allowlist", "message": lib.msg(["client address ", ip, " is not in allowedIPs"])} if {
 	ip := client_ip
 	ip != null
 	count(allowed_entries) > 0
@@ -228,7 +230,7 @@ origin_allowed(o) if {
 	loopback_hosts[origin_host(o)]
 }
 
-origin_deny contains {"rule": "network.origin_denied", "message": sprintf("origin %v is not allowed", [o])} if {
+origin_deny contains {"rule": "network.origin_denied", "message": lib.msg(["origin ", json.marshal(o), " is not allowed"])} if {
 	o := input.client.origin
 	o != null
 	not origin_allowed(o)

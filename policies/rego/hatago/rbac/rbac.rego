@@ -7,6 +7,8 @@
 #   semantics: docs/policy-contract.md, "Permissions".
 package hatago.rbac
 
+import data.hatago.lib
+
 # --- configuration ----------------------------------------------------------
 
 default authz := {}
@@ -224,11 +226,11 @@ scope_ok if {
 }
 
 # needed: the permission the request needs, in server form, for messages.
-needed := sprintf("server:%v:%v:%v:%v", [
-	object.get(input.request, "server", null),
-	spec.category,
-	spec.action,
-	object.get(input.request, "name", null),
+needed := lib.msg([
+	"server:", object.get(input.request, "server", null),
+	":", spec.category,
+	":", spec.action,
+	":", object.get(input.request, "name", null),
 ])
 
 # --- decision ---------------------------------------------------------------
@@ -245,24 +247,24 @@ allow if {
 	scope_ok
 }
 
-deny contains {"rule": "rbac.unknown_method", "message": sprintf("method %v is not in the policy's method map", [input.request.method])} if {
+deny contains {"rule": "rbac.unknown_method", "message": lib.msg(["method ", object.get(input.request, "method", null), " is not in the policy's method map"])} if {
 	not disabled
 	not spec
 }
 
-deny contains {"rule": "rbac.missing_permission", "message": sprintf("no role of %v grants %s", [sort(effective_roles), needed])} if {
+deny contains {"rule": "rbac.missing_permission", "message": lib.msg(["no role of ", sort(effective_roles), " grants ", needed])} if {
 	not disabled
 	spec.type == "item"
 	count(granting_roles) == 0
 }
 
-deny contains {"rule": "rbac.token_permissions", "message": sprintf("the token's permissions claim does not include %s", [needed])} if {
+deny contains {"rule": "rbac.token_permissions", "message": lib.msg(["the token's permissions claim does not include ", needed])} if {
 	not disabled
 	spec.type == "item"
 	not perm_ok
 }
 
-deny contains {"rule": "rbac.token_scope", "message": sprintf("the token's scope does not include %s", [needed])} if {
+deny contains {"rule": "rbac.token_scope", "message": lib.msg(["the token's scope does not include ", needed])} if {
 	not disabled
 	spec.type == "item"
 	not scope_ok
