@@ -23,11 +23,15 @@ export function breakerTableInput(servers: readonly BreakerServer[]): {
 }
 
 /**
- * Checks what the policy answered and returns it typed. Throws
+ * Checks what the policy answered and returns it typed. `raw` is the table,
+ * or a decision carrying it under `breakers` (the suggested shape for stage
+ * "breaker_table": `{"allow": true, "reasons": [], "breakers": data.hatago.breaker.table}`,
+ * so the engine's decision checks pass). Throws
  * ERR_POLICY_EVALUATION naming the first problem when it is not a table, or
  * when a server asked for is missing: the caller keeps its last good table.
  */
 export function parseBreakerTable(raw: unknown, expected: readonly string[] = []): BreakerTable {
+  if (isObject(raw) && Object.hasOwn(raw, 'breakers')) raw = raw.breakers;
   if (!isObject(raw)) throw bad('the answer is not an object');
   if (typeof raw.enabled !== 'boolean') throw bad('"enabled" is not a boolean');
   if (!isObject(raw.servers)) throw bad('"servers" is not an object');
