@@ -80,10 +80,63 @@ export interface NetworkConfig {
   cors?: { enabled: boolean; origin?: string[]; credentials?: boolean };
 }
 
+/** One rate-limit rule (docs/rate-limits.md). The policy hatago.ratelimit reads it as data. */
+export interface RateLimitRule {
+  /** Unique rule name; it starts every counter key of the rule. */
+  name: string;
+  windowMs: number;
+  /** Admits per window and key when no tier matches the caller. */
+  max: number;
+  /** Default `ip`. `user` falls back to the ip without a principal; `custom` needs a runtime key generator. */
+  keyGenerator?: 'ip' | 'user' | 'user+ip' | 'custom';
+  /** `*`, `method:<m>`, `mcp:<category>[:<action>]`, `server:<id>[:<category>[:<action>[:<item>]]]`, or a list (any). */
+  filter?: string | string[];
+  /** Max by role: the caller gets the highest value among its roles. */
+  tiers?: Record<string, number>;
+  /** Only requests to these upstream servers. */
+  servers?: string[];
+  /** Only tools/call of these upstream-local tool names (`*` patterns). */
+  tools?: string[];
+  /** Set by RateLimiter.addRule for a JavaScript filter evaluated by the runtime. */
+  runtimeFilter?: boolean;
+}
+
+export interface RateLimitConfig {
+  /** Default true. */
+  enabled?: boolean;
+  algorithm?: 'sliding-window';
+  rules?: RateLimitRule[];
+  /** `memory` (default) or a `redis://` / `rediss://` URL shared by several hubs. */
+  store?: string;
+  /** When the Redis store is unreachable: true admits, false refuses (ERR_RATE_LIMIT_UNAVAILABLE). Default false. */
+  failOpen?: boolean;
+}
+
+export type BreakerSeverityConfig = 'low' | 'medium' | 'high' | 'critical';
+
+/** One `security.circuitBreaker.rules` entry; missing keys come from `default`, then the built-in values. */
+export interface BreakerRuleConfig {
+  failureThreshold?: number;
+  resetTimeoutMs?: number;
+  halfOpenMaxCalls?: number;
+  /** Kind -> severity. `network` stands for `connection` when the rule has no `connection` entry. */
+  errorClassification?: Partial<Record<'timeout' | 'connection' | 'network' | 'auth' | 'validation' | 'upstream_error' | 'protocol', BreakerSeverityConfig>>;
+}
+
+/** `security.circuitBreaker` (docs/circuit-breakers.md). */
+export interface CircuitBreakerConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** `default` and rules named after server tags. */
+  rules?: Record<string, BreakerRuleConfig>;
+}
+
 export interface SecurityConfig {
   authentication?: AuthenticationConfig;
   authorization?: AuthorizationConfig;
   network?: NetworkConfig;
+  circuitBreaker?: CircuitBreakerConfig;
+  rateLimit?: RateLimitConfig;
   /** Later issues (rate limits, breakers, logging, audit) add their keys here. */
   [key: string]: unknown;
 }

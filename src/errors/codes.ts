@@ -57,6 +57,7 @@ export const ERROR_CODES = {
 
   // Traffic control
   ERR_RATE_LIMITED: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Rate limit exceeded' },
+  ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, rpc: JsonRpc.RATE_LIMITED, message: 'Rate limit store unavailable' },
   ERR_CIRCUIT_OPEN: { status: 503, rpc: JsonRpc.UPSTREAM_UNAVAILABLE, message: 'Upstream server unavailable (circuit open)' },
 
   // Upstreams
