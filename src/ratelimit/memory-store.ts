@@ -65,7 +65,8 @@ export class MemoryStore implements RateLimitStore {
     const results: HitResult[] = [];
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i]!;
-      let log = logs[i];
+      // A key listed twice may have been created by its first occurrence.
+      let log = logs[i] ?? this.logs.get(l.key);
       if (allowed) {
         if (!dryRun) {
           if (!log) {
