@@ -226,25 +226,39 @@ export class Hub {
     let server: string | undefined;
     let forwardRef: Result | undefined;
     let name: string | undefined;
+    let exposed: string | undefined;
+    // The policy needs to know what is being completed: a prompt, or a resource (template).
+    let kind: GuardRequest['kind'];
     let failure: HatagoError | undefined;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
-      name = ref.name;
+      exposed = ref.name;
+      kind = 'prompt';
       const entry = this.catalog.prompts.index.get(ref.name);
       if (entry) {
         server = entry.server;
+        name = entry.local;
         forwardRef = { ...ref, name: entry.local };
       } else failure = new HatagoError('ERR_UNKNOWN_PROMPT', { data: { name: ref.name } });
     } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
-      name = ref.uri;
-      const entry: ExposedEntry | undefined = this.catalog.resourceTemplates.index.get(ref.uri) ?? this.catalog.resources.index.get(ref.uri);
+      exposed = ref.uri;
+      const template = this.catalog.resourceTemplates.index.get(ref.uri);
+      const entry: ExposedEntry | undefined = template ?? this.catalog.resources.index.get(ref.uri);
+      kind = template ? 'resourceTemplate' : 'resource';
       if (entry) {
         server = entry.server;
+        name = entry.local;
         forwardRef = ref;
       } else failure = new HatagoError('ERR_UNKNOWN_RESOURCE', { data: { uri: ref.uri } });
     } else {
       failure = new HatagoError('ERR_INVALID_PARAMS', { message: 'params.ref must be a ref/prompt or ref/resource' });
     }
-    await this.check(ctx, { method: 'completion/complete', ...(server !== undefined && { server }), ...(name !== undefined && { name, exposed: name }) });
+    await this.check(ctx, {
+      method: 'completion/complete',
+      ...(kind !== undefined && { kind }),
+      ...(server !== undefined && { server }),
+      ...(name !== undefined && { name }),
+      ...(exposed !== undefined && { exposed }),
+    });
     if (failure || server === undefined) throw failure ?? new HatagoError('ERR_INVALID_PARAMS');
     return this.forward(server, 'completion/complete', { ...forwardable(params), ref: forwardRef }, ctx);
   }

@@ -62,6 +62,8 @@ export interface ListCandidate {
 /** The request as the policy sees it (see docs/policy-contract.md). */
 export interface GuardRequest {
   method: string;
+  /** completion/complete: what is being completed. */
+  kind?: 'prompt' | 'resource' | 'resourceTemplate';
   /** Upstream server the request targets, when it targets one. */
   server?: string;
   /** Upstream-local item name (tool, prompt) or URI (resource). */

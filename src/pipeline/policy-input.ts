@@ -56,6 +56,7 @@ export function requestInput(ctx: CallerContext, req: GuardRequest): Record<stri
     principal: principalInput(ctx.principal),
     request: {
       method: req.method,
+      kind: req.kind ?? null,
       server: req.server ?? null,
       name: req.name ?? null,
       exposed: req.exposed ?? null,
