@@ -24,7 +24,12 @@ export interface LoggerOptions {
  * `tail -f logs/hatago.log | jq` works.
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const format = winston.format.combine(winston.format.timestamp(), winston.format.json());
+  // winston's defaultMeta would overwrite a child's `component`; fill it only where missing.
+  const defaultComponent = winston.format((info) => {
+    info.component ??= 'hub';
+    return info;
+  });
+  const format = winston.format.combine(defaultComponent(), winston.format.timestamp(), winston.format.json());
   const transports: winston.transport[] = [
     new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }),
   ];
@@ -33,7 +38,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     mkdirSync(path.dirname(file), { recursive: true });
     transports.push(new winston.transports.File({ filename: file }));
   }
-  return winston.createLogger({ level: opts.level ?? 'info', format, defaultMeta: { component: 'hub' }, transports }) as unknown as Logger;
+  return winston.createLogger({ level: opts.level ?? 'info', format, transports }) as unknown as Logger;
 }
 
 /** A logger that drops everything; the default where none is injected. */
