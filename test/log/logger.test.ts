@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log/logger.js';
@@ -9,8 +9,14 @@ describe('createLogger', () => {
     const logger = createLogger({ cwd: dir });
     logger.child({ component: 'circuit-breaker' }).warn('opened', { server: 'fs' });
     logger.info('plain');
-    await new Promise((r) => setTimeout(r, 200));
-    const lines = readFileSync(path.join(dir, 'logs', 'hatago.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const file = path.join(dir, 'logs', 'hatago.log');
+    let text = '';
+    // The file transport writes asynchronously: wait for both lines.
+    for (let i = 0; i < 100 && text.split('\n').length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    }
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ level: 'warn', component: 'circuit-breaker', message: 'opened', server: 'fs' });
     expect(lines[1]).toMatchObject({ level: 'info', component: 'hub', message: 'plain' });
     expect(typeof lines[0]!.timestamp).toBe('string');
