@@ -3,7 +3,31 @@ import { HatagoError } from '../errors/index.js';
 import type { CallerContext, GuardRequest, GuardResult, RequestGuard } from '../hub/types.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { requestInput } from './policy-input.js';
-import type { PolicySource } from './policy-source.js';
+import type { PolicyDecider, PolicySource } from './policy-source.js';
+
+/**
+ * One request decision, as observers (decision log, shadow evaluation, audit)
+ * see it. `input` is exactly what the policy saw, unmasked: observers mask.
+ */
+export interface DecisionEvent {
+  decisionId: string;
+  revision: string;
+  /** ISO time of the decision. */
+  timestamp: string;
+  input: Record<string, unknown>;
+  result: { allow: boolean; code?: string; reasons: { rule: string; message: string }[]; visible?: string[] };
+}
+
+/**
+ * Called once per request decision, after the policy decided and before the
+ * guard answers. It must return at once (queue work, never await) and it can
+ * never change the enforced result; a throw is logged and ignored.
+ */
+export type DecisionHook = (event: DecisionEvent) => void;
+
+export interface PolicyGuardOptions {
+  onDecision?: DecisionHook;
+}
 
 /**
  * The policy stage: asks the active policy about one MCP request and
@@ -12,18 +36,23 @@ import type { PolicySource } from './policy-source.js';
  */
 export class PolicyGuard implements RequestGuard {
   private readonly log: Logger;
+  private readonly onDecision: DecisionHook | undefined;
 
   constructor(
     private readonly policy: PolicySource,
     logger: Logger = silentLogger,
+    opts: PolicyGuardOptions = {},
   ) {
     this.log = logger.child({ component: 'policy' });
+    this.onDecision = opts.onDecision;
   }
 
   async check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult> {
     const engine = this.policy.current();
     const decisionId = randomUUID();
-    const decision = engine.decide(requestInput(ctx, req));
+    const input = requestInput(ctx, req);
+    const decision = engine.decide(input);
+    if (this.onDecision) this.notify(decisionId, engine.revision, input, decision);
     const facts = {
       decisionId,
       revision: engine.revision,
@@ -39,5 +68,17 @@ export class PolicyGuard implements RequestGuard {
     }
     this.log.debug('request allowed', facts);
     return req.candidates ? { decisionId, visible: new Set(decision.visible ?? []) } : { decisionId };
+  }
+
+  private notify(decisionId: string, revision: string, input: Record<string, unknown>, d: ReturnType<PolicyDecider['decide']>): void {
+    const result: DecisionEvent['result'] = { allow: d.allow === true, reasons: d.reasons };
+    if (d.allow !== true) result.code = d.code;
+    if (d.visible !== undefined) result.visible = d.visible;
+    try {
+      this.onDecision?.({ decisionId, revision, timestamp: new Date().toISOString(), input, result });
+    } catch (err) {
+      // Observers never decide: a failing one is logged, the request goes on as the policy said.
+      this.log.warn('decision observer failed', { decisionId, error: (err as Error)?.message ?? String(err) });
+    }
   }
 }
