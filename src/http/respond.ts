@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { wwwAuthenticate } from '../auth/www-authenticate.js';
 import { toJsonRpcError, type JsonRpcId } from '../errors/index.js';
 
 export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -13,7 +14,7 @@ export function writeJson(res: ServerResponse, status: number, body: unknown, he
  */
 export function writeHttpError(res: ServerResponse, err: unknown, id: JsonRpcId = null): void {
   const { status, body } = toJsonRpcError(err, id);
-  writeJson(res, status, body, status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+  writeJson(res, status, body, status === 401 ? { 'WWW-Authenticate': wwwAuthenticate(err) } : {});
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -150,7 +150,7 @@ describe('pipeline hook', () => {
     const url = `${await listen(app)}/mcp`;
     const denied = await post(url, INIT);
     expect(denied.status).toBe(401);
-    expect(denied.headers.get('www-authenticate')).toBe('Bearer');
+    expect(denied.headers.get('www-authenticate')).toBe('Bearer realm="hatago"');
     expect(denied.json.error).toMatchObject({ code: -32001, data: { code: 'ERR_UNAUTHENTICATED' } });
     const ok = await post(url, INIT, { authorization: 'Bearer good' });
     expect(ok.status).toBe(200);
