@@ -206,7 +206,11 @@ export class RedisStore implements RateLimitStore {
     return this.lastError;
   }
 
+  /** Quits (or, when not connected, drops the connection and stops reconnecting). */
   async close(): Promise<void> {
+    if (this.redis.status === 'ready') {
+      await this.redis.quit().catch(() => undefined);
+    }
     this.redis.disconnect(false);
   }
 
