@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   ERR_CONFIG_ENV_MISSING: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Config references an unset environment variable' },
   ERR_BUNDLE_NOT_FOUND: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy bundle not found' },
   ERR_BUNDLE_INVALID: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy bundle is invalid' },
+  ERR_BUNDLE_SIGNATURE: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy bundle signature is missing or does not verify' },
   ERR_PORT_IN_USE: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Port already in use' },
   ERR_AUTH_DISABLED_NON_LOOPBACK: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Authentication is disabled: refusing to bind to a non-loopback address' },
   ERR_NAME_COLLISION: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Two upstream servers expose the same name' },
