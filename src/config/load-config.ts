@@ -82,7 +82,11 @@ function withDefaults(c: Partial<HatagoConfig>, baseDir: string): HatagoConfig {
         },
       }),
     },
-    policies: { bundle: c.policies?.bundle !== undefined ? resolve(c.policies.bundle) : DEFAULT_BUNDLE_PATH },
+    policies: {
+      ...c.policies,
+      bundle: c.policies?.bundle !== undefined ? resolve(c.policies.bundle) : DEFAULT_BUNDLE_PATH,
+      ...(c.policies?.shadow !== undefined && { shadow: resolve(c.policies.shadow) }),
+    },
     security: {
       ...security,
       authentication: resolveKeyPaths({ enabled: false, ...security.authentication }, resolve),

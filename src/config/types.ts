@@ -45,6 +45,19 @@ export interface HttpConfig {
 export interface PoliciesConfig {
   /** Path of the policy bundle (.tar.gz built by `opa build -t wasm`). */
   bundle: string;
+  /** Candidate bundle evaluated beside the active one, never enforced (docs/policy-workflow.md). */
+  shadow?: string;
+  /** One JSON line per request decision, secrets masked. On when present, unless `enabled: false`. */
+  decisionLog?: DecisionLogConfig;
+}
+
+export interface DecisionLogConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Default logs/decisions.log, relative to the working folder (like logging.file). */
+  file?: string;
+  /** Extra argument/field names whose values are masked. */
+  maskedFields?: string[];
 }
 
 export interface AuthenticationConfig {
