@@ -12,6 +12,7 @@ import { PolicyEngine } from '../policy/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
 import { corsPreflight } from './cors.js';
+import { createDecisionObservers } from './decision-observers.js';
 import { createHttpPipeline } from './http-pipeline.js';
 import { listen } from './listen.js';
 import { policyData } from './policy-data.js';
@@ -53,19 +54,21 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   });
   const policy = fixedPolicy(engine);
   logger.info('policy loaded', { component: 'policy', revision: engine.revision, bundle: config.policies.bundle });
+  // Decision log and shadow policy: observers of request decisions, never enforcing.
+  const observers = await createDecisionObservers({ config, logger });
 
   const upstreams = new UpstreamManager(config.mcpServers, {
     logger: logger.child({ component: 'upstream' }),
     ...(config.upstreams?.timeoutMs !== undefined && { defaultTimeoutMs: config.upstreams.timeoutMs }),
   });
   await upstreams.start();
-  const cleanup: (() => Promise<void> | void)[] = [() => upstreams.stop()];
+  const cleanup: (() => Promise<void> | void)[] = [() => observers.close(), () => upstreams.stop()];
   const stopAll = async () => {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
 
   try {
-    const hub = new Hub({ upstreams, guard: new PolicyGuard(policy, logger), logger: logger.child({ component: 'hub' }) });
+    const hub = new Hub({ upstreams, guard: new PolicyGuard(policy, logger, { onDecision: observers.onDecision }), logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
 
     if (opts.stdio) {
@@ -80,7 +83,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       hub,
       logger: logger.child({ component: 'http' }),
       pipeline: createHttpPipeline(policy, auth, config.security.network?.cors, logger),
-      healthExtras: () => ({ policy: { revision: engine.revision, activatedAt: engine.activatedAt.toISOString() } }),
+      healthExtras: () => ({ policy: { revision: engine.revision, activatedAt: engine.activatedAt.toISOString(), ...observers.health() } }),
     });
     const outer = express();
     outer.disable('x-powered-by');

@@ -1,0 +1,64 @@
+// Wires the request-decision observers the config asks for (decision log,
+// shadow policy) into one onDecision hook for PolicyGuard, plus what /health
+// shows of them. The pipeline never imports them: it is handed the hook.
+import path from 'node:path';
+import type { Registry } from 'prom-client';
+import type { HatagoConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { DecisionHook } from '../pipeline/policy-guard.js';
+import { createMasker, DecisionLog, DEFAULT_DECISION_LOG_FILE, type Sanitizer } from '../policy/decision-log/index.js';
+import { ShadowPolicy } from '../policy/shadow/index.js';
+import { policyData } from './policy-data.js';
+
+export interface DecisionObservers {
+  /** Undefined when nothing observes decisions (the guard then skips the event). */
+  onDecision: DecisionHook | undefined;
+  /** Extra fields under /health `policy`. */
+  health(): Record<string, unknown>;
+  /** Flushes the decision log. */
+  close(): Promise<void>;
+}
+
+export interface DecisionObserverOptions {
+  config: HatagoConfig;
+  logger: Logger;
+  cwd?: string;
+  registry?: Registry;
+  /** Masks decision-log inputs (default: the decision log's own masker). */
+  sanitize?: Sanitizer;
+}
+
+export async function createDecisionObservers(opts: DecisionObserverOptions): Promise<DecisionObservers> {
+  const { config, logger } = opts;
+  const hooks: DecisionHook[] = [];
+  const dl = config.policies.decisionLog;
+  let decisionLog: DecisionLog | undefined;
+  if (dl !== undefined && dl.enabled !== false) {
+    const file = path.resolve(opts.cwd ?? process.cwd(), dl.file ?? DEFAULT_DECISION_LOG_FILE);
+    decisionLog = new DecisionLog({ file, sanitize: opts.sanitize ?? createMasker(dl.maskedFields), logger });
+    hooks.push(decisionLog.record);
+    logger.info('decision log enabled', { component: 'decision-log', file });
+  }
+  let shadow: ShadowPolicy | undefined;
+  if (config.policies.shadow !== undefined) {
+    shadow = await ShadowPolicy.load(config.policies.shadow, {
+      runtimeData: policyData(config),
+      logger,
+      ...(opts.registry && { registry: opts.registry }),
+    });
+    hooks.push(shadow.observe);
+    logger.info('shadow policy loaded', { component: 'policy-shadow', revision: shadow.engine.revision, bundle: config.policies.shadow });
+  }
+  const onDecision: DecisionHook | undefined =
+    hooks.length === 0 ? undefined : hooks.length === 1 ? hooks[0] : (e) => { for (const h of hooks) h(e); };
+  return {
+    onDecision,
+    health: () => ({
+      ...(shadow && { shadow: shadow.status() }),
+      ...(decisionLog && { decisionLog: decisionLog.status() }),
+    }),
+    close: async () => {
+      await decisionLog?.close();
+    },
+  };
+}
