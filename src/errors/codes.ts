@@ -79,6 +79,11 @@ export const ERROR_CODES = {
   ERR_PORT_IN_USE: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Port already in use' },
   ERR_AUTH_DISABLED_NON_LOOPBACK: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Authentication is disabled: refusing to bind to a non-loopback address' },
   ERR_NAME_COLLISION: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Two upstream servers expose the same name' },
+
+  // Policy workflow CLI (`hatago policy ...`, exit 1, never sent to a client)
+  ERR_OPA_NOT_FOUND: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'OPA CLI not found: run npm run opa:install or set HATAGO_OPA' },
+  ERR_POLICY_INPUT_INVALID: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy input or replay file is missing or not valid JSON' },
+  ERR_POLICY_TOOL_FAILED: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'A policy tool (opa or a policy script) failed' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
