@@ -1,6 +1,8 @@
 import winston from 'winston';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { sanitizeFormat } from './sanitize-format.js';
+import type { Sanitizer } from './sanitizer.js';
 
 /** The logger shape every module accepts: winston's, narrowed to what we use. */
 export interface Logger {
@@ -9,6 +11,8 @@ export interface Logger {
   info(message: string, meta?: Record<string, unknown>): void;
   debug(message: string, meta?: Record<string, unknown>): void;
   child(meta: { component: string } & Record<string, unknown>): Logger;
+  /** Flushes and closes the outputs (createLogger's loggers have it). */
+  close?(): Promise<void>;
 }
 
 export interface LoggerOptions {
@@ -16,6 +20,10 @@ export interface LoggerOptions {
   /** Log file; `false` for none. Default: logs/hatago.log under the working folder. */
   file?: string | false;
   cwd?: string;
+  /** Also write to stderr (default true). */
+  console?: boolean;
+  /** Masks every line before it is written (src/log/sanitizer.ts). */
+  sanitizer?: Sanitizer;
 }
 
 /**
@@ -29,16 +37,34 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     info.component ??= 'hub';
     return info;
   });
-  const format = winston.format.combine(defaultComponent(), winston.format.timestamp(), winston.format.json());
-  const transports: winston.transport[] = [
-    new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }),
-  ];
+  // Sanitize first, so no transport (console or file) ever sees a raw line.
+  const format = winston.format.combine(
+    defaultComponent(),
+    sanitizeFormat({ ...(opts.sanitizer && { sanitizer: opts.sanitizer }) }),
+    winston.format.timestamp(),
+    winston.format.json(),
+  );
+  const transports: winston.transport[] = [];
+  if (opts.console !== false) {
+    transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }));
+  }
+  let fileTransport: winston.transport | null = null;
   if (opts.file !== false) {
     const file = path.resolve(opts.cwd ?? process.cwd(), opts.file ?? path.join('logs', 'hatago.log'));
     mkdirSync(path.dirname(file), { recursive: true });
-    transports.push(new winston.transports.File({ filename: file }));
+    fileTransport = new winston.transports.File({ filename: file });
+    transports.push(fileTransport);
   }
-  return winston.createLogger({ level: opts.level ?? 'info', format, transports }) as unknown as Logger;
+  if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
+  const logger = winston.createLogger({ level: opts.level ?? 'info', format, transports });
+  // Resolves once the file has every line (winston writes it asynchronously).
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (fileTransport) fileTransport.once('finish', () => resolve());
+      logger.end();
+      if (!fileTransport) resolve();
+    });
+  return Object.assign(logger, { close }) as unknown as Logger;
 }
 
 /** A logger that drops everything; the default where none is injected. */

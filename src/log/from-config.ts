@@ -1,0 +1,35 @@
+import type { HatagoConfig } from '../config/types.js';
+import { createSanitizer, type Sanitizer } from './sanitizer.js';
+
+/** `security.logging` as the guide writes it. */
+export interface LoggingSecurityConfig {
+  sanitize?: boolean;
+  maskedFields?: string[];
+  customSanitizer?: { patterns?: string[] };
+}
+
+/**
+ * The one sanitizer of a hub, from `security.logging`, knowing the literal
+ * secrets of the config (upstream env and header values, the JWT secret) so
+ * they are masked even where no key name or pattern gives them away.
+ */
+export function sanitizerFromConfig(config: Pick<HatagoConfig, 'security' | 'mcpServers'>): Sanitizer {
+  const logging = (config.security.logging ?? {}) as LoggingSecurityConfig;
+  const sanitizer = createSanitizer({
+    ...(logging.sanitize !== undefined && { sanitize: logging.sanitize }),
+    ...(logging.maskedFields !== undefined && { maskedFields: logging.maskedFields }),
+    ...(logging.customSanitizer?.patterns !== undefined && { patterns: logging.customSanitizer.patterns }),
+  });
+  sanitizer.addSecrets(configSecrets(config));
+  return sanitizer;
+}
+
+export function configSecrets(config: Pick<HatagoConfig, 'security' | 'mcpServers'>): string[] {
+  const out: string[] = [];
+  for (const server of Object.values(config.mcpServers ?? {})) {
+    out.push(...Object.values(server.env ?? {}), ...Object.values(server.headers ?? {}));
+  }
+  const secret = config.security.authentication?.secret;
+  if (typeof secret === 'string') out.push(secret);
+  return out;
+}
