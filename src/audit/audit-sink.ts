@@ -1,0 +1,80 @@
+import path from 'node:path';
+import type { HatagoConfig } from '../config/types.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { sanitizerFromConfig } from '../log/from-config.js';
+import type { Sanitizer } from '../log/sanitizer.js';
+import type { SecurityEvent, SecurityEventName, SecurityEventSink } from '../pipeline/security-events.js';
+import { AuditLog } from './audit-log.js';
+
+/** `security.audit` (docs/audit.md). */
+export interface AuditConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Default logs/audit.log under the working folder. */
+  file?: string;
+  /** Rotate past this size (bytes). Default 50 MiB. */
+  maxBytes?: number;
+}
+
+/** A SecurityEventSink backed by the audit file; close() flushes and closes it. */
+export type AuditSink = SecurityEventSink & {
+  readonly file: string | null;
+  close(): Promise<void>;
+};
+
+const WARN_EVENTS: ReadonlySet<SecurityEventName> = new Set([
+  'authentication_failure',
+  'permission_denied',
+  'network_denied',
+  'rate_limit_exceeded',
+  'policy_rejected',
+  'suspicious_activity',
+]);
+
+export function auditFilePath(config: Pick<HatagoConfig, 'security'>, cwd: string = process.cwd()): string {
+  const audit = (config.security.audit ?? {}) as AuditConfig;
+  return path.resolve(cwd, audit.file ?? path.join('logs', 'audit.log'));
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/**
+ * The audit trail as the pipeline sees it: one record per event, masked by
+ * the hub's sanitizer, resolved once durable. A rejection means the record
+ * is not written and the caller must fail its request closed.
+ */
+export async function createAuditSink(
+  config: Pick<HatagoConfig, 'security' | 'mcpServers'>,
+  logger: Logger = silentLogger,
+  opts: { cwd?: string; sanitizer?: Sanitizer } = {},
+): Promise<AuditSink> {
+  const audit = (config.security.audit ?? {}) as AuditConfig;
+  const log = logger.child({ component: 'audit' });
+  if (audit.enabled === false) {
+    return Object.assign(async (_e: SecurityEvent) => undefined, { file: null, close: async () => undefined });
+  }
+  const sanitizer = opts.sanitizer ?? sanitizerFromConfig(config);
+  const file = auditFilePath(config, opts.cwd);
+  const trail = await AuditLog.open(file, { ...(audit.maxBytes !== undefined && { maxBytes: audit.maxBytes }) });
+  log.info('audit trail open', { file, seq: trail.lastSeq });
+
+  const sink = async (e: SecurityEvent): Promise<void> => {
+    try {
+      await trail.append({
+        level: e.level ?? (WARN_EVENTS.has(e.event) ? 'warn' : 'info'),
+        event: e.event,
+        user: str(sanitizer.value(e.user ?? null)),
+        sessionId: str(sanitizer.value(e.sessionId ?? null)),
+        ip: e.ip ?? null,
+        userAgent: str(sanitizer.value(e.userAgent ?? null)),
+        ...(e.decisionId !== undefined && { decisionId: e.decisionId }),
+        ...(e.revision !== undefined && { revision: e.revision }),
+        metadata: (sanitizer.value(e.metadata ?? {}) as Record<string, unknown>) ?? {},
+      });
+    } catch (err) {
+      log.error('audit record could not be written', { event: e.event, error: (err as Error)?.message ?? String(err) });
+      throw err;
+    }
+  };
+  return Object.assign(sink, { file, close: () => trail.close() });
+}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+
+// One audit record as it is written: the guide's fields, the decision that
+// produced it, and the chain (seq, prevHash, hash).
+
+export const AUDIT_COMPONENT = 'security-audit';
+/** prevHash of the very first record. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditRecord {
+  seq: number;
+  timestamp: string;
+  level: 'info' | 'warn' | 'error';
+  component: typeof AUDIT_COMPONENT;
+  event: string;
+  user: string | null;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  decisionId?: string;
+  revision?: string;
+  metadata: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** JSON with object keys sorted at every depth: the bytes the hash covers. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const entries = Object.keys(v)
+    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`);
+  return `{${entries.join(',')}}`;
+}
+
+/** SHA-256 over the canonical record without its own `hash` (prevHash and seq are inside). */
+export function recordHash(record: Omit<AuditRecord, 'hash'> | Record<string, unknown>): string {
+  const { hash: _ignored, ...rest } = record as Record<string, unknown>;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
