@@ -144,12 +144,25 @@ export interface CircuitBreakerConfig {
   rules?: Record<string, BreakerRuleConfig>;
 }
 
+/** security.validation (docs/validation.md). Structural limits for bodies; the rest is policy data. */
+export interface ValidationConfig {
+  maxBodyBytes?: number;
+  maxDepth?: number;
+  maxStringLength?: number;
+  maxArrayItems?: number;
+  maxObjectKeys?: number;
+  maxToolNameLength?: number;
+  maxArgumentBytes?: number | Record<string, number>;
+  forbiddenPatterns?: Record<string, { name?: string; pattern: string; fields?: string[] }[]>;
+}
+
 export interface SecurityConfig {
   authentication?: AuthenticationConfig;
   authorization?: AuthorizationConfig;
   network?: NetworkConfig;
   circuitBreaker?: CircuitBreakerConfig;
   rateLimit?: RateLimitConfig;
+  validation?: ValidationConfig;
   /** Later issues (rate limits, breakers, logging, audit) add their keys here. */
   [key: string]: unknown;
 }

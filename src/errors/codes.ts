@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, rpc: JsonRpc.INVALID_REQUEST, message: 'Content-Type must be application/json' },
   ERR_NOT_ACCEPTABLE: { status: 406, rpc: JsonRpc.INVALID_REQUEST, message: 'Accept must include application/json and text/event-stream' },
   ERR_BODY_TOO_LARGE: { status: 413, rpc: JsonRpc.INVALID_REQUEST, message: 'Request body too large' },
+  ERR_LIMIT_EXCEEDED: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Request exceeds a structural limit (depth, string length, array or object size)' },
+  ERR_MALFORMED_PARAMS: { status: 400, rpc: JsonRpc.INVALID_PARAMS, message: 'Invalid params: they do not match the method\'s schema' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, rpc: JsonRpc.INVALID_REQUEST, message: 'Method not allowed' },
   ERR_SESSION_REQUIRED: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Bad Request: Mcp-Session-Id header is required' },
   ERR_SESSION_NOT_FOUND: { status: 404, rpc: JsonRpc.INVALID_REQUEST, message: 'Session not found' },
@@ -45,6 +47,7 @@ export const ERROR_CODES = {
   ERR_UNKNOWN_TOOL: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Unknown tool' },
   ERR_UNKNOWN_PROMPT: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Unknown prompt' },
   ERR_UNKNOWN_RESOURCE: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Unknown resource' },
+  ERR_INVALID_ARGUMENTS: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Invalid arguments: they do not match the tool\'s input schema' },
 
   // Network, identity, access
   ERR_NETWORK_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: client address not allowed' },
@@ -54,6 +57,7 @@ export const ERROR_CODES = {
   ERR_TOKEN_EXPIRED: { status: 401, rpc: JsonRpc.UNAUTHENTICATED, message: 'Token expired' },
   ERR_PERMISSION_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: permission denied by policy' },
   ERR_POLICY_EVALUATION: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: policy could not decide (fail closed)' },
+  ERR_VALIDATION_FAILED: { status: 200, rpc: JsonRpc.VALIDATION_FAILED, message: 'Request refused by a validation rule' },
 
   // Traffic control
   ERR_RATE_LIMITED: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Rate limit exceeded' },

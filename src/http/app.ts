@@ -10,6 +10,7 @@ import type { HubLogger } from '../hub/types.js';
 import { anonymousPipeline, type CallerBase, type HttpPipeline } from './caller.js';
 import { McpEndpoint } from './mcp-endpoint.js';
 import { writeHttpError, writeJson } from './respond.js';
+import type { StructureLimits } from '../validation/index.js';
 
 export interface HttpAppOptions {
   hub: Hub;
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   /** Extra /health fields, e.g. `{ policy: { revision } }`. */
   healthExtras?: () => Record<string, unknown>;
   maxBodyBytes?: number;
+  /** Structural limits of every /mcp body (security.validation). */
+  limits?: StructureLimits;
 }
 
 export interface HttpApp {
@@ -30,7 +33,12 @@ export interface HttpApp {
 
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const pipeline = opts.pipeline ?? anonymousPipeline;
-  const endpoint = new McpEndpoint({ hub: opts.hub, logger: opts.logger, ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }) });
+  const endpoint = new McpEndpoint({
+    hub: opts.hub,
+    logger: opts.logger,
+    ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
+    ...(opts.limits !== undefined && { limits: opts.limits }),
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

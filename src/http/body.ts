@@ -4,8 +4,9 @@
 
 import type { IncomingMessage } from 'node:http';
 import { HatagoError } from '../errors/index.js';
+import { DEFAULT_LIMITS, decodeJson, type StructureLimits } from '../validation/index.js';
 
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = DEFAULT_LIMITS.maxBodyBytes;
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
@@ -13,7 +14,8 @@ export function isJsonContentType(header: string | undefined): boolean {
   return header !== undefined && JSON_TYPE.test(header);
 }
 
-export async function readJsonBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
+/** Also checks UTF-8 and the structural limits (depth, string, array and object sizes) of `limits`. */
+export async function readJsonBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES, limits: StructureLimits = DEFAULT_LIMITS): Promise<unknown> {
   if (!isJsonContentType(req.headers['content-type'])) throw new HatagoError('ERR_UNSUPPORTED_MEDIA_TYPE');
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw new HatagoError('ERR_BODY_TOO_LARGE');
@@ -24,10 +26,5 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_
     if (size > maxBytes) throw new HatagoError('ERR_BODY_TOO_LARGE');
     chunks.push(chunk);
   }
-  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HatagoError('ERR_PARSE');
-  }
+  return decodeJson(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), limits);
 }

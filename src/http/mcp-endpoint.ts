@@ -17,6 +17,7 @@ import { LegacySession } from './legacy-session.js';
 import { encodeModernResult } from './modern-encoding.js';
 import { isObject, jsonRpcId, writeHttpError, writeJson } from './respond.js';
 import { SseStream } from './sse.js';
+import { DEFAULT_LIMITS, MessageValidator, type StructureLimits } from '../validation/index.js';
 
 /** Methods that reach an upstream, which may ask the client things mid-call. */
 const FORWARDED = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
@@ -43,6 +44,8 @@ export interface McpEndpointOptions {
   hub: Hub;
   logger: HubLogger;
   maxBodyBytes?: number;
+  /** Structural limits of every body (default DEFAULT_LIMITS; `maxBodyBytes` above wins). */
+  limits?: StructureLimits;
 }
 
 export class McpEndpoint {
@@ -50,11 +53,15 @@ export class McpEndpoint {
   private readonly hub: Hub;
   private readonly logger: HubLogger;
   private readonly maxBodyBytes: number | undefined;
+  private readonly limits: StructureLimits;
+  /** Envelope and params schemas, compiled once. */
+  private readonly messages = new MessageValidator();
 
   constructor(opts: McpEndpointOptions) {
     this.hub = opts.hub;
     this.logger = opts.logger;
     this.maxBodyBytes = opts.maxBodyBytes;
+    this.limits = opts.limits ?? DEFAULT_LIMITS;
   }
 
   get sessionCount(): number {
@@ -70,9 +77,11 @@ export class McpEndpoint {
   // -- POST ------------------------------------------------------------------
 
   async post(req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
-    const body = await readJsonBody(req, this.maxBodyBytes);
-    // One message per POST: neither revision we serve has JSON-RPC batches.
-    if (!isObject(body)) throw new HatagoError('ERR_INVALID_REQUEST', { message: 'Invalid JSON-RPC request: one message object per POST' });
+    // Validation stage: nothing below reads a body that is not a well-formed
+    // message within limits. One message per POST (no JSON-RPC batches).
+    const body = await readJsonBody(req, this.maxBodyBytes ?? this.limits.maxBodyBytes, this.limits);
+    this.messages.check(body);
+    if (!isObject(body)) throw new HatagoError('ERR_INVALID_REQUEST');
     const sid = header(req, 'mcp-session-id');
     if (sid !== undefined) return this.postToSession(sid, body, req, res, base);
 

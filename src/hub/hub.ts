@@ -16,11 +16,14 @@ import {
   type ServerIdentity,
 } from './server-info.js';
 import { SubscriptionTable } from './subscriptions.js';
+import type { HubValidation } from '../validation/index.js';
 import type { CallerContext, ClientSink, GuardRequest, HubLogger, HubRequest, RequestGuard, UpstreamSource } from './types.js';
 
 export interface HubOptions {
   upstreams: UpstreamSource | readonly Upstream[];
   guard: RequestGuard;
+  /** Tool arguments and upstream answers checked against schemas (src/validation). */
+  validation?: HubValidation;
   logger: HubLogger;
   identity?: ServerIdentity;
   instructions?: string;
@@ -51,6 +54,7 @@ export class Hub {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly states = new Map<string, UpstreamState>();
   private readonly guard: RequestGuard;
+  private readonly validation: HubValidation | undefined;
   private readonly logger: HubLogger;
   private readonly identity: ServerIdentity;
   private readonly instructions: string | undefined;
@@ -64,6 +68,7 @@ export class Hub {
     const list = 'list' in opts.upstreams ? opts.upstreams.list() : opts.upstreams;
     for (const u of list) this.upstreams.set(u.id, u);
     this.guard = opts.guard;
+    this.validation = opts.validation;
     this.logger = opts.logger;
     this.identity = opts.identity ?? DEFAULT_IDENTITY;
     this.instructions = opts.instructions;
@@ -175,6 +180,8 @@ export class Hub {
     });
     if (exposed === undefined) throw new HatagoError('ERR_INVALID_PARAMS', { message: 'params.name must be a string' });
     if (!entry) throw new HatagoError(unknown, { data: { name: exposed } });
+    // After policy and routing (a denied caller learns nothing of the schema), before the upstream.
+    if (method === 'tools/call') this.validation?.checkArguments(entry.server, entry.local, args);
     return this.forward(entry.server, method, { ...forwardable(params), name: entry.local }, ctx);
   }
 
@@ -282,10 +289,17 @@ export class Hub {
         data: { server },
       }));
     }
-    return up.request(method, params, {
+    const answer = up.request(method, params, {
       ...(ctx.signal && { signal: ctx.signal }),
       ...(ctx.onProgress && { onProgress: ctx.onProgress }),
       relay: ctx.relay ?? REFUSING_RELAY,
+    });
+    const validation = this.validation;
+    if (!validation) return answer;
+    // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
+    return answer.then((result) => {
+      validation.checkResult(server, method, result);
+      return result;
     });
   }
 

@@ -15,8 +15,10 @@ export interface StageSpec {
 export const LIFECYCLE: readonly StageSpec[] = [
   { name: 'network', scope: 'http', does: 'client address and Origin checked by the policy (stage "network"), before the body is read', fails: ['ERR_NETWORK_DENIED', 'ERR_ORIGIN_DENIED', 'ERR_POLICY_EVALUATION'] },
   { name: 'authentication', scope: 'http', does: 'Bearer JWT verified with jose; no token verification for a denied client', fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED'] },
-  { name: 'transport', scope: 'http', does: 'Streamable HTTP framing: content type, JSON parse, session, protocol revision', fails: ['ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_PARSE', 'ERR_INVALID_REQUEST', 'ERR_SESSION_REQUIRED', 'ERR_SESSION_NOT_FOUND'] },
-  { name: 'policy', scope: 'mcp', does: 'the exposed name is resolved to its upstream and the policy decides the request (stage "request"); lists are filtered', fails: ['ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION'] },
+  { name: 'validation', scope: 'http', does: 'the body is read once and checked before anything reads it: content type, size, UTF-8, JSON, depth and size limits, JSON-RPC envelope, params of the method', fails: ['ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_BODY_TOO_LARGE', 'ERR_PARSE', 'ERR_LIMIT_EXCEEDED', 'ERR_INVALID_REQUEST', 'ERR_MALFORMED_PARAMS'] },
+  { name: 'transport', scope: 'http', does: 'Streamable HTTP framing: session, protocol revision', fails: ['ERR_INVALID_REQUEST', 'ERR_SESSION_REQUIRED', 'ERR_SESSION_NOT_FOUND'] },
+  { name: 'policy', scope: 'mcp', does: 'the exposed name is resolved to its upstream and the policy decides the request (stage "request"), validation rules included; lists are filtered', fails: ['ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION', 'ERR_VALIDATION_FAILED'] },
   { name: 'routing', scope: 'mcp', does: 'a name that resolves to no upstream is refused only now, so a denied caller learns nothing of what exists', fails: ['ERR_METHOD_NOT_FOUND', 'ERR_UNKNOWN_TOOL', 'ERR_UNKNOWN_PROMPT', 'ERR_UNKNOWN_RESOURCE'] },
-  { name: 'forward', scope: 'mcp', does: 'the request goes to the upstream with progress, cancellation and relays', fails: ['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_UPSTREAM_ERROR'] },
+  { name: 'arguments', scope: 'mcp', does: 'tools/call arguments checked against the upstream tool\'s own inputSchema; invalid ones never reach the upstream', fails: ['ERR_INVALID_ARGUMENTS', 'ERR_UPSTREAM_ERROR'] },
+  { name: 'forward', scope: 'mcp', does: 'the request goes to the upstream with progress, cancellation and relays; its answer is checked against the method\'s result schema', fails: ['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_UPSTREAM_ERROR'] },
 ] as const;

@@ -1,4 +1,5 @@
 import type { CallerContext, GuardRequest, Principal } from '../hub/types.js';
+import { argumentsSize } from '../validation/arguments-size.js';
 
 // Builders of the policy's input documents (docs/policy-contract.md, v1).
 // Field names are snake_case there, as Rego authors expect.
@@ -61,6 +62,7 @@ export function requestInput(ctx: CallerContext, req: GuardRequest): Record<stri
       name: req.name ?? null,
       exposed: req.exposed ?? null,
       arguments: req.arguments ?? null,
+      arguments_size: argumentsSize(req.arguments), // bytes of the JSON: Rego in wasm has no cheap byte size
       protocol_version: ctx.protocolVersion,
       session_id: ctx.sessionId ?? null,
     },

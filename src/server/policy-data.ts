@@ -6,10 +6,11 @@ import type { HatagoConfig } from '../config/types.js';
  * logged or replayed).
  */
 export function policyData(config: HatagoConfig): Record<string, unknown> {
-  const { authentication, authorization, network } = config.security;
+  const { authentication, authorization, network, validation } = config.security;
   return {
     authentication: { enabled: authentication?.enabled === true, type: authentication?.type ?? 'jwt' },
     authorization: authorization ?? { enabled: true },
     network: network ?? {},
+    validation: validation ?? {},
   };
 }

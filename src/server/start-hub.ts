@@ -4,6 +4,7 @@ import type { HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import { createHttpApp } from '../http/app.js';
 import { Hub } from '../hub/hub.js';
+import { createHubValidation, limitsFromConfig } from '../validation/index.js';
 import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy-guard.js';
@@ -67,8 +68,12 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
 
+  // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
+  const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
+  cleanup.push(() => validation.close());
+
   try {
-    const hub = new Hub({ upstreams, guard: new PolicyGuard(policy, logger, { onDecision: observers.onDecision }), logger: logger.child({ component: 'hub' }) });
+    const hub = new Hub({ upstreams, validation, guard: new PolicyGuard(policy, logger, { onDecision: observers.onDecision }), logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
 
     if (opts.stdio) {
@@ -81,6 +86,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
 
     const httpApp = createHttpApp({
       hub,
+      limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       pipeline: createHttpPipeline(policy, auth, config.security.network?.cors, logger),
       healthExtras: () => ({ policy: { revision: engine.revision, activatedAt: engine.activatedAt.toISOString(), ...observers.health() } }),
