@@ -49,6 +49,38 @@ export interface PoliciesConfig {
   shadow?: string;
   /** One JSON line per request decision, secrets masked. On when present, unless `enabled: false`. */
   decisionLog?: DecisionLogConfig;
+  /** Hot reload of `bundle` when the file changes (docs/bundles.md). Default on, unless `service` is set. */
+  watch?: { enabled?: boolean; debounceMs?: number };
+  /** Pull the bundle from a server speaking OPA's bundle protocol (docs/bundles.md). */
+  service?: BundleServiceConfig;
+  /** Bundle signature verification (docs/bundles.md). */
+  verification?: BundleVerificationSettings;
+}
+
+export interface BundleServiceConfig {
+  /** URL of the bundle (.tar.gz). */
+  url: string;
+  /** Extra request headers, e.g. `Authorization: Bearer ${TOKEN}`. */
+  headers?: Record<string, string>;
+  /** Default 60. */
+  pollingMinDelaySeconds?: number;
+  /** Default 120. */
+  pollingMaxDelaySeconds?: number;
+  /** Ask for long polling (`Prefer: wait=N`); used when the server answers in kind. */
+  longPollingTimeoutSeconds?: number;
+  /** Per-request timeout of a plain poll. Default 30. */
+  timeoutSeconds?: number;
+}
+
+export interface BundleVerificationSettings {
+  /** Keys by key id: `key` is the HMAC secret (HS*) or a PEM public key (RS*, PS*, ES*). */
+  keys: Record<string, { algorithm: string; key: string; scope?: string }>;
+  /** Key id to use whatever the token names. */
+  keyId?: string;
+  /** Scope the signature must carry. */
+  scope?: string;
+  /** Default true: unsigned bundles are rejected. */
+  required?: boolean;
 }
 
 export interface DecisionLogConfig {
