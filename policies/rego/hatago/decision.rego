@@ -11,6 +11,7 @@ import data.hatago.arguments
 import data.hatago.lib
 import data.hatago.network
 import data.hatago.rbac
+import data.hatago.suspicious
 
 default decision := {
 	"allow": false,
@@ -21,6 +22,9 @@ default decision := {
 decision := network_decision if input.stage == "network"
 
 decision := request_decision if input.stage == "request"
+
+# Asked after each authentication failure or denial: is this burst suspicious, block the address?
+decision := suspicious.decision if input.stage == "suspicious"
 
 # --- shared -----------------------------------------------------------------
 
@@ -47,7 +51,11 @@ default network_rule_deny := set()
 
 network_rule_deny := network.deny if not stdio
 
-network_reasons := (contract_deny | network_rule_deny) | custom_deny
+default suspicious_deny := set()
+
+suspicious_deny := suspicious.network_deny if not stdio
+
+network_reasons := ((contract_deny | network_rule_deny) | custom_deny) | suspicious_deny
 
 default client_ip := null
 
@@ -56,6 +64,11 @@ client_ip := network.client_ip if not stdio
 default network_code := "ERR_NETWORK_DENIED"
 
 network_code := network.code if count(network_rule_deny) > 0
+
+network_code := "ERR_CLIENT_BLOCKED" if {
+	count(network_rule_deny) == 0
+	count(suspicious_deny) > 0
+}
 
 network_decision := {"allow": true, "reasons": [], "client_ip": client_ip} if {
 	input.contract == 1
