@@ -51,6 +51,7 @@ export const ERROR_CODES = {
 
   // Network, identity, access
   ERR_NETWORK_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: client address not allowed' },
+  ERR_CLIENT_BLOCKED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: client address blocked after suspicious activity' },
   ERR_ORIGIN_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: origin not allowed' },
   ERR_UNAUTHENTICATED: { status: 401, rpc: JsonRpc.UNAUTHENTICATED, message: 'Authentication required' },
   ERR_TOKEN_INVALID: { status: 401, rpc: JsonRpc.UNAUTHENTICATED, message: 'Invalid token' },
@@ -72,6 +73,7 @@ export const ERROR_CODES = {
 
   // Runtime
   ERR_INTERNAL: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Internal error' },
+  ERR_AUDIT_UNAVAILABLE: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'Audit trail unavailable: request refused (fail closed)' },
 
   // Start-up (CLI exit 1, never sent to a client)
   ERR_CONFIG_NOT_FOUND: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Config file not found' },
