@@ -1,0 +1,107 @@
+// `hatago policy diff`: replays recorded decision inputs (decision log, or
+// audit records with metadata.input) through the active and the candidate
+// bundle and reports every changed decision. Exit 0 no change, 2 changes,
+// 1 error. Changed means what shadow mode counts: allow, code, visible.
+import type { Command } from 'commander';
+import { readReplayLine, type ReplayEntry } from '../../../policy/decision-log/index.js';
+import { PolicyEngine, type PolicyDecision } from '../../../policy/index.js';
+import { differingFields, summarize, type DecisionField } from '../../../policy/shadow/index.js';
+import { runCommand } from '../../run-command.js';
+import { inputError, loadRuntimeConfig, parseFormat, readText } from './inputs.js';
+
+export const EXIT_CHANGED = 2;
+
+interface DiffOptions {
+  candidate: string;
+  bundle?: string;
+  replay: string;
+  config?: string;
+  format?: string;
+}
+
+export interface DecisionChange {
+  decisionId: string;
+  line: number;
+  request: { method?: unknown; server?: unknown; name?: unknown };
+  differs: DecisionField[];
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+export async function readReplay(file: string): Promise<{ entries: ReplayEntry[]; skipped: number }> {
+  const lines = (await readText(file, 'replay file')).split('\n');
+  const entries: ReplayEntry[] = [];
+  let skipped = 0;
+  lines.forEach((text, i) => {
+    if (text.trim() === '') return;
+    let e: ReplayEntry | null;
+    try {
+      e = readReplayLine(text, i + 1);
+    } catch (err) {
+      throw inputError(`replay file ${file}: ${(err as Error).message}`);
+    }
+    if (e) entries.push(e);
+    else skipped++;
+  });
+  if (entries.length === 0) throw inputError(`replay file ${file} holds no decision inputs (decision-log lines, or audit records with metadata.input)`);
+  return { entries, skipped };
+}
+
+function transition(before: PolicyDecision, after: PolicyDecision): string {
+  if (before.allow && !after.allow) return 'allowToDeny';
+  if (!before.allow && after.allow) return 'denyToAllow';
+  return 'other';
+}
+
+export function registerDiff(policy: Command): void {
+  policy
+    .command('diff')
+    .description('replay recorded decision inputs through the active and a candidate bundle (exit 0 no change, 2 changes, 1 error)')
+    .requiredOption('--candidate <file>', 'candidate bundle')
+    .requiredOption('--replay <file>', 'decision log (or audit log with metadata.input), one JSON record a line')
+    .option('--bundle <file>', 'active bundle (default: policies.bundle of the config)')
+    .option('--config <file>', 'config file for data.config (default: ./hatago.config.json, else the embedded default)')
+    .option('--format <f>', 'text or json', 'text')
+    .action(
+      runCommand(async (opts: DiffOptions) => {
+        const format = parseFormat(opts.format);
+        const { entries, skipped } = await readReplay(opts.replay);
+        const rt = await loadRuntimeConfig(opts.config);
+        const activePath = opts.bundle ?? rt.config.policies.bundle;
+        const active = await PolicyEngine.load(activePath, { runtimeData: rt.data });
+        const candidate = await PolicyEngine.load(opts.candidate, { runtimeData: rt.data });
+        const changes: DecisionChange[] = [];
+        const counts: Record<string, number> = { allowToDeny: 0, denyToAllow: 0, other: 0 };
+        for (const e of entries) {
+          const before = active.decide(e.input);
+          const after = candidate.decide(e.input);
+          const differs = differingFields(before, after);
+          if (differs.length === 0) continue;
+          counts[transition(before, after)]!++;
+          const req = (e.input.request ?? {}) as Record<string, unknown>;
+          changes.push({ decisionId: e.decisionId, line: e.line, request: { method: req.method, server: req.server, name: req.name }, differs, before: summarize(before), after: summarize(after) });
+        }
+        const summary = {
+          replayed: entries.length,
+          changed: changes.length,
+          unchanged: entries.length - changes.length,
+          skippedLines: skipped,
+          ...counts,
+          active: { bundle: activePath, revision: active.revision },
+          candidate: { bundle: opts.candidate, revision: candidate.revision },
+        };
+        if (format === 'json') {
+          process.stdout.write(`${JSON.stringify({ summary, changes }, null, 2)}\n`);
+        } else {
+          const show = (d: Record<string, unknown>) => (d.allow ? 'ALLOW' : `DENY ${String(d.code)} [${(d.rules as string[]).join(', ')}]`) + (d.visible ? ` visible=${JSON.stringify(d.visible)}` : '');
+          const lines = changes.map((c) => `${c.decisionId}  ${String(c.request.method)} ${String(c.request.server ?? '')} ${String(c.request.name ?? '')}\n    before: ${show(c.before)}\n    after:  ${show(c.after)}`);
+          lines.push(
+            `${summary.replayed} decisions replayed, ${summary.changed} changed (${counts.allowToDeny} allow->deny, ${counts.denyToAllow} deny->allow, ${counts.other} other), ${skipped} lines without an input skipped`,
+            `active ${active.revision} (${activePath}) vs candidate ${candidate.revision} (${opts.candidate})`,
+          );
+          process.stdout.write(`${lines.join('\n')}\n`);
+        }
+        if (changes.length > 0) process.exitCode = EXIT_CHANGED;
+      }),
+    );
+}

@@ -1,0 +1,59 @@
+// `hatago policy eval`: one input through a bundle, with the same
+// PolicyEngine and data.config the hub uses. Exit 0 allow, 2 deny, 1 error.
+import type { Command } from 'commander';
+import { PolicyEngine, type PolicyDecision } from '../../../policy/index.js';
+import { runCommand } from '../../run-command.js';
+import { loadRuntimeConfig, parseFormat, readDecisionInput } from './inputs.js';
+
+export const EXIT_DENY = 2;
+
+interface EvalOptions {
+  input: string;
+  bundle?: string;
+  config?: string;
+  format?: string;
+}
+
+export function decisionJson(d: PolicyDecision): Record<string, unknown> {
+  return {
+    allow: d.allow,
+    ...(!d.allow && { code: d.code }),
+    reasons: d.reasons,
+    ...(d.visible !== undefined && { visible: d.visible }),
+    ...(d.clientIp !== undefined && { client_ip: d.clientIp }),
+  };
+}
+
+export function decisionText(d: PolicyDecision): string {
+  const lines = [d.allow ? 'ALLOW' : `DENY ${d.code}`];
+  for (const r of d.reasons) lines.push(`  - ${r.rule}: ${r.message}`);
+  if (d.visible !== undefined) lines.push(`  visible: ${d.visible.length === 0 ? '(none)' : d.visible.join(', ')}`);
+  if (d.clientIp !== undefined) lines.push(`  client_ip: ${d.clientIp}`);
+  return lines.join('\n');
+}
+
+export function registerEval(policy: Command): void {
+  policy
+    .command('eval')
+    .description('evaluate one decision input with a bundle, as the hub would (exit 0 allow, 2 deny, 1 error)')
+    .requiredOption('--input <file>', 'decision input (JSON), or a decision-log line')
+    .option('--bundle <file>', 'policy bundle (default: policies.bundle of the config)')
+    .option('--config <file>', 'config file for data.config (default: ./hatago.config.json, else the embedded default)')
+    .option('--format <f>', 'json or text', 'json')
+    .action(
+      runCommand(async (opts: EvalOptions) => {
+        const format = parseFormat(opts.format);
+        const input = await readDecisionInput(opts.input);
+        const rt = await loadRuntimeConfig(opts.config);
+        const bundle = opts.bundle ?? rt.config.policies.bundle;
+        const engine = await PolicyEngine.load(bundle, { runtimeData: rt.data });
+        const d = engine.decide(input);
+        if (format === 'json') {
+          process.stdout.write(`${JSON.stringify({ ...decisionJson(d), revision: engine.revision, bundle, config: rt.source }, null, 2)}\n`);
+        } else {
+          process.stdout.write(`${decisionText(d)}\n  (bundle ${bundle}, revision ${engine.revision}, config ${rt.source})\n`);
+        }
+        if (!d.allow) process.exitCode = EXIT_DENY;
+      }),
+    );
+}

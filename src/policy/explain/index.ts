@@ -1,0 +1,1 @@
+export { firedRules, type FiredRule } from './fired-rules.js';
