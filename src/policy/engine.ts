@@ -93,7 +93,14 @@ export class PolicyEngine {
 
   /** Instantiates a bundle held in memory. Throws ERR_BUNDLE_INVALID. */
   static async fromBuffer(buf: Uint8Array, opts: PolicyEngineOptions = {}): Promise<PolicyEngine> {
-    const bundle: BundleFiles = readBundle(buf, { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits });
+    return PolicyEngine.fromBundle(readBundle(buf, { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits }), opts);
+  }
+
+  /**
+   * Instantiates a bundle already taken apart by readBundle (and, for hot
+   * reload, verified in between). Throws ERR_BUNDLE_INVALID.
+   */
+  static async fromBundle(bundle: BundleFiles, opts: PolicyEngineOptions = {}): Promise<PolicyEngine> {
     checkContract(bundle.data);
 
     let policy: LoadedPolicy;
