@@ -40,6 +40,9 @@ default custom_hidden := set()
 
 custom_hidden := data.hatago.custom.hidden if is_set(data.hatago.custom.hidden)
 
+# Validation rules (hatago.validation) apply to every request, authorization on or off.
+validation_deny := data.hatago.validation.violations
+
 stdio if input.transport == "stdio"
 
 # Reasons as a sorted array (sets of objects sort deterministically).
@@ -97,9 +100,18 @@ default arguments_deny := set()
 
 arguments_deny := arguments.deny if not rbac.disabled
 
-request_reasons := (((contract_deny | authn_deny) | rbac.deny) | arguments_deny) | custom_deny
+request_reasons := ((((contract_deny | authn_deny) | rbac.deny) | arguments_deny) | custom_deny) | validation_deny
 
 default request_code := "ERR_PERMISSION_DENIED"
+
+# Only when validation rules are all that deny: a caller RBAC refuses learns nothing of them.
+request_code := "ERR_VALIDATION_FAILED" if {
+	count(contract_deny) == 0
+	count(authn_deny) == 0
+	rbac.allow
+	count(validation_deny) > 0
+	count(request_reasons) == count(validation_deny)
+}
 
 request_code := "ERR_UNAUTHENTICATED" if {
 	count(contract_deny) == 0

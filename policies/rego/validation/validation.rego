@@ -1,0 +1,93 @@
+# METADATA
+# title: Validation rules (declarative limits on MCP requests)
+# description: |
+#   Limits a request must respect whoever sends it, at stage "request".
+#   Each violation is {"rule", "message"}; the entrypoint denies with
+#   ERR_VALIDATION_FAILED when any exists. Operator data lives in
+#   data.config.validation (security.validation): maxToolNameLength,
+#   maxArgumentBytes (a number, or by server with "*"), forbiddenPatterns
+#   (by server: [{name, pattern, fields}]). See docs/validation.md.
+package hatago.validation
+
+import data.hatago.lib
+
+default_max_tool_name_length := 100
+
+default_max_argument_bytes := 1048576
+
+# Shipped default: a filesystem server never receives a ".." path segment.
+# An operator entry for a server replaces its default list, whole.
+default_forbidden_patterns := {"filesystem": [{"name": "path_traversal", "pattern": `(^|[/\\])\.\.([/\\]|$)`}]}
+
+default config := {}
+
+config := data.config.validation if is_object(data.config.validation)
+
+request := input.request if input.stage == "request"
+
+named_methods := {"tools/call", "prompts/get"}
+
+# --- tool name length -------------------------------------------------------
+
+max_tool_name_length := n if {
+	n := config.maxToolNameLength
+	is_number(n)
+} else := default_max_tool_name_length
+
+violations contains {"rule": "validation.tool_name_length", "message": lib.msg([request.method, " name has ", count(request.exposed), " characters; at most ", max_tool_name_length, " allowed"])} if {
+	named_methods[request.method]
+	is_string(request.exposed)
+	count(request.exposed) > max_tool_name_length
+}
+
+# --- argument size ----------------------------------------------------------
+
+max_argument_bytes(server) := config.maxArgumentBytes if is_number(config.maxArgumentBytes)
+
+else := n if {
+	n := config.maxArgumentBytes[server]
+	is_number(n)
+} else := n if {
+	n := config.maxArgumentBytes["*"]
+	is_number(n)
+} else := default_max_argument_bytes
+
+violations contains {"rule": "validation.argument_size", "message": lib.msg(["arguments are ", request.arguments_size, " bytes; at most ", limit, " allowed for server ", request.server])} if {
+	is_number(request.arguments_size)
+	limit := max_argument_bytes(request.server)
+	request.arguments_size > limit
+}
+
+# --- forbidden patterns -----------------------------------------------------
+
+patterns_for(server) := config.forbiddenPatterns[server] if is_array(config.forbiddenPatterns[server])
+
+else := default_forbidden_patterns[server]
+
+# A string value anywhere in the arguments, with the top-level argument it sits under.
+argument_strings contains [top, value] if {
+	is_object(request.arguments)
+	walk(request.arguments, [path, value])
+	is_string(value)
+	count(path) > 0
+	top := path[0]
+}
+
+# Without `fields`, every argument is checked.
+has_fields(entry) if is_array(entry.fields)
+
+checked_field(entry, _) if not has_fields(entry)
+
+checked_field(entry, top) if {
+	some f in entry.fields
+	f == top
+}
+
+violations contains {"rule": "validation.forbidden_pattern", "message": lib.msg(["argument ", top, " matches forbidden pattern ", object.get(entry, "name", entry.pattern), " for server ", request.server])} if {
+	is_string(request.server)
+	some entry in patterns_for(request.server)
+	is_string(entry.pattern)
+	some [top, value] in argument_strings
+	checked_field(entry, top)
+	regex.match(entry.pattern, value)
+}
