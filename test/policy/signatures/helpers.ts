@@ -18,8 +18,8 @@ export interface SignOptions {
 }
 
 /** Builds `src` with `opa build -t wasm --bundle` into out, signed when `sign` is given. */
-export function opaBuild(src: string, out: string, sign?: SignOptions, revision = 'r1'): string {
-  const args = ['build', '-t', 'wasm', '-e', 'hatago/decision', '--revision', sign?.revision ?? revision, '-o', out, '--bundle'];
+export function opaBuild(src: string, out: string, sign?: SignOptions, revision = 'r1', entrypoint = 'hatago/decision'): string {
+  const args = ['build', '-t', 'wasm', '-e', entrypoint, '--revision', sign?.revision ?? revision, '-o', out, '--bundle'];
   if (sign) {
     args.push('--signing-key', sign.key, '--signing-alg', sign.alg ?? 'RS256');
     if (sign.claims) {
