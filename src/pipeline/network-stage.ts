@@ -3,7 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { HatagoError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { networkInput, type NetworkFacts } from './policy-input.js';
-import type { PolicySource } from './policy-source.js';
+import type { PolicyDecider, PolicySource } from './policy-source.js';
+import type { RecentActivity, SecurityEventSink } from './security-events.js';
 
 function header(req: IncomingMessage, name: string): string | null {
   const v = req.headers[name];
@@ -20,27 +21,75 @@ export function networkFacts(req: IncomingMessage): NetworkFacts {
   };
 }
 
+export interface NetworkStageOptions {
+  /** Recent failures and blocks per address (`input.recent.addresses`), from the suspicious-activity monitor. */
+  recent?: RecentActivity;
+  /** Receives `network_denied`; awaited before the deny is answered. */
+  events?: SecurityEventSink;
+}
+
+interface NetworkVerdict {
+  engine: PolicyDecider;
+  decision: ReturnType<PolicyDecider['decide']>;
+  facts: NetworkFacts;
+}
+
+function decide(policy: PolicySource, req: IncomingMessage, recent: RecentActivity | undefined): NetworkVerdict {
+  const facts = networkFacts(req);
+  const engine = policy.current();
+  const input = networkInput(facts);
+  if (recent) {
+    const ips = facts.socketIp ? [facts.socketIp, ...facts.forwardedFor] : facts.forwardedFor;
+    // Node may report IPv4 peers as ::ffff:a.b.c.d; the monitor keys them as the policy's client_ip.
+    const plain = ips.map((ip) => (ip.startsWith('::ffff:') ? ip.slice(7) : ip));
+    input.recent = { addresses: recent.addresses([...new Set([...ips, ...plain])]) };
+  }
+  return { engine, decision: engine.decide(input), facts };
+}
+
+function denied(v: NetworkVerdict, decisionId: string, log: Logger): HatagoError {
+  log.warn('network denied', {
+    component: 'network',
+    decisionId,
+    revision: v.engine.revision,
+    ip: v.facts.socketIp,
+    origin: v.facts.origin,
+    code: v.decision.code,
+    reasons: v.decision.reasons,
+  });
+  return new HatagoError(v.decision.code, { data: { decisionId }, detail: v.decision.reasons.map((r) => r.rule).join(',') });
+}
+
 /**
  * The network stage: the policy decides on the client address and Origin
  * before anything else (no body read, no token verified). Returns the
  * effective client address the policy derived (trusted proxies).
  */
-export function checkNetwork(policy: PolicySource, req: IncomingMessage, log: Logger): { clientIp: string | null; facts: NetworkFacts } {
-  const facts = networkFacts(req);
-  const engine = policy.current();
-  const decision = engine.decide(networkInput(facts));
-  if (decision.allow !== true) {
-    const decisionId = randomUUID();
-    log.warn('network denied', {
-      component: 'network',
-      decisionId,
-      revision: engine.revision,
-      ip: facts.socketIp,
-      origin: facts.origin,
-      code: decision.code,
-      reasons: decision.reasons,
-    });
-    throw new HatagoError(decision.code, { data: { decisionId }, detail: decision.reasons.map((r) => r.rule).join(',') });
+export function checkNetwork(policy: PolicySource, req: IncomingMessage, log: Logger, opts: NetworkStageOptions = {}): { clientIp: string | null; facts: NetworkFacts } {
+  const v = decide(policy, req, opts.recent);
+  if (v.decision.allow !== true) throw denied(v, randomUUID(), log);
+  return { clientIp: v.decision.clientIp ?? v.facts.socketIp, facts: v.facts };
+}
+
+/** checkNetwork, with the deny recorded (`network_denied`) before it is answered; no record, no answer but 503. */
+export async function networkStage(policy: PolicySource, req: IncomingMessage, log: Logger, opts: NetworkStageOptions = {}): Promise<{ clientIp: string | null; facts: NetworkFacts }> {
+  const v = decide(policy, req, opts.recent);
+  if (v.decision.allow === true) return { clientIp: v.decision.clientIp ?? v.facts.socketIp, facts: v.facts };
+  const decisionId = randomUUID();
+  const err = denied(v, decisionId, log);
+  if (opts.events) {
+    try {
+      await opts.events({
+        event: 'network_denied',
+        ip: v.decision.clientIp ?? v.facts.socketIp,
+        userAgent: v.facts.userAgent,
+        decisionId,
+        revision: v.engine.revision,
+        metadata: { code: v.decision.code, reasons: v.decision.reasons, origin: v.facts.origin, socketIp: v.facts.socketIp, forwardedFor: v.facts.forwardedFor },
+      });
+    } catch {
+      throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { data: { decisionId } });
+    }
   }
-  return { clientIp: decision.clientIp ?? facts.socketIp, facts };
+  throw err;
 }

@@ -4,6 +4,7 @@ import type { CallerContext, GuardRequest, GuardResult, RequestGuard } from '../
 import { silentLogger, type Logger } from '../log/logger.js';
 import { requestInput } from './policy-input.js';
 import type { PolicyDecider, PolicySource } from './policy-source.js';
+import type { SecurityEventSink } from './security-events.js';
 
 /**
  * One request decision, as observers (decision log, shadow evaluation, audit)
@@ -27,6 +28,12 @@ export type DecisionHook = (event: DecisionEvent) => void;
 
 export interface PolicyGuardOptions {
   onDecision?: DecisionHook;
+  /**
+   * Receives permission_granted / permission_denied, one per decision, and is
+   * awaited before the guard answers: a rejection fails the request closed
+   * (ERR_AUDIT_UNAVAILABLE).
+   */
+  events?: SecurityEventSink;
 }
 
 /**
@@ -45,6 +52,37 @@ export class PolicyGuard implements RequestGuard {
   ) {
     this.log = logger.child({ component: 'policy' });
     this.onDecision = opts.onDecision;
+    this.events = opts.events;
+  }
+
+  private readonly events: SecurityEventSink | undefined;
+
+  /** The audit record of one decision, written before the guard answers. */
+  private async record(ctx: CallerContext, req: GuardRequest, decisionId: string, revision: string, d: ReturnType<PolicyDecider['decide']>): Promise<void> {
+    if (!this.events) return;
+    const allowed = d.allow === true;
+    try {
+      await this.events({
+        event: allowed ? 'permission_granted' : 'permission_denied',
+        user: ctx.principal?.sub ?? null,
+        sessionId: ctx.sessionId ?? ctx.principal?.sessionId ?? null,
+        ip: ctx.client.ip,
+        userAgent: ctx.client.userAgent,
+        decisionId,
+        revision,
+        metadata: {
+          method: req.method,
+          server: req.server ?? null,
+          name: req.name ?? null,
+          exposed: req.exposed ?? null,
+          transport: ctx.transport,
+          ...(ctx.principal && { roles: ctx.principal.roles }),
+          ...(!allowed && { code: d.code, reasons: d.reasons }),
+        },
+      });
+    } catch {
+      throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { data: { decisionId } });
+    }
   }
 
   async check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult> {
@@ -62,6 +100,7 @@ export class PolicyGuard implements RequestGuard {
       user: ctx.principal?.sub ?? null,
       ip: ctx.client.ip,
     };
+    await this.record(ctx, req, decisionId, engine.revision, decision);
     if (decision.allow !== true) {
       this.log.warn('request denied', { ...facts, code: decision.code, reasons: decision.reasons });
       throw new HatagoError(decision.code, { data: { decisionId }, detail: decision.reasons.map((r) => r.rule).join(',') });

@@ -38,3 +38,20 @@ export interface SecurityEvent {
 export type SecurityEventSink = (event: SecurityEvent) => Promise<void>;
 
 export const discardEvents: SecurityEventSink = async () => undefined;
+
+/** What the runtime remembers of one address for the network stage (`input.recent.addresses`). */
+export interface RecentAddress {
+  auth_failures: number;
+  denials: number;
+  /** Wall clock (ns) until which the policy blocked the address; 0 when not blocked. */
+  blocked_until_ns: number;
+}
+
+/**
+ * Recent failures and blocks per address, kept by the suspicious-activity
+ * monitor (src/audit) and read by the network stage, which never imports it.
+ */
+export interface RecentActivity {
+  /** Entries only for the given addresses the monitor knows. */
+  addresses(ips: readonly string[]): Record<string, RecentAddress>;
+}
