@@ -103,7 +103,9 @@ export class PolicyGuard implements RequestGuard {
     await this.record(ctx, req, decisionId, engine.revision, decision);
     if (decision.allow !== true) {
       this.log.warn('request denied', { ...facts, code: decision.code, reasons: decision.reasons });
-      throw new HatagoError(decision.code, { data: { decisionId }, detail: decision.reasons.map((r) => r.rule).join(',') });
+      // Validation rules are named to the client (it can fix its request); other reasons stay in the log.
+      const rules = decision.code === 'ERR_VALIDATION_FAILED' ? { rules: decision.reasons.map((r) => r.rule) } : {};
+      throw new HatagoError(decision.code, { data: { decisionId, ...rules }, detail: decision.reasons.map((r) => r.rule).join(',') });
     }
     this.log.debug('request allowed', facts);
     return req.candidates ? { decisionId, visible: new Set(decision.visible ?? []) } : { decisionId };
