@@ -6,7 +6,9 @@ import type { Registry } from 'prom-client';
 import type { HatagoConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { DecisionHook } from '../pipeline/policy-guard.js';
-import { createMasker, DecisionLog, DEFAULT_DECISION_LOG_FILE, type Sanitizer } from '../policy/decision-log/index.js';
+import { configSecrets, sanitizerFromConfig, type LoggingSecurityConfig } from '../log/from-config.js';
+import { createSanitizer, DEFAULT_MASKED_FIELDS } from '../log/sanitizer.js';
+import { DecisionLog, DEFAULT_DECISION_LOG_FILE, type Sanitizer } from '../policy/decision-log/index.js';
 import { ShadowPolicy } from '../policy/shadow/index.js';
 import { policyData } from './policy-data.js';
 
@@ -24,8 +26,21 @@ export interface DecisionObserverOptions {
   logger: Logger;
   cwd?: string;
   registry?: Registry;
-  /** Masks decision-log inputs (default: the decision log's own masker). */
+  /** Masks decision-log inputs (default: the hub's log sanitizer, plus decisionLog.maskedFields). */
   sanitize?: Sanitizer;
+}
+
+/** The hub's sanitizer (security.logging, config secrets), with the decision log's extra fields. */
+function decisionLogSanitizer(config: HatagoConfig, extraFields: string[] | undefined): Sanitizer {
+  if (extraFields === undefined || extraFields.length === 0) return sanitizerFromConfig(config).value;
+  const logging = (config.security.logging ?? {}) as LoggingSecurityConfig;
+  const s = createSanitizer({
+    ...(logging.sanitize !== undefined && { sanitize: logging.sanitize }),
+    maskedFields: [...(logging.maskedFields ?? DEFAULT_MASKED_FIELDS), ...extraFields],
+    ...(logging.customSanitizer?.patterns !== undefined && { patterns: logging.customSanitizer.patterns }),
+  });
+  s.addSecrets(configSecrets(config));
+  return s.value;
 }
 
 export async function createDecisionObservers(opts: DecisionObserverOptions): Promise<DecisionObservers> {
@@ -35,7 +50,7 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
   let decisionLog: DecisionLog | undefined;
   if (dl !== undefined && dl.enabled !== false) {
     const file = path.resolve(opts.cwd ?? process.cwd(), dl.file ?? DEFAULT_DECISION_LOG_FILE);
-    decisionLog = new DecisionLog({ file, sanitize: opts.sanitize ?? createMasker(dl.maskedFields), logger });
+    decisionLog = new DecisionLog({ file, sanitize: opts.sanitize ?? decisionLogSanitizer(config, dl.maskedFields), logger });
     hooks.push(decisionLog.record);
     logger.info('decision log enabled', { component: 'decision-log', file });
   }

@@ -145,7 +145,7 @@ describe('decision log and replay diff', () => {
   it('holds one masked line per request decision', () => {
     const echo = records.find((r) => r.input.request.name === 'echo');
     expect(echo?.result).toEqual({ allow: true, reasons: [] });
-    expect(echo?.input.request.arguments).toEqual({ text: '[MASKED]' });
+    expect(echo?.input.request.arguments).toEqual({ text: 'Bearer [REDACTED]' });
     const denied = records.find((r) => r.decisionId === deniedError.data?.decisionId);
     expect(denied?.result).toMatchObject({ allow: false, code: 'ERR_PERMISSION_DENIED', reasons: [{ rule: 'rbac.missing_permission' }] });
     expect(records.map((r) => r.input.request.method)).toEqual(expect.arrayContaining(['initialize', 'tools/list', 'tools/call']));

@@ -6,14 +6,15 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { DecisionEvent } from '../../pipeline/policy-guard.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { createMasker, maskDecisionInput, type Sanitizer } from './mask.js';
+import { createSanitizer } from '../../log/sanitizer.js';
+import { maskDecisionInput, type Sanitizer } from './mask.js';
 import type { DecisionRecord } from './record.js';
 
 export const DEFAULT_DECISION_LOG_FILE = path.join('logs', 'decisions.log');
 
 export interface DecisionLogOptions {
   file: string;
-  /** Masks a value (default: the local masker). */
+  /** Masks a value (default: the log sanitizer with its default fields and patterns). */
   sanitize?: Sanitizer;
   /** Events held before new ones are dropped (default 10000). */
   maxBuffered?: number;
@@ -41,7 +42,7 @@ export class DecisionLog {
 
   constructor(opts: DecisionLogOptions) {
     this.file = path.resolve(opts.file);
-    this.sanitize = opts.sanitize ?? createMasker();
+    this.sanitize = opts.sanitize ?? createSanitizer().value;
     this.maxBuffered = opts.maxBuffered ?? 10_000;
     this.log = (opts.logger ?? silentLogger).child({ component: 'decision-log' });
   }

@@ -1,0 +1,35 @@
+import { createSanitizer, REDACTED } from '../../../src/log/sanitizer.js';
+import { maskDecisionInput } from '../../../src/policy/decision-log/index.js';
+import { readReplayLine } from '../../../src/policy/decision-log/index.js';
+
+describe('maskDecisionInput', () => {
+  const sanitize = createSanitizer().value;
+  const input = {
+    contract: 1,
+    stage: 'request',
+    principal: { sub: 'u1', roles: ['user'], claims: { email: 'a@b.example', tenant: 't1' } },
+    request: { method: 'tools/call', name: 'login', arguments: { user: 'ann', password: 'hunter2', note: 'Bearer abc.def' } },
+  };
+
+  it('masks every claim value, keeping the keys', () => {
+    const m = maskDecisionInput(input, sanitize) as typeof input;
+    expect(m.principal.claims).toEqual({ email: REDACTED, tenant: REDACTED });
+    expect(m.principal.sub).toBe('u1');
+  });
+
+  it('masks secret arguments by name and by pattern, and leaves the original alone', () => {
+    const m = maskDecisionInput(input, sanitize) as typeof input;
+    expect(m.request.arguments).toEqual({ user: 'ann', password: REDACTED, note: `Bearer ${REDACTED}` });
+    expect(input.request.arguments.password).toBe('hunter2');
+  });
+});
+
+describe('readReplayLine', () => {
+  it('reads decision-log lines and audit records with metadata.input', () => {
+    expect(readReplayLine('{"decisionId":"d1","input":{"stage":"request"}}', 1)).toEqual({ decisionId: 'd1', line: 1, input: { stage: 'request' } });
+    expect(readReplayLine('{"decisionId":"d2","metadata":{"input":{"stage":"request"}}}', 2)).toEqual({ decisionId: 'd2', line: 2, input: { stage: 'request' } });
+    expect(readReplayLine('{"event":"logout"}', 3)).toBeNull();
+    expect(readReplayLine('  ', 4)).toBeNull();
+    expect(() => readReplayLine('nope', 5)).toThrow('line 5 is not JSON');
+  });
+});
