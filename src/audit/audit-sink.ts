@@ -1,20 +1,13 @@
 import path from 'node:path';
-import type { HatagoConfig } from '../config/types.js';
+import type { AuditTrailConfig, HatagoConfig } from '../config/types.js';
+import { HatagoError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { sanitizerFromConfig } from '../log/from-config.js';
 import type { Sanitizer } from '../log/sanitizer.js';
 import type { SecurityEvent, SecurityEventName, SecurityEventSink } from '../pipeline/security-events.js';
 import { AuditLog } from './audit-log.js';
 
-/** `security.audit` (docs/audit.md). */
-export interface AuditConfig {
-  /** Default true. */
-  enabled?: boolean;
-  /** Default logs/audit.log under the working folder. */
-  file?: string;
-  /** Rotate past this size (bytes). Default 50 MiB. */
-  maxBytes?: number;
-}
+export type { AuditTrailConfig as AuditTrailConfig } from '../config/types.js';
 
 /** A SecurityEventSink backed by the audit file; close() flushes and closes it. */
 export type AuditSink = SecurityEventSink & {
@@ -32,7 +25,7 @@ const WARN_EVENTS: ReadonlySet<SecurityEventName> = new Set([
 ]);
 
 export function auditFilePath(config: Pick<HatagoConfig, 'security'>, cwd: string = process.cwd()): string {
-  const audit = (config.security.audit ?? {}) as AuditConfig;
+  const audit = (config.security.audit ?? {}) as AuditTrailConfig;
   return path.resolve(cwd, audit.file ?? path.join('logs', 'audit.log'));
 }
 
@@ -48,14 +41,19 @@ export async function createAuditSink(
   logger: Logger = silentLogger,
   opts: { cwd?: string; sanitizer?: Sanitizer } = {},
 ): Promise<AuditSink> {
-  const audit = (config.security.audit ?? {}) as AuditConfig;
+  const audit = (config.security.audit ?? {}) as AuditTrailConfig;
   const log = logger.child({ component: 'audit' });
   if (audit.enabled === false) {
     return Object.assign(async (_e: SecurityEvent) => undefined, { file: null, close: async () => undefined });
   }
   const sanitizer = opts.sanitizer ?? sanitizerFromConfig(config);
   const file = auditFilePath(config, opts.cwd);
-  const trail = await AuditLog.open(file, { ...(audit.maxBytes !== undefined && { maxBytes: audit.maxBytes }) });
+  let trail: AuditLog;
+  try {
+    trail = await AuditLog.open(file, { ...(audit.maxBytes !== undefined && { maxBytes: audit.maxBytes }) });
+  } catch (err) {
+    throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { message: `audit trail ${file} cannot be opened: ${(err as Error)?.message ?? String(err)}`, cause: err });
+  }
   log.info('audit trail open', { file, seq: trail.lastSeq });
 
   const sink = async (e: SecurityEvent): Promise<void> => {

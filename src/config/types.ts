@@ -188,6 +188,35 @@ export interface ValidationConfig {
   forbiddenPatterns?: Record<string, { name?: string; pattern: string; fields?: string[] }[]>;
 }
 
+/** `security.logging` (docs/logging.md): masking of every log line and audit record. */
+export interface LoggingSecurityConfig {
+  /** Default true. */
+  sanitize?: boolean;
+  /** Key-name fragments, matched case-insensitively anywhere in a key. Default: the guide's list. */
+  maskedFields?: string[];
+  customSanitizer?: { patterns?: string[] };
+}
+
+/** `security.audit` (docs/audit.md). */
+export interface AuditTrailConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Default logs/audit.log under the working folder. */
+  file?: string;
+  /** Rotate once the file would pass this size. Default 50 MiB. */
+  maxBytes?: number;
+}
+
+/** `security.suspicious`: thresholds the policy hatago.suspicious reads (docs/audit.md). */
+export interface SuspiciousConfig {
+  enabled?: boolean;
+  windowMs?: number;
+  cooldownMs?: number;
+  authFailures?: number;
+  denials?: number;
+  block?: { authFailures?: number; denials?: number; durationMs?: number };
+}
+
 export interface SecurityConfig {
   authentication?: AuthenticationConfig;
   authorization?: AuthorizationConfig;
@@ -195,6 +224,9 @@ export interface SecurityConfig {
   circuitBreaker?: CircuitBreakerConfig;
   rateLimit?: RateLimitConfig;
   validation?: ValidationConfig;
+  logging?: LoggingSecurityConfig;
+  audit?: AuditTrailConfig;
+  suspicious?: SuspiciousConfig;
   /** Later issues (rate limits, breakers, logging, audit) add their keys here. */
   [key: string]: unknown;
 }

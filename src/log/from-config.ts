@@ -1,12 +1,7 @@
-import type { HatagoConfig } from '../config/types.js';
+import type { HatagoConfig, LoggingSecurityConfig } from '../config/types.js';
+import { HatagoError } from '../errors/index.js';
+export type { LoggingSecurityConfig } from '../config/types.js';
 import { createSanitizer, type Sanitizer } from './sanitizer.js';
-
-/** `security.logging` as the guide writes it. */
-export interface LoggingSecurityConfig {
-  sanitize?: boolean;
-  maskedFields?: string[];
-  customSanitizer?: { patterns?: string[] };
-}
 
 /**
  * The one sanitizer of a hub, from `security.logging`, knowing the literal
@@ -15,6 +10,13 @@ export interface LoggingSecurityConfig {
  */
 export function sanitizerFromConfig(config: Pick<HatagoConfig, 'security' | 'mcpServers'>): Sanitizer {
   const logging = (config.security.logging ?? {}) as LoggingSecurityConfig;
+  for (const p of logging.customSanitizer?.patterns ?? []) {
+    try {
+      new RegExp(p, 'g');
+    } catch (err) {
+      throw new HatagoError('ERR_CONFIG_INVALID', { message: `security.logging.customSanitizer.patterns: "${p}" is not a valid regex (${(err as Error).message})` });
+    }
+  }
   const sanitizer = createSanitizer({
     ...(logging.sanitize !== undefined && { sanitize: logging.sanitize }),
     ...(logging.maskedFields !== undefined && { maskedFields: logging.maskedFields }),
