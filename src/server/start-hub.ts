@@ -8,8 +8,8 @@ import { createHubValidation, limitsFromConfig } from '../validation/index.js';
 import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy-guard.js';
-import { fixedPolicy } from '../pipeline/policy-source.js';
-import { PolicyEngine } from '../policy/index.js';
+import type { SecurityEventSink } from '../pipeline/security-events.js';
+import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
 import { corsPreflight } from './cors.js';
@@ -24,6 +24,8 @@ export interface StartHubOptions {
   /** Serve over stdin/stdout instead of HTTP. */
   stdio?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Receives security events (policy_activated, policy_rejected, ...); the audit trail passes its own. */
+  securityEvents?: SecurityEventSink;
 }
 
 export interface RunningHub {
@@ -49,12 +51,14 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     if (warning) logger.warn(warning, { component: 'authentication' });
   }
   const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }) : undefined;
-  const engine = await PolicyEngine.load(config.policies.bundle, {
+  // The active policy, hot-reloaded from the bundle file or the bundle service (docs/bundles.md).
+  const lifecycle = await PolicyLifecycle.create({
+    policies: config.policies,
     runtimeData: policyData(config),
-    logger: logger.child({ component: 'policy' }),
+    logger,
+    ...(opts.securityEvents && { events: opts.securityEvents }),
   });
-  const policy = fixedPolicy(engine);
-  logger.info('policy loaded', { component: 'policy', revision: engine.revision, bundle: config.policies.bundle });
+  const policy = lifecycle.store;
   // Decision log and shadow policy: observers of request decisions, never enforcing.
   const observers = await createDecisionObservers({ config, logger });
 
@@ -80,6 +84,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       const principal = auth ? await stdioPrincipal(auth, env) : null;
       const stdio = await serveStdio(hub, { logger: logger.child({ component: 'stdio' }), principal });
       cleanup.push(() => stdio.close());
+      lifecycle.start();
+      cleanup.push(() => lifecycle.stop());
       logger.info('serving MCP over stdio', { component: 'hub' });
       return { done: stdio.closed, close: stopAll };
     }
@@ -89,7 +95,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       pipeline: createHttpPipeline(policy, auth, config.security.network?.cors, logger),
-      healthExtras: () => ({ policy: { revision: engine.revision, activatedAt: engine.activatedAt.toISOString(), ...observers.health() } }),
+      healthExtras: () => ({ policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });
     const outer = express();
     outer.disable('x-powered-by');
@@ -98,6 +104,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const { server, url } = await listen(config.http, outer);
     cleanup.push(() => httpApp.close());
     cleanup.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
+    lifecycle.start();
+    cleanup.push(() => lifecycle.stop());
     logger.info(`hatago listening on ${url}/mcp`, { component: 'hub', url: `${url}/mcp` });
     const done = new Promise<void>((resolve) => server.once('close', () => resolve()));
     return { url, done, close: stopAll };
@@ -105,6 +113,20 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     await stopAll();
     throw err;
   }
+}
+
+/** What /health shows of the policy: no paths, URLs or rejection reasons (those go to the log). */
+function policyHealth(s: PolicyLifecycleStatus): Record<string, unknown> {
+  return {
+    revision: s.revision,
+    activatedAt: s.activatedAt,
+    source: s.source.startsWith('service:') ? 'service' : 'file',
+    signed: s.signed,
+    lastResult: s.lastResult,
+    lastError: s.lastError && { code: s.lastError.code, at: s.lastError.at },
+    reloads: s.counts,
+    ...(s.updater && { updater: s.updater.kind === 'file' ? { kind: 'file', watching: s.updater.watching } : { kind: 'service', running: (s.updater as { running?: boolean }).running === true, longPolling: (s.updater as { longPolling?: boolean }).longPolling === true } }),
+  };
 }
 
 /** Over stdio the caller's token comes from HATAGO_AUTH_TOKEN (the guide's MCP client config). */
