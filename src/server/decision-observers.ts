@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { HatagoConfig } from '../config/types.js';
+import { HatagoError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { DecisionHook } from '../pipeline/policy-guard.js';
 import { configSecrets, sanitizerFromConfig, type LoggingSecurityConfig } from '../log/from-config.js';
@@ -56,10 +57,15 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
   }
   let shadow: ShadowPolicy | undefined;
   if (config.policies.shadow !== undefined) {
-    shadow = await ShadowPolicy.load(config.policies.shadow, {
+    const bundle = config.policies.shadow;
+    shadow = await ShadowPolicy.load(bundle, {
       runtimeData: policyData(config),
       logger,
       ...(opts.registry && { registry: opts.registry }),
+    }).catch((err: unknown) => {
+      // Say it is the shadow bundle that failed, not the active one.
+      if (!(err instanceof HatagoError)) throw err;
+      throw new HatagoError(err.code, { message: `Shadow policy bundle ${bundle}: ${err.detail ?? err.message}`, cause: err });
     });
     hooks.push(shadow.observe);
     logger.info('shadow policy loaded', { component: 'policy-shadow', revision: shadow.engine.revision, bundle: config.policies.shadow });

@@ -8,6 +8,7 @@ import { createHubValidation, limitsFromConfig } from '../validation/index.js';
 import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy-guard.js';
+import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
@@ -50,17 +51,22 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const warning = assertSafeAuthBinding(authConfig, config.http.host);
     if (warning) logger.warn(warning, { component: 'authentication' });
   }
+  // The audit trail first: the stages record into it (docs/audit.md).
+  const audit = await createAuditSink(config, logger);
   const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }) : undefined;
   // The active policy, hot-reloaded from the bundle file or the bundle service (docs/bundles.md).
   const lifecycle = await PolicyLifecycle.create({
     policies: config.policies,
-    runtimeData: policyData(config),
+    runtimeData: { ...policyData(config), suspicious: config.security.suspicious ?? {} },
     logger,
     ...(opts.securityEvents && { events: opts.securityEvents }),
   });
   const policy = lifecycle.store;
   // Decision log and shadow policy: observers of request decisions, never enforcing.
   const observers = await createDecisionObservers({ config, logger });
+  // Failures and denials counted per address and user; the policy judges them (hatago.suspicious).
+  const monitor = new SuspiciousActivityMonitor(policy, { logger });
+  const events = monitor.wrap(audit);
 
   const upstreams = new UpstreamManager(config.mcpServers, {
     logger: logger.child({ component: 'upstream' }),
@@ -71,17 +77,19 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const stopAll = async () => {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
+  cleanup.unshift(() => audit.close()); // closed last, after every stage that records
 
   // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
   const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
   cleanup.push(() => validation.close());
 
   try {
-    const hub = new Hub({ upstreams, validation, guard: new PolicyGuard(policy, logger, { onDecision: observers.onDecision }), logger: logger.child({ component: 'hub' }) });
+    const hub = new Hub({ upstreams, validation, guard: new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events }), logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
 
     if (opts.stdio) {
       const principal = auth ? await stdioPrincipal(auth, env) : null;
+      if (principal) await events({ event: 'authentication_success', user: principal.sub, metadata: { method: 'jwt', transport: 'stdio', roles: principal.roles } });
       const stdio = await serveStdio(hub, { logger: logger.child({ component: 'stdio' }), principal });
       cleanup.push(() => stdio.close());
       lifecycle.start();
@@ -94,7 +102,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       hub,
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
-      pipeline: createHttpPipeline(policy, auth, config.security.network?.cors, logger),
+      pipeline: createHttpPipeline(policy, auth, config.security.network?.cors, logger, { events, recent: monitor }),
       healthExtras: () => ({ policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });
     const outer = express();

@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { packagePath } from '../../src/util/package-root.js';
-import { fixtureStdio, runHatago, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { fixtureStdio, runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
 import { useProcessCleanup } from '../helpers/processes.js';
 
 useProcessCleanup();
@@ -167,5 +167,14 @@ describe('decision log and replay diff', () => {
     const r = await runHatago(['policy', 'diff', '--bundle', active, '--candidate', active, '--replay', logFile]);
     expect(r.code).toBe(0);
     expect(r.output).toContain(`${records.length} decisions replayed, 0 changed`);
+  });
+});
+
+describe('a shadow bundle that does not load', () => {
+  it('stops the start with one line naming the shadow bundle', async () => {
+    const { file, dir } = writeConfig({ mcpServers: {}, http: { host: '127.0.0.1', port: 0 }, policies: { bundle: active, shadow: path.join(tmp, 'missing.tar.gz') } });
+    const r = await runHatago(['serve', '--config', file], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.output).toMatch(/hatago: Shadow policy bundle .*missing\.tar\.gz: .* \[ERR_BUNDLE_NOT_FOUND\]/);
   });
 });
