@@ -19,9 +19,16 @@ import { SubscriptionTable } from './subscriptions.js';
 import type { HubValidation } from '../validation/index.js';
 import type { CallerContext, ClientSink, GuardRequest, HubLogger, HubRequest, RequestGuard, UpstreamSource } from './types.js';
 
+/** Wraps each upstream call (the circuit breakers: src/breaker's BreakerRegistry fits). */
+export interface UpstreamCallGate {
+  run<T>(server: string, call: () => Promise<T>): Promise<T>;
+}
+
 export interface HubOptions {
   upstreams: UpstreamSource | readonly Upstream[];
   guard: RequestGuard;
+  /** Circuit breakers around every upstream call. */
+  breakers?: UpstreamCallGate;
   /** Tool arguments and upstream answers checked against schemas (src/validation). */
   validation?: HubValidation;
   logger: HubLogger;
@@ -54,6 +61,7 @@ export class Hub {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly states = new Map<string, UpstreamState>();
   private readonly guard: RequestGuard;
+  private readonly breakers: UpstreamCallGate | undefined;
   private readonly validation: HubValidation | undefined;
   private readonly logger: HubLogger;
   private readonly identity: ServerIdentity;
@@ -68,6 +76,7 @@ export class Hub {
     const list = 'list' in opts.upstreams ? opts.upstreams.list() : opts.upstreams;
     for (const u of list) this.upstreams.set(u.id, u);
     this.guard = opts.guard;
+    this.breakers = opts.breakers;
     this.validation = opts.validation;
     this.logger = opts.logger;
     this.identity = opts.identity ?? DEFAULT_IDENTITY;
@@ -282,26 +291,39 @@ export class Hub {
 
   /** Sends one request to one upstream; an upstream that is not ready fails at once, naming it. */
   private forward(server: string, method: string, params: Result, ctx: CallerContext): Promise<Result> {
-    const up = this.upstreams.get(server);
-    if (!up || this.states.get(server) !== 'ready') {
-      return Promise.reject(new HatagoError('ERR_UPSTREAM_UNAVAILABLE', {
-        message: `Upstream server "${server}" is unavailable`,
-        data: { server },
-      }));
-    }
-    const answer = up.request(method, params, {
-      ...(ctx.signal && { signal: ctx.signal }),
-      ...(ctx.onProgress && { onProgress: ctx.onProgress }),
-      relay: ctx.relay ?? REFUSING_RELAY,
-    });
-    const validation = this.validation;
-    if (!validation) return answer;
-    // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
-    return answer.then((result) => {
-      validation.checkResult(server, method, result);
-      return result;
-    });
+    const call = (): Promise<Result> => {
+      const up = this.upstreams.get(server);
+      if (!up || this.states.get(server) !== 'ready') {
+        return Promise.reject(new HatagoError('ERR_UPSTREAM_UNAVAILABLE', {
+          message: `Upstream server "${server}" is unavailable`,
+          data: { server },
+        }));
+      }
+      const answer = up.request(method, params, {
+        ...(ctx.signal && { signal: ctx.signal }),
+        ...(ctx.onProgress && { onProgress: ctx.onProgress }),
+        relay: ctx.relay ?? REFUSING_RELAY,
+      });
+      const validation = this.validation;
+      if (!validation) return answer;
+      // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
+      return answer.then((result) => {
+        validation.checkResult(server, method, result);
+        return result;
+      });
+    };
+    if (!this.breakers) return call();
+    // Through the server's circuit breaker: an open one refuses without touching the upstream.
+    // A call the client cancelled says nothing about the upstream's health: it is marked as an abort.
+    const signal = ctx.signal;
+    return this.breakers.run(server, () =>
+      call().catch((err: unknown) => {
+        if (signal?.aborted) throw Object.assign(new Error('cancelled by the client', { cause: err }), { name: 'AbortError' });
+        throw err;
+      }),
+    );
   }
+
 
   // -- upstream events -----------------------------------------------------
 

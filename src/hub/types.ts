@@ -77,6 +77,10 @@ export interface GuardRequest {
 
 export interface GuardResult {
   decisionId: string;
+  /** Revision of the policy that decided. */
+  revision?: string;
+  /** The policy's whole decision object, for later stages (rate limits). */
+  output?: unknown;
   /** For list methods: exposed names the caller may see. */
   visible?: Set<string>;
 }

@@ -108,7 +108,9 @@ export class PolicyGuard implements RequestGuard {
       throw new HatagoError(decision.code, { data: { decisionId, ...rules }, detail: decision.reasons.map((r) => r.rule).join(',') });
     }
     this.log.debug('request allowed', facts);
-    return req.candidates ? { decisionId, visible: new Set(decision.visible ?? []) } : { decisionId };
+    const result: GuardResult = { decisionId, revision: engine.revision, output: decision.raw };
+    if (req.candidates) result.visible = new Set(decision.visible ?? []);
+    return result;
   }
 
   private notify(decisionId: string, revision: string, input: Record<string, unknown>, d: ReturnType<PolicyDecider['decide']>): void {

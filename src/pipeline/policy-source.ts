@@ -9,6 +9,8 @@ export interface PolicyDecider {
     reasons: { rule: string; message: string }[];
     visible?: string[];
     clientIp?: string;
+    /** The whole decision object, for stages that read more than allow/deny. */
+    raw?: unknown;
   };
 }
 

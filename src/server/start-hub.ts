@@ -9,7 +9,12 @@ import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
-import type { SecurityEventSink } from '../pipeline/security-events.js';
+import { RateLimitStage } from '../pipeline/rate-limit-stage.js';
+import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
+import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
+import type { PolicyDecider } from '../pipeline/policy-source.js';
+import { BreakerRegistry, breakerTableInput, parseBreakerTable } from '../breaker/index.js';
+import { createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
@@ -53,6 +58,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   }
   // The audit trail first: the stages record into it (docs/audit.md).
   const audit = await createAuditSink(config, logger);
+  // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
+  opts = { ...opts, securityEvents: opts.securityEvents ?? audit };
   const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }) : undefined;
   // The active policy, hot-reloaded from the bundle file or the bundle service (docs/bundles.md).
   const lifecycle = await PolicyLifecycle.create({
@@ -83,8 +90,23 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
   cleanup.push(() => validation.close());
 
+  // One breaker per upstream; the policy picks each server's rule and error severities.
+  const metrics = createMetrics();
+  const breakers = createBreakers(policy.current(), config, logger, metrics, opts.securityEvents ?? discardEvents);
+  breakers.start();
+  cleanup.push(() => breakers.stop());
+  const rateLimitStore = createRateLimitStore(config.security.rateLimit, logger);
+  cleanup.push(() => rateLimitStore.close());
+
   try {
-    const hub = new Hub({ upstreams, validation, guard: new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events }), logger: logger.child({ component: 'hub' }) });
+    // Stages after routing, in lifecycle order: policy, then rate limits (counted from the policy's decision).
+    const guard = new RateLimitStage(new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events }), {
+      store: rateLimitStore,
+      logger,
+      events: opts.securityEvents ?? discardEvents,
+      onExceeded: (limit) => metrics.rateLimitExceeded.inc({ rule: limit }),
+    });
+    const hub = new Hub({ upstreams, breakers, validation, guard, logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
 
     if (opts.stdio) {
@@ -103,7 +125,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       pipeline: createHttpPipeline(policy, auth, config.security.network?.cors, logger, { events, recent: monitor }),
-      healthExtras: () => ({ policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
+      healthExtras: () => ({
+        circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });
     const outer = express();
     outer.disable('x-powered-by');
@@ -142,4 +165,33 @@ async function stdioPrincipal(auth: AuthenticationManager, env: NodeJS.ProcessEn
   const token = env.HATAGO_AUTH_TOKEN;
   if (!token) throw new HatagoError('ERR_UNAUTHENTICATED', { message: 'Authentication is enabled: set HATAGO_AUTH_TOKEN for stdio serving' });
   return auth.verifyToken(token);
+}
+
+/**
+ * One breaker per enabled upstream. The policy chooses each server's rule and
+ * error classification once (stage "breaker_table"), not per request.
+ */
+function createBreakers(engine: PolicyDecider, config: HatagoConfig, logger: Logger, metrics: HatagoMetrics, events: SecurityEventSink): BreakerRegistry {
+  const servers = Object.entries(config.mcpServers)
+    .filter(([, s]) => s.disabled !== true)
+    .map(([id, s]) => ({ id, tags: s.tags ?? [] }));
+  const table = parseBreakerTable(engine.decide(breakerTableInput(servers)).raw, servers.map((s) => s.id));
+  const log = logger.child({ component: 'circuit-breaker' });
+  return new BreakerRegistry({
+    table,
+    logger: log,
+    metrics,
+    onStateChange: (change) => {
+      events({ event: 'circuit_breaker_state_change', level: change.to === 'open' ? 'warn' : 'info', metadata: { ...change } }).catch((err: unknown) =>
+        log.error('audit record of a breaker change failed', { error: String(err) }),
+      );
+    },
+  });
+}
+
+/** Counters in memory, or in Redis when `security.rateLimit.store` names a URL (shared by several hubs). */
+function createRateLimitStore(cfg: HatagoConfig['security']['rateLimit'], logger: Logger): RateLimitStore {
+  const store = cfg?.store;
+  if (store === undefined || store === 'memory') return new MemoryStore();
+  return new RedisStore({ url: store, failOpen: cfg?.failOpen === true, logger: logger.child({ component: 'rate-limit' }) });
 }

@@ -38,7 +38,8 @@ beforeAll(async () => {
       everything: { type: 'http', url: `http://127.0.0.1:${everythingPort}/mcp` },
       broken: { command: process.execPath, args: ['-e', 'process.exit(3)'] },
     },
-    security: { authorization: { enabled: true, defaultRole: 'admin' } },
+    // A crash opens fx's breaker (connection errors are critical); keep its reset short so the test sees it come back.
+    security: { authorization: { enabled: true, defaultRole: 'admin' }, circuitBreaker: { rules: { default: { resetTimeoutMs: 300 } } } },
   });
 });
 
@@ -94,6 +95,9 @@ describe('hatago serve (2025-11-25 client)', () => {
       events = existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8') : '';
     }
     expect(events).toContain('"event":"cancelled"');
+    // A cancel is the client's doing, not the upstream's: the breaker does not count it.
+    const health = (await (await fetch(`${hub.url}/health`)).json()) as { circuitBreakers: { servers: Record<string, { state: string; failures: number }> } };
+    expect(health.circuitBreakers.servers.fx).toMatchObject({ state: 'closed', failures: 0 });
     expect(text(await client.callTool({ name: 'fx_echo', arguments: { text: 'after' } }))).toBe('after');
   });
 
@@ -135,6 +139,9 @@ describe('an upstream that crashes mid-session', () => {
       expect(crashed).not.toBeNull();
       expect(crashed?.code).toBe(-32010);
       expect(crashed?.message).toContain('Upstream server "fx" is unavailable');
+      // Fails fast while it is away: the breaker (or the unavailable upstream) answers, naming the server.
+      const fast = await client.callTool({ name: 'fx_echo', arguments: { text: 'x' } }).then(() => '', (err: Error) => err.message);
+      expect(fast).toContain('Upstream server \\"fx\\" is unavailable');
       const names = (await client.listTools()).tools.map((t) => t.name);
       expect(names).toContain('fx_echo');
       // Restarted with backoff: the server answers again.

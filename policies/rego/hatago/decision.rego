@@ -8,8 +8,10 @@
 package hatago
 
 import data.hatago.arguments
+import data.hatago.breaker
 import data.hatago.lib
 import data.hatago.network
+import data.hatago.ratelimit
 import data.hatago.rbac
 import data.hatago.suspicious
 
@@ -25,6 +27,10 @@ decision := request_decision if input.stage == "request"
 
 # Asked after each authentication failure or denial: is this burst suspicious, block the address?
 decision := suspicious.decision if input.stage == "suspicious"
+
+# Asked once per server set at start and on every policy activation (not per
+# request): which breaker rule each server uses and how errors are classified.
+decision := {"allow": true, "reasons": [], "breakers": breaker.table} if input.stage == "breaker_table"
 
 # --- shared -----------------------------------------------------------------
 
@@ -138,10 +144,12 @@ visible := [x | some x in rbac.visible; not custom_hidden[x]] if {
 	count(custom_hidden) > 0
 }
 
-request_decision := {"allow": true, "reasons": [], "visible": visible} if {
+# An allowed request carries the rate limits that apply to it; the runtime
+# counts them (docs/rate-limits.md) and refuses when any is spent.
+request_decision := {"allow": true, "reasons": [], "visible": visible, "rate_limits": ratelimit.limits} if {
 	request_allow
 	list_method
-} else := {"allow": true, "reasons": []} if {
+} else := {"allow": true, "reasons": [], "rate_limits": ratelimit.limits} if {
 	request_allow
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": []} if {
 	list_method

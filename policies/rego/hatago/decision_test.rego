@@ -17,7 +17,7 @@ decide(patch) := d if {
 		with data.config as config
 }
 
-test_allowed_call_shape if decide({}) == {"allow": true, "reasons": []}
+test_allowed_call_shape if decide({}) == {"allow": true, "reasons": [], "rate_limits": []}
 
 test_denied_call_shape if {
 	d := decide({"principal": {"roles": ["readonly"]}})
@@ -31,7 +31,7 @@ test_denied_call_shape if {
 
 test_list_shape if {
 	d := decide({"request": {"method": "tools/list"}, "candidates": []})
-	d == {"allow": true, "reasons": [], "visible": []}
+	d == {"allow": true, "reasons": [], "visible": [], "rate_limits": []}
 }
 
 test_unknown_stage if {
@@ -87,4 +87,20 @@ test_bundle_roles_match_the_guide if {
 	data.hatago.roles.admin.permissions == ["mcp:*:*", "admin:*:*", "server:*:*"]
 	data.hatago.roles.user.permissions == ["mcp:tools:call", "mcp:resources:read", "mcp:prompts:generate"]
 	data.hatago.roles.readonly.permissions == ["mcp:tools:list", "mcp:resources:list", "mcp:prompts:list"]
+}
+
+test_breaker_table_stage_answers_every_server if {
+	d := data.hatago.decision with input as {"contract": 1, "stage": "breaker_table", "servers": [{"id": "a", "tags": []}, {"id": "b", "tags": ["external-services"]}]}
+		with data.config as {"circuitBreaker": {"rules": {"external-services": {"failureThreshold": 3}}}}
+	d.allow == true
+	d.breakers.servers.a.rule.name == "default"
+	d.breakers.servers.b.rule.name == "external-services"
+	d.breakers.servers.b.rule.failureThreshold == 3
+}
+
+test_allowed_call_carries_its_rate_limits if {
+	d := data.hatago.decision with input as base
+		with data.config as object.union(config, {"rateLimit": {"rules": [{"name": "per-user", "windowMs": 60000, "max": 100, "keyGenerator": "user"}]}})
+	d.allow == true
+	d.rate_limits == [{"name": "per-user", "key": "per-user:user:u-1", "windowMs": 60000, "max": 100}]
 }

@@ -1,0 +1,176 @@
+// Rate limits in the real hub: the policy names the limits (tiers by role,
+// filters, keys), the runtime counts them, in memory or in a real redis-server
+// shared by two hub processes.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
+import { freePort, spawnProcess, useProcessCleanup, type TestProcess } from '../helpers/processes.js';
+
+useProcessCleanup();
+
+const SECRET = 'rl-secret-0123456789-0123456789-0123456789!!';
+const AUTH = { enabled: true, secret: SECRET, algorithms: ['HS256'] };
+const MINUTE = 60000;
+
+async function bearer(sub: string, roles: string[]): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return `Bearer ${await new SignJWT({ sub, roles, iat: now, exp: now + 600 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))}`;
+}
+
+async function session(hub: HubProcess, authorization: string, localAddress?: string): Promise<(name: string, args?: Record<string, unknown>) => ReturnType<typeof rawRequest>> {
+  const init = await rawRequest(hub.mcpUrl, { body: INITIALIZE, headers: { authorization }, ...(localAddress && { localAddress }) });
+  expect(init.status).toBe(200);
+  const sid = String(init.headers['mcp-session-id']);
+  let id = 10;
+  return (name, args = {}) =>
+    rawRequest(hub.mcpUrl, {
+      body: { jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } },
+      headers: { authorization, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+      ...(localAddress && { localAddress }),
+    });
+}
+
+function echoCalls(file: string): number {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"tool":"echo"')).length : 0;
+}
+
+describe('limits chosen by the policy, counted in memory', () => {
+  let hub: HubProcess;
+  const events = path.join(mkdtempSync(path.join(tmpdir(), 'hatago-rl-')), 'events.jsonl');
+  beforeAll(async () => {
+    hub = await startHubProcess({
+      mcpServers: { fx: fixtureStdio({ FIXTURE_EVENTS_FILE: events }) },
+      security: {
+        authentication: AUTH,
+        authorization: { enabled: true, defaultRole: 'readonly' },
+        rateLimit: {
+          enabled: true,
+          rules: [
+            { name: 'per-user', windowMs: MINUTE, max: 4, keyGenerator: 'user', tiers: { readonly: 2, user: 4, admin: 6 }, filter: 'mcp:tools:call' },
+            { name: 'per-ip', windowMs: MINUTE, max: 8, keyGenerator: 'ip', filter: 'mcp:tools:call' },
+          ],
+        },
+      },
+    });
+  });
+
+  it('sends the headers of the tightest limit on every answer', async () => {
+    const call = await session(hub, await bearer('hdr', ['admin']));
+    const r = await call('fx_echo', { text: 'a' });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-ratelimit-limit']).toBe('6');
+    expect(r.headers['x-ratelimit-remaining']).toBe('5');
+    const reset = Number(r.headers['x-ratelimit-reset']);
+    expect(reset).toBeGreaterThan(Date.now() / 1000);
+    expect(reset).toBeLessThanOrEqual(Math.ceil((Date.now() + MINUTE) / 1000) + 1);
+  });
+
+  it('refuses over the limit with 429, Retry-After and a stable code, without forwarding', async () => {
+    const call = await session(hub, await bearer('carol', ['user']), '127.0.0.5');
+    const before = echoCalls(events);
+    for (let i = 0; i < 4; i++) expect((await call('fx_echo', { text: `c${i}` })).status).toBe(200);
+    const refused = await call('fx_echo', { text: 'too many' });
+    expect(refused.status).toBe(429);
+    expect(refused.json.error).toMatchObject({ code: -32029, message: 'Rate limit exceeded', data: { code: 'ERR_RATE_LIMITED', limit: 'per-user' } });
+    expect(refused.json.error.data.decisionId).toMatch(/^[0-9a-f-]{36}$/);
+    const retry = Number(refused.headers['retry-after']);
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(60);
+    expect(refused.headers['x-ratelimit-retryafter']).toBe(String(retry));
+    expect(refused.headers['x-ratelimit-remaining']).toBe('0');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(echoCalls(events) - before).toBe(4);
+  });
+
+  it('gives each user their own budget and each tier its own max', async () => {
+    const dave = await session(hub, await bearer('dave', ['readonly', 'user']), '127.0.0.6');
+    const erin = await session(hub, await bearer('erin', ['admin']), '127.0.0.7');
+    const daveCodes = [];
+    for (let i = 0; i < 5; i++) daveCodes.push((await dave('fx_echo', { text: 'd' })).status);
+    expect(daveCodes).toEqual([200, 200, 200, 200, 429]); // highest tier of his roles: user (4)
+    const erinCodes = [];
+    for (let i = 0; i < 7; i++) erinCodes.push((await erin('fx_echo', { text: 'e' })).status);
+    expect(erinCodes).toEqual([200, 200, 200, 200, 200, 200, 429]); // admin tier: 6
+  });
+
+  it('keys per IP across users', async () => {
+    const codes = [];
+    for (let u = 0; u < 3; u++) {
+      const call = await session(hub, await bearer(`ip-user-${u}`, ['admin']), '127.0.0.9');
+      for (let i = 0; i < 3; i++) codes.push((await call('fx_echo', { text: 'i' })).status);
+    }
+    expect(codes.filter((c) => c === 200)).toHaveLength(8);
+    expect(codes[8]).toBe(429);
+  });
+
+  it('does not count methods outside the filter', async () => {
+    const authorization = await bearer('lister', ['readonly']);
+    const init = await rawRequest(hub.mcpUrl, { body: INITIALIZE, headers: { authorization } });
+    const sid = String(init.headers['mcp-session-id']);
+    for (let i = 0; i < 5; i++) {
+      const r = await rawRequest(hub.mcpUrl, { body: { jsonrpc: '2.0', id: i + 2, method: 'tools/list' }, headers: { authorization, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } });
+      expect(r.status).toBe(200);
+    }
+  });
+});
+
+describe('counters in a real redis-server shared by two hubs', () => {
+  let redis: TestProcess;
+  let redisPort: number;
+  const hubs: HubProcess[] = [];
+
+  async function startRedis(): Promise<TestProcess> {
+    const proc = spawnProcess('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1']);
+    await proc.waitForLine(/Ready to accept connections/);
+    return proc;
+  }
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redis = await startRedis();
+    const config = (failOpen: boolean) => ({
+      mcpServers: { fx: fixtureStdio() },
+      security: {
+        authentication: AUTH,
+        authorization: { enabled: true, defaultRole: 'user' },
+        rateLimit: { enabled: true, store: `redis://127.0.0.1:${redisPort}`, failOpen, rules: [{ name: 'shared', windowMs: MINUTE, max: 10, keyGenerator: 'user', filter: 'mcp:tools:call' }] },
+      },
+    });
+    hubs.push(await startHubProcess(config(false)), await startHubProcess(config(false)), await startHubProcess(config(true)));
+  });
+
+  it('admits no more than one budget across both hubs', async () => {
+    const authorization = await bearer('shared-user', ['user']);
+    const a = await session(hubs[0]!, authorization);
+    const b = await session(hubs[1]!, authorization);
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b)('fx_echo', { text: String(i) })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(10);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(14);
+  });
+
+  it('with Redis gone: failOpen false refuses (503), failOpen true admits; neither hangs; both recover', async () => {
+    const closed = await session(hubs[1]!, await bearer('outage-closed', ['user']));
+    const open = await session(hubs[2]!, await bearer('outage-open', ['user']));
+    await redis.kill('SIGKILL');
+    const during = await Promise.all([...Array.from({ length: 5 }, () => closed('fx_echo', { text: 'x' })), ...Array.from({ length: 5 }, () => open('fx_echo', { text: 'y' }))]);
+    const closedDuring = during.slice(0, 5);
+    const openDuring = during.slice(5);
+    for (const r of closedDuring) expect({ status: r.status, code: r.json.error?.data?.code }).toEqual({ status: 503, code: 'ERR_RATE_LIMIT_UNAVAILABLE' });
+    for (const r of openDuring) expect(r.status).toBe(200);
+
+    redis = await startRedis();
+    // Back by itself: counting resumes in Redis (a fresh, empty one).
+    let recovered = false;
+    for (let i = 0; i < 100 && !recovered; i++) {
+      recovered = (await closed('fx_echo', { text: 'again' })).status === 200;
+      if (!recovered) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(recovered).toBe(true);
+    const check = await open('fx_echo', { text: 'counted' });
+    expect(check.status).toBe(200);
+    expect(check.headers['x-ratelimit-remaining']).toBe('9');
+  });
+});
