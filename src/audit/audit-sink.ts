@@ -7,7 +7,7 @@ import type { Sanitizer } from '../log/sanitizer.js';
 import type { SecurityEvent, SecurityEventName, SecurityEventSink } from '../pipeline/security-events.js';
 import { AuditLog } from './audit-log.js';
 
-export type { AuditTrailConfig as AuditTrailConfig } from '../config/types.js';
+export type { AuditTrailConfig as AuditConfig } from '../config/types.js';
 
 /** A SecurityEventSink backed by the audit file; close() flushes and closes it. */
 export type AuditSink = SecurityEventSink & {
