@@ -3,3 +3,4 @@ export { AuthenticationManager, bearerFromHeader, wwwAuthenticate } from './auth
 export type { AuthenticationOptions, TokenClaims } from './auth/index.js';
 export { AuthorizationManager, type AuthorizationManagerOptions, type AuthorizationUser } from './authz/index.js';
 export { HatagoError, ERROR_CODES, type ErrorCode } from './errors/index.js';
+export { ValidationManager, type ValidationIssue, type ValidationResult } from './validation/index.js';
