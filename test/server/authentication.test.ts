@@ -36,8 +36,13 @@ beforeAll(async () => {
   );
 });
 
+// Each flavour comes from its own loopback address: repeated failures from one
+// address are suspicious activity, which the policy may block (a 403).
+let nextAddress = 20;
+
 async function expect401(authorization: string | undefined, code: string): Promise<void> {
-  const res = await rawRequest(hub.mcpUrl, { body: INITIALIZE, headers: authorization === undefined ? {} : { authorization } });
+  const localAddress = `127.0.1.${nextAddress++}`;
+  const res = await rawRequest(hub.mcpUrl, { body: INITIALIZE, headers: authorization === undefined ? {} : { authorization }, localAddress });
   expect({ status: res.status, code: res.json?.error?.data?.code, rpc: res.json?.error?.code }).toEqual({ status: 401, code, rpc: -32001 });
   expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="hatago"/);
 }
