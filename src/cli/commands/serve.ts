@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { HatagoError } from '../../errors/index.js';
+import { sanitizerFromConfig } from '../../log/from-config.js';
 import { createLogger } from '../../log/logger.js';
 import { startHub } from '../../server/start-hub.js';
 import { runCommand } from '../run-command.js';
@@ -34,6 +35,8 @@ export function registerServeCommand(program: Command): Command {
         if (opts.port !== undefined) config.http.port = parsePort(opts.port);
         if (opts.host !== undefined) config.http.host = opts.host;
         const logger = createLogger({
+          // Every line masked (security.logging, plus the config's own secret values).
+          sanitizer: sanitizerFromConfig(config),
           ...(config.logging?.level !== undefined && { level: config.logging.level }),
           ...(config.logging?.file !== undefined && { file: config.logging.file === true ? undefined : config.logging.file }),
         });
@@ -42,12 +45,14 @@ export function registerServeCommand(program: Command): Command {
         const stop = async (signal: string) => {
           logger.info('stopping', { component: 'hub', signal });
           await hub.close();
+          await logger.close?.(); // the log file gets every line before exit
           process.exit(0);
         };
         process.once('SIGINT', () => void stop('SIGINT'));
         process.once('SIGTERM', () => void stop('SIGTERM'));
         await hub.done;
         await hub.close();
+        await logger.close?.();
         process.exit(0);
       }),
     );
