@@ -2,12 +2,14 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { registerPolicyCommand } from './commands/policy.js';
+import { registerMetricsCommand } from './commands/metrics.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommand } from './commands/token.js';
 
 const program = new Command();
 program.name('hatago').description('hatago: a security gateway for the Model Context Protocol').showHelpAfterError();
 registerServeCommand(program);
+registerMetricsCommand(program);
 registerPolicyCommand(program);
 registerTokenCommand(program, { loadConfig: async (path) => (await loadConfig(path !== undefined ? { path } : {})).config });
 await program.parseAsync(process.argv);

@@ -22,6 +22,7 @@ import { corsPreflight } from './cors.js';
 import { createDecisionObservers } from './decision-observers.js';
 import { createHttpPipeline } from './http-pipeline.js';
 import { listen } from './listen.js';
+import { metricsRoute } from './metrics-route.js';
 import { policyData } from './policy-data.js';
 
 export interface StartHubOptions {
@@ -70,7 +71,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   });
   const policy = lifecycle.store;
   // Decision log and shadow policy: observers of request decisions, never enforcing.
-  const observers = await createDecisionObservers({ config, logger });
+  // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
+  const metrics = createMetrics();
+  const observers = await createDecisionObservers({ config, logger, registry: metrics.registry });
   // Failures and denials counted per address and user; the policy judges them (hatago.suspicious).
   const monitor = new SuspiciousActivityMonitor(policy, { logger });
   const events = monitor.wrap(audit);
@@ -91,7 +94,6 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   cleanup.push(() => validation.close());
 
   // One breaker per upstream; the policy picks each server's rule and error severities.
-  const metrics = createMetrics();
   const breakers = createBreakers(policy.current(), config, logger, metrics, opts.securityEvents ?? discardEvents);
   breakers.start();
   cleanup.push(() => breakers.stop());
@@ -120,17 +122,19 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       return { done: stdio.closed, close: stopAll };
     }
 
+    const pipeline = createHttpPipeline(policy, auth, config.security.network?.cors, logger, { events, recent: monitor });
     const httpApp = createHttpApp({
       hub,
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
-      pipeline: createHttpPipeline(policy, auth, config.security.network?.cors, logger, { events, recent: monitor }),
+      pipeline,
       healthExtras: () => ({
         circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });
     const outer = express();
     outer.disable('x-powered-by');
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger));
+    outer.get('/metrics', metricsRoute(metrics, pipeline));
     outer.use(httpApp.app);
     const { server, url } = await listen(config.http, outer);
     cleanup.push(() => httpApp.close());
