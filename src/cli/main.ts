@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerPolicyCommand } from './commands/policy.js';
 import { registerMetricsCommand } from './commands/metrics.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -11,5 +12,6 @@ program.name('hatago').description('hatago: a security gateway for the Model Con
 registerServeCommand(program);
 registerMetricsCommand(program);
 registerPolicyCommand(program);
+registerAuditCommand(program);
 registerTokenCommand(program, { loadConfig: async (path) => (await loadConfig(path !== undefined ? { path } : {})).config });
 await program.parseAsync(process.argv);

@@ -1,0 +1,104 @@
+// `hatago audit`: reports from the audit trail (the guide's "Compliance
+// Reporting") and `hatago audit verify`. The trail is found from --file, or
+// from --config (security.audit.file, relative to the working folder as the
+// hub resolves it), or from ./hatago.config.json or the default.
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { auditFilePath, verifyTrail } from '../../audit/index.js';
+import { readTrail, toCsv, toJson, toTable } from '../../audit/query.js';
+import { AuditArgumentError, parseDateArg, parseDurationArg } from '../../audit/time-args.js';
+import { loadConfig } from '../../config/index.js';
+import { runCommand } from '../run-command.js';
+
+interface TrailOptions {
+  config?: string;
+  file?: string;
+}
+
+interface ReportOptions extends TrailOptions {
+  start?: string;
+  end?: string;
+  last?: string;
+  event?: string[];
+  format: string;
+  export?: string;
+  output?: string;
+}
+
+const FORMATS = ['json', 'csv', 'table'];
+
+async function trailFile(opts: TrailOptions): Promise<string> {
+  if (opts.file !== undefined && opts.config !== undefined) throw new AuditArgumentError('give --file or --config, not both');
+  const file = opts.file ?? auditFilePath((await loadConfig(opts.config !== undefined ? { path: opts.config } : {})).config);
+  if (!existsSync(file)) throw new AuditArgumentError(`no audit trail at ${file}`);
+  return file;
+}
+
+/** Argument errors are one line and exit 1; anything else goes to runCommand. */
+function withArgumentErrors<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return runCommand(async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (err) {
+      if (!(err instanceof AuditArgumentError)) throw err;
+      process.stderr.write(`hatago audit: ${err.message}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
+
+async function report(opts: ReportOptions): Promise<void> {
+  const format = (opts.export ?? opts.format).toLowerCase();
+  if (!FORMATS.includes(format)) throw new AuditArgumentError(`format "${format}" is not one of ${FORMATS.join(', ')}`);
+  if (opts.last !== undefined && opts.start !== undefined) throw new AuditArgumentError('give --last or --start, not both');
+  const from = opts.last !== undefined ? new Date(Date.now() - parseDurationArg('--last', opts.last)) : opts.start !== undefined ? parseDateArg('--start', opts.start, 'start') : undefined;
+  const to = opts.end !== undefined ? parseDateArg('--end', opts.end, 'end') : undefined;
+  if (from && to && from > to) throw new AuditArgumentError(`--start is after --end`);
+  const file = await trailFile(opts);
+  const events = (opts.event ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e.length > 0);
+  const { records, skipped } = readTrail(file, { ...(from && { from }), ...(to && { to }), events });
+  for (const s of skipped) process.stderr.write(`hatago audit: warning: ${s.file}:${s.line} is not a record (run hatago audit verify)\n`);
+  const text = format === 'json' ? toJson(records) : format === 'csv' ? toCsv(records) : toTable(records);
+  if (opts.output !== undefined) {
+    writeFileSync(opts.output, text);
+    process.stderr.write(`hatago audit: wrote ${records.length} records to ${opts.output}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+async function verify(opts: TrailOptions): Promise<void> {
+  const file = await trailFile(opts);
+  const r = verifyTrail(file);
+  if (r.ok) {
+    process.stdout.write(`ok: ${r.records} records${r.files.length > 1 ? ` in ${r.files.length} files` : ''}\n`);
+    return;
+  }
+  process.stdout.write(`bad: ${r.file}:${r.line}: ${r.reason} (${r.records} records verified before it)\n`);
+  process.exitCode = 1;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerAuditCommand(program: Command): Command {
+  const audit = program
+    .command('audit')
+    .description('report on the audit trail (filters, json/csv/table, export), or verify its hash chain')
+    .option('--config <file>', 'config file, to find security.audit.file')
+    .option('--file <file>', 'the audit file (rotated files next to it are read too)')
+    .option('--start <date>', 'from this date (YYYY-MM-DD, UTC) or ISO time, inclusive')
+    .option('--end <date>', 'up to this date (the whole day) or ISO time, inclusive')
+    .option('--last <duration>', 'only the last 30s, 15m, 24h, 7d, ...')
+    .option('--event <name>', 'only these events (repeat or comma-separate)', collect)
+    .option('--format <format>', 'json, csv or table', 'table')
+    .option('--export <format>', 'export format (json or csv); same as --format')
+    .option('--output <file>', 'write to this file instead of stdout')
+    .action(withArgumentErrors(async (opts: ReportOptions) => report(opts)));
+  audit
+    .command('verify')
+    .description('check every record of the trail and its hash chain; exit 1 naming the first bad line')
+    .option('--config <file>', 'config file, to find security.audit.file')
+    .option('--file <file>', 'the audit file (rotated files next to it are read too)')
+    .action(withArgumentErrors(async (opts: TrailOptions, cmd: Command) => verify({ ...(cmd.parent?.opts() as TrailOptions), ...opts })));
+  return audit;
+}
