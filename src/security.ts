@@ -4,3 +4,6 @@ export type { AuthenticationOptions, TokenClaims } from './auth/index.js';
 export { AuthorizationManager, type AuthorizationManagerOptions, type AuthorizationUser } from './authz/index.js';
 export { HatagoError, ERROR_CODES, type ErrorCode } from './errors/index.js';
 export { ValidationManager, type ValidationIssue, type ValidationResult } from './validation/index.js';
+export { RateLimiter, MemoryStore, RedisStore, type RateLimitStore, type RateLimit, type RateLimitOutcome } from './ratelimit/index.js';
+export { CircuitBreaker, BreakerRegistry, classifyError, type BreakerRule, type BreakerState, type ErrorKind, type Severity } from './breaker/index.js';
+export type { SecurityEvent, SecurityEventSink } from './pipeline/security-events.js';

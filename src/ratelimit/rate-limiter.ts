@@ -2,6 +2,7 @@ import type { RateLimitConfig, RateLimitRule } from '../config/types.js';
 import type { CallerContext, GuardRequest } from '../hub/types.js';
 import { enforceLimits, type RateLimitOutcome } from './enforce.js';
 import { MemoryStore } from './memory-store.js';
+import { DecisionLimitsPolicy } from './decision-limits-policy.js';
 import type { LimitsPolicy } from './policy.js';
 import type { RateLimit, RateLimitStore } from './types.js';
 
@@ -68,7 +69,8 @@ export interface RateLimiterOptions {
  */
 export class RateLimiter {
   readonly store: RateLimitStore;
-  private readonly policy: LimitsPolicy | undefined;
+  private policy: LimitsPolicy | undefined;
+  private defaultPolicy: Promise<LimitsPolicy> | undefined;
   private readonly clock: () => number;
   private readonly enabled: boolean;
   private readonly defaultKeyGenerator: NonNullable<RateLimitRule['keyGenerator']>;
@@ -172,18 +174,28 @@ export class RateLimiter {
 
   /** Would the request be admitted? Charges nothing. */
   async check(req: RateLimitRequest): Promise<RateLimitOutcome> {
+    await this.ensurePolicy();
     const now = this.clock();
     return enforceLimits(this.store, this.limitsFor(req, now), now, { dryRun: true });
   }
 
   /** Admits and charges the request, or refuses it (charging nothing). */
   async consume(req: RateLimitRequest): Promise<RateLimitOutcome> {
+    await this.ensurePolicy();
     const now = this.clock();
     return enforceLimits(this.store, this.limitsFor(req, now), now);
   }
 
+  /** Without options.policy, the shipped bundle decides (loaded once, on first use). */
+  private async ensurePolicy(): Promise<void> {
+    if (this.policy) return;
+    this.defaultPolicy ??= DecisionLimitsPolicy.load();
+    this.policy = await this.defaultPolicy;
+    this.dirty = true;
+  }
+
   private requirePolicy(): LimitsPolicy {
-    if (!this.policy) throw new TypeError('RateLimiter: check/consume need a policy (options.policy); the decision comes from Rego');
+    if (!this.policy) throw new TypeError('RateLimiter: limitsFor needs a policy (options.policy, or call check/consume once to load the shipped one)');
     return this.policy;
   }
 }

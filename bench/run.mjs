@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm run bench`: builds dist/ and runs every benchmark in turn; each prints its own figures.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const benches = ['policy-eval.mjs', 'hub.mjs', 'ratelimit.mjs', 'policy-reload.mjs'];
+const only = process.argv.slice(2);
+
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+for (const b of benches.filter((b) => only.length === 0 || only.some((o) => b.startsWith(o)))) {
+  console.log(`\n== bench/${b}`);
+  const r = spawnSync(process.execPath, [path.join(root, 'bench', b)], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
+}
