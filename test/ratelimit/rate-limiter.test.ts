@@ -103,12 +103,14 @@ describe('RateLimiter with the Rego policy', () => {
     expect((await on.consume(alice())).allowed).toBe(true);
   });
 
-  it('refuses bad rules and needs a policy to decide', async () => {
+  it('refuses bad rules; without a policy, the shipped bundle decides', async () => {
     const { rl } = limiter({ windowMs: 1000, max: 1 });
     expect(() => rl.addRule('default', { windowMs: 1, max: 1 })).toThrow(/exists/);
     expect(() => rl.addRule('x y', { windowMs: 1, max: 1 })).toThrow(/name/);
     expect(() => rl.addRule('z', { windowMs: 0, max: 1 })).toThrow(/windowMs/);
+    // Without options.policy, limitsFor cannot decide; check/consume load the shipped bundle first.
     const bare = new RateLimiter({ windowMs: 1000, max: 1, store: new MemoryStore() });
-    await expect(bare.consume(alice())).rejects.toThrow(/policy/);
+    expect(() => bare.limitsFor(alice())).toThrow(/policy/);
+    expect((await bare.consume(alice())).limit?.key).toBe('default:user:alice');
   });
 });
