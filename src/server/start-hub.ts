@@ -62,17 +62,18 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
   opts = { ...opts, securityEvents: opts.securityEvents ?? audit };
   const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }) : undefined;
+  // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
+  const metrics = createMetrics();
   // The active policy, hot-reloaded from the bundle file or the bundle service (docs/bundles.md).
   const lifecycle = await PolicyLifecycle.create({
     policies: config.policies,
+    registry: metrics.registry,
     runtimeData: { ...policyData(config), suspicious: config.security.suspicious ?? {} },
     logger,
     ...(opts.securityEvents && { events: opts.securityEvents }),
   });
   const policy = lifecycle.store;
   // Decision log and shadow policy: observers of request decisions, never enforcing.
-  // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
-  const metrics = createMetrics();
   const observers = await createDecisionObservers({ config, logger, registry: metrics.registry });
   // Failures and denials counted per address and user; the policy judges them (hatago.suspicious).
   const monitor = new SuspiciousActivityMonitor(policy, { logger });

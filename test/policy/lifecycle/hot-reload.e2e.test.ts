@@ -158,5 +158,8 @@ describe('hot reload under load (real hub process)', () => {
       await client.close();
     }
     expect(hub.proc.output()).toContain('policy bundle rejected; the active policy stays');
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    expect(metrics).toContain(`hatago_policy_reloads_total{result="activated"} ${RELOADS}`);
+    expect(metrics).toContain('hatago_policy_reloads_total{result="rejected"} 1');
   });
 });
