@@ -13,7 +13,7 @@ import { RateLimitStage } from '../pipeline/rate-limit-stage.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
 import type { PolicyDecider } from '../pipeline/policy-source.js';
-import { BreakerRegistry, breakerTableInput, parseBreakerTable } from '../breaker/index.js';
+import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
 import { createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
@@ -98,6 +98,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const breakers = createBreakers(policy.current(), config, logger, metrics, opts.securityEvents ?? discardEvents);
   breakers.start();
   cleanup.push(() => breakers.stop());
+  // A new bundle may change breaker rules: derive the table again on every activation.
+  cleanup.push(policy.onActivated((engine) => breakers.apply(breakerTable(engine, config))));
   const rateLimitStore = createRateLimitStore(config.security.rateLimit, logger);
   cleanup.push(() => rateLimitStore.close());
 
@@ -177,10 +179,7 @@ async function stdioPrincipal(auth: AuthenticationManager, env: NodeJS.ProcessEn
  * error classification once (stage "breaker_table"), not per request.
  */
 function createBreakers(engine: PolicyDecider, config: HatagoConfig, logger: Logger, metrics: HatagoMetrics, events: SecurityEventSink): BreakerRegistry {
-  const servers = Object.entries(config.mcpServers)
-    .filter(([, s]) => s.disabled !== true)
-    .map(([id, s]) => ({ id, tags: s.tags ?? [] }));
-  const table = parseBreakerTable(engine.decide(breakerTableInput(servers)).raw, servers.map((s) => s.id));
+  const table = breakerTable(engine, config);
   const log = logger.child({ component: 'circuit-breaker' });
   return new BreakerRegistry({
     table,
@@ -199,4 +198,11 @@ function createRateLimitStore(cfg: HatagoConfig['security']['rateLimit'], logger
   const store = cfg?.store;
   if (store === undefined || store === 'memory') return new MemoryStore();
   return new RedisStore({ url: store, failOpen: cfg?.failOpen === true, logger: logger.child({ component: 'rate-limit' }) });
+}
+
+function breakerTable(engine: PolicyDecider, config: HatagoConfig): BreakerTable {
+  const servers = Object.entries(config.mcpServers)
+    .filter(([, s]) => s.disabled !== true)
+    .map(([id, s]) => ({ id, tags: s.tags ?? [] }));
+  return parseBreakerTable(engine.decide(breakerTableInput(servers)).raw, servers.map((s) => s.id));
 }

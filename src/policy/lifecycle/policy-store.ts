@@ -97,6 +97,7 @@ export class PolicyStore implements PolicySource {
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly reloads: Counter<'result'>;
+  private readonly listeners = new Set<(engine: PolicyEngine) => void>();
 
   private constructor(
     private readonly opts: PolicyStoreOptions,
@@ -191,6 +192,13 @@ export class PolicyStore implements PolicySource {
       signed: built.signature?.signed === true,
     };
     this.active = next; // the swap: requests that already hold `previous` finish on it
+    for (const listener of this.listeners) {
+      try {
+        listener(next.engine);
+      } catch (err) {
+        this.log.error('policy activation listener failed', { revision: next.engine.revision, reason: reasonOf(err).reason });
+      }
+    }
     this.counts.activated++;
     this.lastResult = 'activated';
     this.reloads.inc({ result: 'activated' });
@@ -210,6 +218,15 @@ export class PolicyStore implements PolicySource {
       },
     });
     return { result: 'activated', revision: next.engine.revision, previousRevision: previous.engine.revision, digest };
+  }
+
+  /**
+   * Runs after every activation, with the new engine: state derived from the
+   * policy once (e.g. the circuit-breaker table) is derived again.
+   */
+  onActivated(listener: (engine: PolicyEngine) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   private emit(event: SecurityEvent): void {

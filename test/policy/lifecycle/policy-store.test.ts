@@ -24,6 +24,23 @@ async function reloadsTotal(registry: Registry): Promise<Record<string, number>>
 }
 
 describe('PolicyStore', () => {
+  it('tells activation listeners about the new engine, and only on activation', async () => {
+    const store = await PolicyStore.create({ bytes: bundles.r1, source: 'a' }, { runtimeData });
+    const seen: string[] = [];
+    const off = store.onActivated((engine) => seen.push(engine.revision));
+    store.onActivated(() => {
+      throw new Error('a failing listener changes nothing');
+    });
+    await store.activate({ bytes: bundles.r1, source: 'a' }); // unchanged
+    await store.activate({ bytes: Buffer.from('not a bundle'), source: 'bad' }); // rejected
+    await store.activate({ bytes: bundles.r2, source: 'b' });
+    expect(seen).toEqual(['r2']);
+    expect(store.revision).toBe('r2');
+    off();
+    await store.activate({ bytes: bundles.r1, source: 'a' });
+    expect(seen).toEqual(['r2']);
+  });
+
   it('activates a new bundle with one swap and reports old and new revision', async () => {
     const { sink, events } = recordingSink();
     const registry = new Registry();
