@@ -10,6 +10,7 @@ package hatago
 import data.hatago.arguments
 import data.hatago.breaker
 import data.hatago.lib
+import data.hatago.login
 import data.hatago.network
 import data.hatago.ratelimit
 import data.hatago.rbac
@@ -24,6 +25,10 @@ default decision := {
 decision := network_decision if input.stage == "network"
 
 decision := request_decision if input.stage == "request"
+
+# Asked once per call of a token endpoint (POST /auth/login, /auth/refresh,
+# /auth/logout), before the body is read: allowed, and its rate limits.
+decision := login.decision if input.stage == "auth"
 
 # Asked after each authentication failure or denial: is this burst suspicious, block the address?
 decision := suspicious.decision if input.stage == "suspicious"
