@@ -60,6 +60,9 @@ export const ERROR_CODES = {
   ERR_LOGIN_REQUEST_INVALID: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Invalid login request: the body must be a JSON object with string username and password, and an optional scope' },
   ERR_TOKEN_NOT_REVOCABLE: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'This token has no jti: it cannot be revoked or refreshed' },
   ERR_REVOCATION_UNAVAILABLE: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'Token revocation store unavailable: request refused (fail closed)' },
+  // OAuth 2.0 resource server (docs/oauth2.md)
+  ERR_INSUFFICIENT_SCOPE: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: the access token lacks a required scope' },
+  ERR_AUTH_PROVIDER_UNAVAILABLE: { status: 503, rpc: JsonRpc.UNAUTHENTICATED, message: 'Authorization server unavailable: the token could not be validated (fail closed)' },
   ERR_PERMISSION_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: permission denied by policy' },
   ERR_POLICY_EVALUATION: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: policy could not decide (fail closed)' },
   ERR_VALIDATION_FAILED: { status: 200, rpc: JsonRpc.VALIDATION_FAILED, message: 'Request refused by a validation rule' },
