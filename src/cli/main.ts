@@ -6,6 +6,7 @@ import { registerPolicyCommand } from './commands/policy.js';
 import { registerMetricsCommand } from './commands/metrics.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommand } from './commands/token.js';
+import { registerUserCommand } from './commands/user.js';
 
 const program = new Command();
 program.name('hatago').description('hatago: a security gateway for the Model Context Protocol').showHelpAfterError();
@@ -13,5 +14,6 @@ registerServeCommand(program);
 registerMetricsCommand(program);
 registerPolicyCommand(program);
 registerAuditCommand(program);
+registerUserCommand(program);
 registerTokenCommand(program, { loadConfig: async (path) => (await loadConfig(path !== undefined ? { path } : {})).config });
 await program.parseAsync(process.argv);

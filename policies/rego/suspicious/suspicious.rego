@@ -62,7 +62,7 @@ blocks contains {"rule": concat(".", ["suspicious.block", kind]), "message": lib
 	n >= limit
 }
 
-scope_hit(scope) := true if {
+scope_hit(scope) if {
 	some h in hits
 	h.scope == scope
 } else := false
