@@ -18,7 +18,8 @@ export type TokenFailureReason =
   | 'wrong_audience'
   | 'oversized'
   | 'payload_not_json'
-  | 'bad_claims';
+  | 'bad_claims'
+  | 'revoked';
 
 /** No credentials at all: ERR_UNAUTHENTICATED. */
 export function unauthenticated(detail = 'missing'): HatagoError {

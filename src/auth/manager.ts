@@ -8,20 +8,24 @@ import { loadKeyRing, type KeyRing } from './keys.js';
 import { resolveAuthOptions, type AuthenticationOptions, type ResolvedAuthOptions } from './options.js';
 import { signToken, type SignOptions, type TokenClaims } from './sign-token.js';
 import { verifyToken } from './verify-token.js';
+import { tokenRejected } from './errors.js';
+import type { RevokedTokenStore } from './revocation/types.js';
 
 export class AuthenticationManager {
   readonly #opts: ResolvedAuthOptions;
   readonly #keys: KeyRing;
+  readonly #revoked: RevokedTokenStore | undefined;
 
-  private constructor(opts: ResolvedAuthOptions, keys: KeyRing) {
+  private constructor(opts: ResolvedAuthOptions, keys: KeyRing, revoked?: RevokedTokenStore) {
     this.#opts = opts;
     this.#keys = keys;
+    this.#revoked = revoked;
   }
 
   /** Resolves options against HATAGO_AUTH_*, reads and imports the keys. Throws ERR_CONFIG_INVALID. */
-  static async create(opts: AuthenticationOptions = {}): Promise<AuthenticationManager> {
+  static async create(opts: AuthenticationOptions = {}, deps: { revoked?: RevokedTokenStore } = {}): Promise<AuthenticationManager> {
     const resolved = resolveAuthOptions(opts);
-    return new AuthenticationManager(resolved, await loadKeyRing(resolved));
+    return new AuthenticationManager(resolved, await loadKeyRing(resolved), deps.revoked);
   }
 
   /** Whether requests must carry a token. */
@@ -32,6 +36,11 @@ export class AuthenticationManager {
   /** Accepted algorithms, in order of preference. */
   get algorithms(): readonly string[] {
     return this.#keys.algorithms;
+  }
+
+  /** Lifetime of generated tokens, in seconds. */
+  get expiresInSeconds(): number {
+    return this.#opts.expiresInSeconds;
   }
 
   /** Algorithm generateToken signs with, if any key can sign. */
@@ -54,9 +63,14 @@ export class AuthenticationManager {
     );
   }
 
-  /** Verifies `token`. Throws ERR_UNAUTHENTICATED, ERR_TOKEN_EXPIRED or ERR_TOKEN_INVALID. */
-  verifyToken(token: string): Promise<Principal> {
-    return verifyToken(token, {
+  /**
+   * Verifies `token`. Throws ERR_UNAUTHENTICATED, ERR_TOKEN_EXPIRED or
+   * ERR_TOKEN_INVALID (detail `revoked` for a revoked jti), or
+   * ERR_REVOCATION_UNAVAILABLE when the revocation store cannot answer
+   * (fail closed: a possibly revoked token is never accepted).
+   */
+  async verifyToken(token: string): Promise<Principal> {
+    const principal = await verifyToken(token, {
       keys: this.#keys,
       clockTolerance: this.#opts.clockTolerance,
       maxTokenBytes: this.#opts.maxTokenBytes,
@@ -64,6 +78,10 @@ export class AuthenticationManager {
       ...(this.#opts.issuer !== undefined && { issuer: this.#opts.issuer }),
       ...(this.#opts.audience !== undefined && { audience: this.#opts.audience }),
     });
+    // Checked only after the signature: junk tokens cost no store round trip.
+    const jti = principal.claims.jti;
+    if (this.#revoked && typeof jti === 'string' && (await this.#revoked.isRevoked(jti))) throw tokenRejected('revoked');
+    return principal;
   }
 
   /** bearerFromHeader + verifyToken: the whole authentication stage for one request. */

@@ -105,6 +105,20 @@ export interface AuthenticationConfig {
   publicKeyPath?: string;
   maxTokenBytes?: number;
   provider?: Record<string, unknown>;
+  /** Who may log in at POST /auth/login (docs/token-endpoints.md). */
+  users?: Record<string, LoginUserConfig>;
+  /** Where revoked token ids live: `memory` (default) or a Redis URL shared by several hubs. */
+  revocation?: { store?: string };
+}
+
+export interface LoginUserConfig {
+  /** `scrypt$N=..,r=..,p=..$salt$key`, from `hatago user hash-password`; never a plain password. */
+  passwordHash: string;
+  roles?: string[];
+  permissions?: string[];
+  disabled?: boolean;
+  /** Token `sub`; default the username. */
+  id?: string;
 }
 
 export interface RoleConfig {

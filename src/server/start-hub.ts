@@ -1,5 +1,7 @@
 import express from 'express';
 import { AuthenticationManager, assertSafeAuthBinding } from '../auth/index.js';
+import { createTokenEndpoints } from '../auth/endpoints/index.js';
+import { createRevokedTokenStore } from '../auth/revocation/index.js';
 import type { HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import { createHttpApp } from '../http/app.js';
@@ -61,7 +63,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const audit = await createAuditSink(config, logger);
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
   opts = { ...opts, securityEvents: opts.securityEvents ?? audit };
-  const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }) : undefined;
+  // Revoked token ids (POST /auth/logout, /auth/refresh), checked on every verification.
+  const revoked = authConfig?.enabled ? createRevokedTokenStore(authConfig.revocation) : undefined;
+  const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }, { ...(revoked && { revoked }) }) : undefined;
   // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
   const metrics = createMetrics();
   // The active policy, hot-reloaded from the bundle file or the bundle service (docs/bundles.md).
@@ -89,6 +93,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
   cleanup.unshift(() => audit.close()); // closed last, after every stage that records
+  if (revoked) cleanup.push(() => revoked.close());
 
   // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
   const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
@@ -136,6 +141,12 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     });
     const outer = express();
     outer.disable('x-powered-by');
+    // POST /auth/login, /logout, /refresh (docs/token-endpoints.md): only with JWT authentication and a signing key; else 404.
+    if (auth && revoked && auth.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt') {
+      outer.use('/auth', await createTokenEndpoints({
+        auth, revoked, users: authConfig?.users, policy, rateLimits: rateLimitStore, events, recent: monitor, logger,
+      }));
+    }
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger));
     outer.get('/metrics', metricsRoute(metrics, pipeline));
     outer.use(httpApp.app);

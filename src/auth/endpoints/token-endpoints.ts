@@ -1,0 +1,190 @@
+// POST /auth/login, /auth/logout and /auth/refresh: the guide's built-in
+// token endpoint and its siblings. Each call runs, in order:
+//   network stage (same policy decision as /mcp; a denied client costs nothing)
+//   -> token verification (refresh, logout)
+//   -> policy stage "auth" (allow + rate limits, before the body is read)
+//   -> the endpoint itself.
+// Every outcome that the guide's audit section names is recorded before the
+// answer; no record, no answer (ERR_AUDIT_UNAVAILABLE).
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Router } from 'express';
+import { decodeJwt } from 'jose';
+import { HatagoError } from '../../errors/index.js';
+import { readJsonBody } from '../../http/body.js';
+import type { Principal } from '../../hub/types.js';
+import type { Logger } from '../../log/logger.js';
+import { networkStage } from '../../pipeline/network-stage.js';
+import type { PolicySource } from '../../pipeline/policy-source.js';
+import type { RecentActivity, SecurityEvent, SecurityEventSink } from '../../pipeline/security-events.js';
+import type { RateLimitStore } from '../../ratelimit/index.js';
+import type { AuthenticationManager } from '../manager.js';
+import type { RevokedTokenStore } from '../revocation/types.js';
+import type { TokenClaims } from '../sign-token.js';
+import type { PasswordAuthenticator, UserStore } from '../users/index.js';
+import { authStage, type AuthStageCaller, type TokenEndpoint } from './auth-stage.js';
+import { readLoginRequest } from './login-request.js';
+import { formatLifetime, sendError, sendNoContent, sendToken } from './respond.js';
+
+export interface TokenEndpointsOptions {
+  auth: AuthenticationManager;
+  users: UserStore;
+  passwords: PasswordAuthenticator;
+  revoked: RevokedTokenStore;
+  policy: PolicySource;
+  rateLimits: RateLimitStore;
+  /** Audit sink (wrapped by the suspicious-activity monitor in the hub). */
+  events: SecurityEventSink;
+  /** Recent failures and blocks per address, for the network policy. */
+  recent?: RecentActivity;
+  logger: Logger;
+}
+
+/** A login body is tiny: refuse anything bigger before reading it. */
+const MAX_LOGIN_BODY = 16 * 1024;
+/** Claims the signer sets itself on the new token. */
+const REGISTERED = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti']);
+
+export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
+  const log = opts.logger.child({ component: 'token-endpoint' });
+  const record = async (e: SecurityEvent) => {
+    try {
+      await opts.events(e);
+    } catch {
+      throw new HatagoError('ERR_AUDIT_UNAVAILABLE');
+    }
+  };
+  const stageDeps = { policy: opts.policy, rateLimits: opts.rateLimits, events: record, logger: log };
+  const expiresIn = formatLifetime(opts.auth.expiresInSeconds);
+
+  /** Network stage first: a denied client gets 403 and costs no token or password check. */
+  const caller = async (req: IncomingMessage): Promise<AuthStageCaller> => {
+    const { clientIp, facts } = await networkStage(opts.policy, req, opts.logger.child({ component: 'network' }), {
+      events: opts.events,
+      ...(opts.recent && { recent: opts.recent }),
+    });
+    return { ip: clientIp, origin: facts.origin, userAgent: facts.userAgent };
+  };
+
+  /** The bearer token of refresh and logout, verified (revocation included). */
+  const bearer = async (req: IncomingMessage, who: AuthStageCaller, method: TokenEndpoint): Promise<Principal> => {
+    try {
+      return await opts.auth.authenticate(req.headers.authorization);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const reason = (err as { detail?: string }).detail ?? null;
+      log.warn('token refused', { method, ip: who.ip, code, reason });
+      await record({ event: 'authentication_failure', ip: who.ip, userAgent: who.userAgent, metadata: { method: 'jwt', endpoint: method, code, reason } });
+      throw err;
+    }
+  };
+
+  const login = async (req: IncomingMessage, res: ServerResponse) => {
+    const who = await caller(req);
+    const decisionId = await authStage(stageDeps, 'auth/login', who, null, res);
+    const body = readLoginRequest(await readJsonBody(req, MAX_LOGIN_BODY));
+    const check = await opts.passwords.check(body.username, body.password);
+    if (!check.ok) {
+      log.warn('login failed', { ip: who.ip, reason: check.reason, decisionId });
+      await record({
+        event: 'authentication_failure',
+        user: body.username,
+        ip: who.ip,
+        userAgent: who.userAgent,
+        decisionId,
+        metadata: { method: 'password', reason: check.reason },
+      });
+      // One answer for every cause: the client never learns which it was.
+      throw new HatagoError('ERR_LOGIN_FAILED', { detail: check.reason });
+    }
+    const user = check.user;
+    const claims: TokenClaims = { sub: user.sub, username: user.username, roles: user.roles, sessionId: randomUUID() };
+    if (user.permissions !== undefined) claims.permissions = user.permissions;
+    // Scope only narrows: the policy intersects it with the roles on every request.
+    if (body.scope !== undefined) claims.scope = body.scope;
+    const token = await opts.auth.generateToken(claims);
+    await record({
+      event: 'authentication_success',
+      user: user.sub,
+      sessionId: claims.sessionId ?? null,
+      ip: who.ip,
+      userAgent: who.userAgent,
+      decisionId,
+      metadata: { method: 'password', username: user.username, roles: user.roles, jti: decodeJwt(token).jti, ...(body.scope && { scope: body.scope }) },
+    });
+    sendToken(res, { token, expiresIn, tokenType: 'Bearer' });
+  };
+
+  /** jti and exp of a verified token: without both it cannot be revoked. */
+  const revocable = (p: Principal): { jti: string; expMs: number } => {
+    const { jti, exp } = p.claims;
+    if (typeof jti !== 'string' || jti === '' || typeof exp !== 'number') throw new HatagoError('ERR_TOKEN_NOT_REVOCABLE', { detail: 'token has no jti or exp' });
+    return { jti, expMs: exp * 1000 };
+  };
+
+  const logout = async (req: IncomingMessage, res: ServerResponse) => {
+    const who = await caller(req);
+    const principal = await bearer(req, who, 'auth/logout');
+    const decisionId = await authStage(stageDeps, 'auth/logout', who, principal, res);
+    const { jti, expMs } = revocable(principal);
+    // false: revoked meanwhile by a concurrent call; the outcome is the same.
+    await opts.revoked.revoke(jti, expMs);
+    await record({ event: 'logout', user: principal.sub, sessionId: principal.sessionId ?? null, ip: who.ip, userAgent: who.userAgent, decisionId, metadata: { jti } });
+    sendNoContent(res);
+  };
+
+  const refresh = async (req: IncomingMessage, res: ServerResponse) => {
+    const who = await caller(req);
+    const principal = await bearer(req, who, 'auth/refresh');
+    const decisionId = await authStage(stageDeps, 'auth/refresh', who, principal, res);
+    const { jti, expMs } = revocable(principal);
+    // A user disabled since login gets no new token (the old one lives until its exp).
+    const user = principal.username !== undefined ? opts.users.find(principal.username) : undefined;
+    if (user && user.sub === principal.sub && user.disabled) throw new HatagoError('ERR_TOKEN_INVALID', { detail: 'user_disabled' });
+    // Rotation: revoke first, atomically. Of two concurrent refreshes of one token, one wins.
+    if (!(await opts.revoked.revoke(jti, expMs))) throw new HatagoError('ERR_TOKEN_INVALID', { detail: 'revoked' });
+    const token = await opts.auth.generateToken(sameClaims(principal));
+    await record({
+      event: 'token_refresh',
+      user: principal.sub,
+      sessionId: principal.sessionId ?? null,
+      ip: who.ip,
+      userAgent: who.userAgent,
+      decisionId,
+      metadata: { revokedJti: jti, jti: decodeJwt(token).jti },
+    });
+    sendToken(res, { token, expiresIn, tokenType: 'Bearer' });
+  };
+
+  const router = express.Router();
+  const handle = (fn: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: express.Request, res: express.Response) => {
+    try {
+      await fn(req, res);
+    } catch (err) {
+      if (!(err instanceof HatagoError)) log.error('unexpected error on a token endpoint', { path: req.path, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      sendError(res, err);
+    }
+  };
+  router.post('/login', handle(login));
+  router.post('/logout', handle(logout));
+  router.post('/refresh', handle(refresh));
+  for (const path of ['/login', '/logout', '/refresh']) {
+    router.all(path, (_req, res) => {
+      res.setHeader('Allow', 'POST');
+      sendError(res, new HatagoError('ERR_METHOD_NOT_ALLOWED'));
+    });
+  }
+  return router;
+}
+
+/** The claims of a verified token, without those the signer sets anew. */
+function sameClaims(p: Principal): TokenClaims {
+  // fromEntries and spread define own properties: a `__proto__` claim stays data.
+  const claims: TokenClaims = { ...Object.fromEntries(Object.entries(p.claims).filter(([k]) => !REGISTERED.has(k))), sub: p.sub, roles: p.roles };
+  if (p.username !== undefined) claims.username = p.username;
+  if (p.permissions !== undefined) claims.permissions = p.permissions;
+  if (p.scope !== undefined) claims.scope = p.scope;
+  if (p.sessionId !== undefined) claims.sessionId = p.sessionId;
+  return claims;
+}
