@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HatagoError } from '../errors/index.js';
 import { DEFAULT_BUNDLE_PATH, embeddedDefaultConfig } from './default-config.js';
+import { CONFIG_KEY_ENV, openConfigText, type OpenConfigKey } from './encryption/index.js';
 import { expandEnv } from './expand-env.js';
+import { CONFIG_FILE_ENV, embeddedConfigFromEnv, envConfigSource, withAuthFromEnv } from './from-env.js';
 import type { AuthenticationConfig, HatagoConfig } from './types.js';
 import { validateConfig } from './validate-config.js';
 
@@ -20,6 +22,10 @@ export interface LoadConfigOptions {
   path?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** `--decrypt-key`: key of an encrypted config; else HATAGO_CONFIG_KEY (docs/secrets.md). */
+  decryptKey?: string;
+  /** `--config-from-env`: HATAGO_CONFIG or HATAGO_CONFIG_FILE, plus the guide's variables (docs/secrets.md). */
+  fromEnv?: boolean;
 }
 
 /**
@@ -28,6 +34,9 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const key: OpenConfigKey = { ...(opts.decryptKey !== undefined && { explicit: opts.decryptKey }), ...(env[CONFIG_KEY_ENV] !== undefined && { fromEnv: env[CONFIG_KEY_ENV] }) };
+  if (opts.fromEnv) return loadFromEnv(opts, cwd, env, key);
   let file: string | undefined;
   if (opts.path !== undefined) {
     file = path.resolve(cwd, opts.path);
@@ -37,18 +46,36 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   } else if (existsSync(path.join(cwd, CONFIG_FILE_NAME))) {
     file = path.join(cwd, CONFIG_FILE_NAME);
   }
-  if (file === undefined) return { config: embeddedDefaultConfig(), source: 'embedded' };
-
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new HatagoError('ERR_CONFIG_INVALID', { message: `Invalid config ${file}: not valid JSON (${(err as Error).message})` });
+  if (file === undefined) {
+    if (key.explicit !== undefined) throw new HatagoError('ERR_CONFIG_DECRYPT', { message: '--decrypt-key was given, but no config file (--config or ./hatago.config.json)' });
+    return { config: embeddedDefaultConfig(), source: 'embedded' };
   }
+  // An encrypted file is decrypted in memory here; its plaintext is never written.
+  const parsed = openConfigText(await readFile(file, 'utf8'), file, key);
+  return finish(parsed, file, path.dirname(file), env);
+}
+
+/** `--config-from-env`: HATAGO_CONFIG text, HATAGO_CONFIG_FILE, or the embedded default (src/config/from-env.ts). */
+async function loadFromEnv(opts: LoadConfigOptions, cwd: string, env: NodeJS.ProcessEnv, key: OpenConfigKey): Promise<LoadedConfig> {
+  if (opts.path !== undefined) throw new HatagoError('ERR_CONFIG_FROM_ENV', { message: '--config and --config-from-env exclude each other' });
+  const src = envConfigSource(env);
+  if (src.kind === 'embedded') {
+    if (key.explicit !== undefined) throw new HatagoError('ERR_CONFIG_DECRYPT', { message: '--decrypt-key was given, but the environment holds no config to decrypt' });
+    return { config: embeddedConfigFromEnv(env), source: src.source };
+  }
+  if (src.kind === 'text') return finish(withAuthFromEnv(openConfigText(src.text, src.source, key, { sensitive: true }), env), src.source, cwd, env);
+  const file = path.resolve(cwd, src.path);
+  if (!existsSync(file)) {
+    throw new HatagoError('ERR_CONFIG_NOT_FOUND', { message: `Config file not found: ${file} (from ${CONFIG_FILE_ENV})`, data: { path: file } });
+  }
+  return finish(withAuthFromEnv(openConfigText(await readFile(file, 'utf8'), file, key), env), file, path.dirname(file), env);
+}
+
+function finish(parsed: unknown, source: string, baseDir: string, env: NodeJS.ProcessEnv): LoadedConfig {
   // Expand first so `${PORT}`-style values are checked as what they become.
-  const expanded = expandEnv(parsed as Partial<HatagoConfig>, opts.env ?? process.env);
-  validateConfig(expanded, file);
-  return { config: withDefaults(expanded, path.dirname(file)), source: file };
+  const expanded = expandEnv(parsed as Partial<HatagoConfig>, env);
+  validateConfig(expanded, source);
+  return { config: withDefaults(expanded, baseDir), source };
 }
 
 function resolveKeyPaths(a: AuthenticationConfig, resolve: (p: string) => string): AuthenticationConfig {
