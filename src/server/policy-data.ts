@@ -7,12 +7,13 @@ import { rateLimitConfigFromEnv } from '../ratelimit/index.js';
  * logged or replayed).
  */
 export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const { authentication, authorization, network, validation, circuitBreaker, rateLimit } = config.security;
+  const { authentication, authorization, network, validation, circuitBreaker, rateLimit, suspicious } = config.security;
   return {
     authentication: { enabled: authentication?.enabled === true, type: authentication?.type ?? 'jwt' },
     authorization: authorization ?? { enabled: true },
     network: network ?? {},
     circuitBreaker: circuitBreaker ?? {},
+    suspicious: suspicious ?? {},
     // The guide's HATAGO_RATE_LIMIT_* variables fill rules the config leaves out.
     rateLimit: withoutStore(rateLimitConfigFromEnv(rateLimit, env)),
     validation: validation ?? {},

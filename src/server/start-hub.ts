@@ -72,7 +72,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const lifecycle = await PolicyLifecycle.create({
     policies: config.policies,
     registry: metrics.registry,
-    runtimeData: { ...policyData(config), suspicious: config.security.suspicious ?? {} },
+    runtimeData: policyData(config, env),
     logger,
     ...(opts.securityEvents && { events: opts.securityEvents }),
   });
