@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { registerAuditCommand } from './commands/audit.js';
+import { registerConfigCommand } from './commands/config.js';
 import { registerPolicyCommand } from './commands/policy.js';
 import { registerMetricsCommand } from './commands/metrics.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -14,6 +15,7 @@ registerServeCommand(program);
 registerMetricsCommand(program);
 registerPolicyCommand(program);
 registerAuditCommand(program);
+registerConfigCommand(program);
 registerUserCommand(program);
 registerTokenCommand(program, { loadConfig: async (path) => (await loadConfig(path !== undefined ? { path } : {})).config });
 await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { HatagoError } from '../../errors/index.js';
 import { sanitizerFromConfig } from '../../log/from-config.js';
 import { createLogger } from '../../log/logger.js';
 import { startHub } from '../../server/start-hub.js';
+import { cleartextTokenWarning } from '../../server/tls-warning.js';
 import { runCommand } from '../run-command.js';
 
 interface ServeOptions {
@@ -11,6 +12,8 @@ interface ServeOptions {
   port?: string;
   host?: string;
   stdio?: boolean;
+  decryptKey?: string;
+  configFromEnv?: boolean;
 }
 
 function parsePort(value: string): number {
@@ -29,9 +32,15 @@ export function registerServeCommand(program: Command): Command {
     .option('--port <n>', 'HTTP port (overrides http.port)')
     .option('--host <h>', 'HTTP host (overrides http.host)')
     .option('--stdio', 'serve MCP over stdin/stdout instead of HTTP')
+    .option('--decrypt-key <key>', 'key of an encrypted --config (visible in ps: prefer HATAGO_CONFIG_KEY; docs/secrets.md)')
+    .option('--config-from-env', 'the config from HATAGO_CONFIG or HATAGO_CONFIG_FILE, plus HATAGO_AUTH_* and HATAGO_RATE_LIMIT_* (docs/secrets.md)')
     .action(
       runCommand(async (opts: ServeOptions) => {
-        const { config, source } = await loadConfig(opts.config !== undefined ? { path: opts.config } : {});
+        const { config, source } = await loadConfig({
+          ...(opts.config !== undefined && { path: opts.config }),
+          ...(opts.decryptKey !== undefined && { decryptKey: opts.decryptKey }),
+          ...(opts.configFromEnv === true && { fromEnv: true }),
+        });
         if (opts.port !== undefined) config.http.port = parsePort(opts.port);
         if (opts.host !== undefined) config.http.host = opts.host;
         const logger = createLogger({
@@ -41,6 +50,8 @@ export function registerServeCommand(program: Command): Command {
           ...(config.logging?.file !== undefined && { file: config.logging.file === true ? undefined : config.logging.file }),
         });
         logger.info('config loaded', { component: 'config', source });
+        const cleartext = opts.stdio === true ? undefined : cleartextTokenWarning(config);
+        if (cleartext) logger.warn(cleartext, { component: 'tls' });
         const hub = await startHub({ config, logger, stdio: opts.stdio === true });
         const stop = async (signal: string) => {
           logger.info('stopping', { component: 'hub', signal });
