@@ -14,7 +14,7 @@ export interface StageSpec {
 
 export const LIFECYCLE: readonly StageSpec[] = [
   { name: 'network', scope: 'http', does: 'client address and Origin checked by the policy (stage "network"), before the body is read', fails: ['ERR_NETWORK_DENIED', 'ERR_ORIGIN_DENIED', 'ERR_POLICY_EVALUATION'] },
-  { name: 'authentication', scope: 'http', does: 'Bearer JWT verified with jose; no token verification for a denied client', fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED'] },
+  { name: 'authentication', scope: 'http', does: 'Bearer JWT verified with jose, then its jti against the revoked tokens; no token verification for a denied client', fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_REVOCATION_UNAVAILABLE'] },
   { name: 'validation', scope: 'http', does: 'the body is read once and checked before anything reads it: content type, size, UTF-8, JSON, depth and size limits, JSON-RPC envelope, params of the method', fails: ['ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_BODY_TOO_LARGE', 'ERR_PARSE', 'ERR_LIMIT_EXCEEDED', 'ERR_INVALID_REQUEST', 'ERR_MALFORMED_PARAMS'] },
   { name: 'transport', scope: 'http', does: 'Streamable HTTP framing: session, protocol revision', fails: ['ERR_INVALID_REQUEST', 'ERR_SESSION_REQUIRED', 'ERR_SESSION_NOT_FOUND'] },
   { name: 'policy', scope: 'mcp', does: 'the exposed name is resolved to its upstream and the policy decides the request (stage "request"), validation rules included; lists are filtered', fails: ['ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION', 'ERR_VALIDATION_FAILED'] },

@@ -23,10 +23,12 @@ export class RedisRevokedTokenStore implements RevokedTokenStore {
   readonly redis: Redis;
   readonly #prefix: string;
   readonly #now: () => number;
+  readonly #waitMs: number;
 
   constructor(opts: RedisRevokedTokenStoreOptions) {
     this.#prefix = opts.prefix ?? 'hatago:revoked:';
     this.#now = opts.now ?? Date.now;
+    this.#waitMs = opts.commandTimeoutMs ?? 500;
     this.redis = new Redis(opts.url, {
       connectTimeout: 2000,
       ...opts.redisOptions,
@@ -55,8 +57,23 @@ export class RedisRevokedTokenStore implements RevokedTokenStore {
     this.redis.disconnect();
   }
 
+  /** Not connected (start-up, or a reconnect in progress): wait for it, bounded, instead of failing at once. */
+  #connected(): Promise<void> {
+    if (this.redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.#waitMs);
+      this.redis.once('ready', done);
+    });
+  }
+
   async #run<T>(cmd: () => Promise<T>): Promise<T> {
     try {
+      await this.#connected();
       return await cmd();
     } catch (cause) {
       throw new HatagoError('ERR_REVOCATION_UNAVAILABLE', { detail: `redis: ${(cause as Error).message}`, cause });
