@@ -7,3 +7,5 @@ export { wwwAuthenticate } from './www-authenticate.js';
 export { assertSafeAuthBinding, isLoopbackHost } from './safe-binding.js';
 export { parseDuration } from './duration.js';
 export { ALGORITHM_FAMILIES } from './algorithms.js';
+export { OAuth2ResourceServer, createResourceServer, type OAuth2ProviderOptions, type ProtectedResourceMetadata } from './oauth2/index.js';
+export { attachChallenge, challengeHeader, type ChallengeParams } from './www-authenticate.js';

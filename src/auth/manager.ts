@@ -10,11 +10,14 @@ import { signToken, type SignOptions, type TokenClaims } from './sign-token.js';
 import { verifyToken } from './verify-token.js';
 import { tokenRejected } from './errors.js';
 import type { RevokedTokenStore } from './revocation/types.js';
+import { createResourceServer, type OAuth2ResourceServer } from './oauth2/index.js';
 
 export class AuthenticationManager {
   readonly #opts: ResolvedAuthOptions;
   readonly #keys: KeyRing;
   readonly #revoked: RevokedTokenStore | undefined;
+  /** type "oauth2": tokens come from the provider and are validated by it (docs/oauth2.md). */
+  #oauth2: OAuth2ResourceServer | undefined;
 
   private constructor(opts: ResolvedAuthOptions, keys: KeyRing, revoked?: RevokedTokenStore) {
     this.#opts = opts;
@@ -24,8 +27,26 @@ export class AuthenticationManager {
 
   /** Resolves options against HATAGO_AUTH_*, reads and imports the keys. Throws ERR_CONFIG_INVALID. */
   static async create(opts: AuthenticationOptions = {}, deps: { revoked?: RevokedTokenStore } = {}): Promise<AuthenticationManager> {
+    if (opts.type === 'oauth2') return AuthenticationManager.#forOAuth2(opts);
     const resolved = resolveAuthOptions(opts);
     return new AuthenticationManager(resolved, await loadKeyRing(resolved), deps.revoked);
+  }
+
+  /** A manager that verifies provider tokens and signs none (it holds no key). */
+  static #forOAuth2(opts: AuthenticationOptions): AuthenticationManager {
+    const rs = createResourceServer(opts);
+    const o = rs.options;
+    const m = new AuthenticationManager(
+      { enabled: opts.enabled ?? true, expiresInSeconds: 0, clockTolerance: o.clockTolerance, maxTokenBytes: o.maxTokenBytes, now: o.now },
+      { algorithms: o.algorithms, verify: new Map() },
+    );
+    m.#oauth2 = rs;
+    return m;
+  }
+
+  /** The OAuth 2.0 resource server (type "oauth2"), for the RFC 9728 metadata route. */
+  get resourceServer(): OAuth2ResourceServer | undefined {
+    return this.#oauth2;
   }
 
   /** Whether requests must carry a token. */
@@ -70,6 +91,7 @@ export class AuthenticationManager {
    * (fail closed: a possibly revoked token is never accepted).
    */
   async verifyToken(token: string): Promise<Principal> {
+    if (this.#oauth2) return this.#oauth2.verifyToken(token);
     const principal = await verifyToken(token, {
       keys: this.#keys,
       clockTolerance: this.#opts.clockTolerance,
@@ -86,6 +108,7 @@ export class AuthenticationManager {
 
   /** bearerFromHeader + verifyToken: the whole authentication stage for one request. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (this.#oauth2) return this.#oauth2.authenticate(authorization);
     return this.verifyToken(bearerFromHeader(authorization));
   }
 }

@@ -8,11 +8,12 @@
 import { familyOf } from './algorithms.js';
 import { parseDuration } from './duration.js';
 import { authConfigInvalid } from './errors.js';
+import type { OAuth2ProviderOptions } from './oauth2/options.js';
 
 export interface AuthenticationOptions {
   /** Whether requests must carry a token. Default true. */
   enabled?: boolean;
-  /** Only 'jwt' is implemented. */
+  /** 'jwt' (default): hatago's own tokens; 'oauth2': access tokens from an OAuth 2.0 provider (docs/oauth2.md). */
   type?: 'jwt' | 'oauth2';
   /** HMAC secret for HS256/384/512 (UTF-8, at least as many bytes as the hash). */
   secret?: string;
@@ -36,8 +37,8 @@ export interface AuthenticationOptions {
   publicKey?: string;
   /** Longest accepted token, in bytes. Default 8192. */
   maxTokenBytes?: number;
-  /** Accepted for config compatibility; unused by 'jwt'. */
-  provider?: Record<string, unknown>;
+  /** The OAuth 2.0 provider, for type 'oauth2' (docs/oauth2.md); unused by 'jwt'. */
+  provider?: OAuth2ProviderOptions;
   /** Clock, for tests. Default () => new Date(). */
   now?: () => Date;
   /** Environment to read HATAGO_AUTH_* from. Default process.env. */
@@ -94,7 +95,8 @@ function keySource(inline: string | undefined, path: string | undefined, envPath
 export function resolveAuthOptions(opts: AuthenticationOptions = {}): ResolvedAuthOptions {
   const env = opts.env ?? process.env;
   if (opts.type !== undefined && opts.type !== 'jwt') {
-    throw authConfigInvalid(`type '${String(opts.type)}' is not supported (only 'jwt')`);
+    // 'oauth2' never reaches here: AuthenticationManager.create builds a resource server for it.
+    throw authConfigInvalid(`type '${String(opts.type)}' is not supported here (only 'jwt'; 'oauth2' goes through AuthenticationManager.create)`);
   }
 
   let algorithms: string[] | undefined;

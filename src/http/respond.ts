@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { wwwAuthenticate } from '../auth/www-authenticate.js';
+import { challengeHeader } from '../auth/www-authenticate.js';
 import { toJsonRpcError, type JsonRpcId } from '../errors/index.js';
 
 export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -10,11 +10,12 @@ export function writeJson(res: ServerResponse, status: number, body: unknown, he
 
 /**
  * An error that ends the HTTP exchange (pipeline, framing, session): the
- * status comes from the error table; a 401 carries the Bearer challenge.
+ * status comes from the error table; a 401 (or a 403 insufficient_scope)
+ * carries the Bearer challenge.
  */
 export function writeHttpError(res: ServerResponse, err: unknown, id: JsonRpcId = null): void {
   const { status, body } = toJsonRpcError(err, id);
-  writeJson(res, status, body, status === 401 ? { 'WWW-Authenticate': wwwAuthenticate(err) } : {});
+  writeJson(res, status, body, challengeHeader(err, status));
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import express from 'express';
 import { AuthenticationManager, assertSafeAuthBinding } from '../auth/index.js';
+import { protectedResourceMetadataRoute } from '../auth/oauth2/index.js';
 import { createTokenEndpoints } from '../auth/endpoints/index.js';
 import { createRevokedTokenStore } from '../auth/revocation/index.js';
 import type { HatagoConfig } from '../config/types.js';
@@ -149,6 +150,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     }
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger));
     outer.get('/metrics', metricsRoute(metrics, pipeline));
+    // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md).
+    const rs = auth?.resourceServer;
+    if (rs) outer.get(rs.metadataPaths, protectedResourceMetadataRoute(rs));
     outer.use(httpApp.app);
     const { server, url } = await listen(config.http, outer);
     cleanup.push(() => httpApp.close());
