@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { RequestListener } from 'node:http';
+import tls from 'node:tls';
 import type { HttpConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 
@@ -10,31 +11,12 @@ export interface Listening {
   url: string;
 }
 
-/** Binds HTTP or HTTPS (http.ssl) on host:port; an occupied port is ERR_PORT_IN_USE, not a stack trace. */
+/** Binds HTTP, or HTTPS only when http.ssl.enabled (docs/tls.md), on host:port; an occupied port is ERR_PORT_IN_USE, not a stack trace. */
 export async function listen(cfg: HttpConfig, handler: RequestListener): Promise<Listening> {
   const ssl = cfg.ssl?.enabled ? cfg.ssl : undefined;
   let server: http.Server;
   if (ssl) {
-    if (!ssl.cert || !ssl.key) throw new HatagoError('ERR_CONFIG_INVALID', { message: 'http.ssl.enabled needs both http.ssl.cert and http.ssl.key' });
-    const read = (file: string, key: string) => {
-      try {
-        return readFileSync(file);
-      } catch (err) {
-        throw new HatagoError('ERR_CONFIG_INVALID', { message: `http.ssl.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
-      }
-    };
-    const protocols = ssl.protocols ?? ['TLSv1.2', 'TLSv1.3'];
-    server = https.createServer(
-      {
-        cert: read(ssl.cert, 'cert'),
-        key: read(ssl.key, 'key'),
-        ...(ssl.ca && { ca: read(ssl.ca, 'ca') }),
-        minVersion: protocols.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3',
-        maxVersion: protocols.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2',
-        ...(ssl.ciphers && { ciphers: ssl.ciphers.join(':') }),
-      },
-      handler,
-    );
+    server = https.createServer(tlsOptions(ssl), handler);
   } else {
     server = http.createServer(handler);
   }
@@ -50,4 +32,49 @@ export async function listen(cfg: HttpConfig, handler: RequestListener): Promise
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   return { server, url: `${ssl ? 'https' : 'http'}://${host}:${port}` };
+}
+
+type SslConfig = NonNullable<HttpConfig['ssl']>;
+
+/**
+ * Node TLS options from http.ssl (docs/tls.md). `ca` turns on mutual TLS:
+ * every client must present a certificate issued by that CA. Any file or
+ * setting Node refuses (unreadable, not PEM, key not matching the
+ * certificate, no cipher matching) is ERR_TLS_CONFIG, one line at start-up.
+ */
+export function tlsOptions(ssl: SslConfig): https.ServerOptions {
+  const fail = (message: string) => new HatagoError('ERR_TLS_CONFIG', { message });
+  if (!ssl.cert || !ssl.key) throw fail('http.ssl.enabled needs both http.ssl.cert and http.ssl.key');
+  const read = (file: string, key: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw fail(`http.ssl.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const protocols = ssl.protocols ?? ['TLSv1.2', 'TLSv1.3'];
+  if (protocols.length === 0) throw fail('http.ssl.protocols lists no protocol (use TLSv1.2 and/or TLSv1.3)');
+  const options: https.ServerOptions = {
+    cert: read(ssl.cert, 'cert'),
+    key: read(ssl.key, 'key'),
+    minVersion: protocols.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3',
+    maxVersion: protocols.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2',
+    // TLS 1.2 suites by OpenSSL name; TLS 1.3 ones (TLS_AES_...) may be listed too, else Node's 1.3 defaults stay.
+    ...(ssl.ciphers && { ciphers: ssl.ciphers.join(':'), honorCipherOrder: true }),
+    ...(ssl.ca && { ca: read(ssl.ca, 'ca'), requestCert: true, rejectUnauthorized: true }),
+  };
+  try {
+    // Builds (and so checks) the context now, not at the first handshake.
+    tls.createSecureContext(options);
+  } catch (err) {
+    throw fail(`http.ssl: ${describeTlsError(err)}`);
+  }
+  return options;
+}
+
+function describeTlsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { reason?: string };
+  if (e.code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH') return 'the key does not match the certificate (http.ssl.key, http.ssl.cert)';
+  if (e.code === 'ERR_SSL_NO_CIPHER_MATCH') return 'no cipher in http.ssl.ciphers is known to OpenSSL';
+  return `cannot load the certificate, key or CA (${e.reason ?? e.code ?? e.message})`;
 }
