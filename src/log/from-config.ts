@@ -31,7 +31,10 @@ export function configSecrets(config: Pick<HatagoConfig, 'security' | 'mcpServer
   for (const server of Object.values(config.mcpServers ?? {})) {
     out.push(...Object.values(server.env ?? {}), ...Object.values(server.headers ?? {}));
   }
-  const secret = config.security.authentication?.secret;
-  if (typeof secret === 'string') out.push(secret);
+  const auth = config.security.authentication;
+  if (typeof auth?.secret === 'string') out.push(auth.secret);
+  // OAuth 2.0: the client secret used for introspection.
+  const clientSecret = (auth?.provider as { clientSecret?: unknown } | undefined)?.clientSecret;
+  if (typeof clientSecret === 'string') out.push(clientSecret);
   return out;
 }

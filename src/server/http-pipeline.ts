@@ -39,6 +39,8 @@ export function createHttpPipeline(
   };
   const netLog = logger.child({ component: 'network' });
   const authLog = logger.child({ component: 'authentication' });
+  // How callers prove who they are, for the audit trail.
+  const method = auth?.resourceServer ? 'oauth2' : 'jwt';
   return async (req: IncomingMessage) => {
     const { clientIp, facts } = await networkStage(policy, req, netLog, { events, ...(opts.recent && { recent: opts.recent }) });
     const client = { ip: clientIp, origin: facts.origin, userAgent: facts.userAgent };
@@ -53,7 +55,7 @@ export function createHttpPipeline(
       const code = (err as { code?: string }).code;
       const reason = (err as { detail?: string }).detail;
       authLog.warn('authentication failed', { ip: clientIp, code, reason });
-      await record({ event: 'authentication_failure', ip: clientIp, userAgent: facts.userAgent, metadata: { method: 'jwt', code, reason: reason ?? null } });
+      await record({ event: 'authentication_failure', ip: clientIp, userAgent: facts.userAgent, metadata: { method, code, reason: reason ?? null } });
       throw err;
     }
     // Once per session (its initialize: no Mcp-Session-Id yet) and once per
@@ -66,7 +68,7 @@ export function createHttpPipeline(
         sessionId: principal.sessionId ?? null,
         ip: clientIp,
         userAgent: facts.userAgent,
-        metadata: { method: 'jwt', roles: principal.roles, ...(principal.username !== undefined && { username: principal.username }) },
+        metadata: { method, roles: principal.roles, ...(principal.username !== undefined && { username: principal.username }) },
       });
     }
     return { client, principal };
