@@ -30,7 +30,9 @@ export interface LoadConfigOptions {
 
 /**
  * Finds, reads, expands and validates the config: `--config F`, else
- * hatago.config.json in the working folder, else the embedded default.
+ * hatago.config.json in the working folder, else the embedded default; or,
+ * with `fromEnv`, the environment (docs/secrets.md). An encrypted file is
+ * decrypted in memory first.
  */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = opts.cwd ?? process.cwd();

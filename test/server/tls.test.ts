@@ -213,6 +213,10 @@ describe('TLS: start-up errors are one line, exit 1', () => {
     expect(await startFailure({ ciphers: ['NO-SUCH-CIPHER'] })).toContain('http.ssl.ciphers');
   });
 
+  it('names an empty protocols list', async () => {
+    expect(await startFailure({ protocols: [] })).toContain('http.ssl.protocols');
+  });
+
   it('needs both cert and key', async () => {
     expect(await startFailure({ cert: undefined })).toContain('needs both');
   });
