@@ -1,3 +1,4 @@
+import type { LogWriter } from '../log/logger.js';
 import type { ClientRelay, ProgressUpdate } from '../upstreams/types.js';
 
 /** Who is calling, as established by the network and authentication stages. */
@@ -98,12 +99,7 @@ export interface RequestGuard {
 // Hub-facing contracts (owned by the hub; transports and the lead wire them).
 
 /** Minimal structured logger (winston's logger fits it). */
-export interface HubLogger {
-  debug(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
+export type HubLogger = LogWriter;
 
 /** One JSON-RPC request as the hub receives it (already parsed once by the transport). */
 export interface HubRequest {

@@ -4,12 +4,20 @@ import { mkdirSync } from 'node:fs';
 import { sanitizeFormat } from './sanitize-format.js';
 import type { Sanitizer } from './sanitizer.js';
 
-/** The logger shape every module accepts: winston's, narrowed to what we use. */
-export interface Logger {
+/**
+ * The four levels a module writes at: the one minimal logger shape. Modules
+ * that only write (hub, upstreams, policy engine, rate-limit stores) accept
+ * this or a narrower Pick of it; winston's logger and `Logger` fit it.
+ */
+export interface LogWriter {
   error(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
   info(message: string, meta?: Record<string, unknown>): void;
   debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** The logger shape every module accepts: winston's, narrowed to what we use. */
+export interface Logger extends LogWriter {
   child(meta: { component: string } & Record<string, unknown>): Logger;
   /** Flushes and closes the outputs (createLogger's loggers have it). */
   close?(): Promise<void>;

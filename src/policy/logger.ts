@@ -1,10 +1,7 @@
+import type { LogWriter } from '../log/logger.js';
+
 /** The logger shape the policy engine writes to; the app wires its own in. */
-export interface PolicyLogger {
-  error(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
-}
+export type PolicyLogger = LogWriter;
 
 const noop = (): void => {};
 

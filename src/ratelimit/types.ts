@@ -1,6 +1,8 @@
 // Contracts of the rate-limit stage. The policy (hatago.ratelimit) decides
 // which limits apply; a RateLimitStore counts them in exact sliding windows.
 
+import type { LogWriter } from '../log/logger.js';
+
 /** One limit the policy returned for a request (data.hatago.ratelimit.limits[i]). */
 export interface RateLimit {
   /** Rule name (for the error's data and the logs). */
@@ -81,10 +83,7 @@ export interface RateLimitStore {
   close(): Promise<void>;
 }
 
-/** Minimal structured logger (HubLogger and winston fit it). */
-export interface RateLimitLogger {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-}
+/** The two levels the stores write at (HubLogger and winston fit it). */
+export type RateLimitLogger = Pick<LogWriter, 'info' | 'warn'>;
 
 export const noopRateLimitLogger: RateLimitLogger = { info() {}, warn() {} };

@@ -3,6 +3,7 @@ import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type Reque
 import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
 import { ERROR_CODES } from '../errors/index.js';
+import { silentLogger } from '../log/logger.js';
 import { backoffDelay } from './backoff.js';
 import { timeoutError, unavailableError, upstreamError, UpstreamRpcError } from './errors.js';
 import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-catalog.js';
@@ -37,8 +38,6 @@ const LIST_CHANGED: Record<string, CatalogKind[]> = {
   'notifications/prompts/list_changed': ['prompts'],
   'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
 };
-
-const silent: UpstreamLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * One upstream MCP server behind an SDK 2.x Client, over stdio, Streamable
@@ -79,7 +78,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.id = id;
     this.config = config;
     this.kind = transportKind(config);
-    this.log = opts.logger ?? silent;
+    this.log = opts.logger ?? silentLogger;
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.backoff = { initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 };

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { ServerConfig } from '../config/types.js';
+import type { LogWriter } from '../log/logger.js';
 
 // Items as the upstream reported them (MCP spec shapes, kept as plain JSON).
 export type McpItem = Record<string, unknown> & { name?: string; uri?: string; uriTemplate?: string };
@@ -80,12 +81,7 @@ export interface Upstream extends EventEmitter {
 }
 
 /** The logger shape upstreams accept (src/log's Logger fits). */
-export interface UpstreamLogger {
-  debug(msg: string, meta?: Record<string, unknown>): void;
-  info(msg: string, meta?: Record<string, unknown>): void;
-  warn(msg: string, meta?: Record<string, unknown>): void;
-  error(msg: string, meta?: Record<string, unknown>): void;
-}
+export type UpstreamLogger = LogWriter;
 
 export interface UpstreamOptions {
   logger?: UpstreamLogger;

@@ -8,19 +8,18 @@
 import type { ValidateFunction } from 'ajv';
 import { HatagoError } from '../errors/index.js';
 import type { HubLogger } from '../hub/types.js';
+import { silentLogger } from '../log/logger.js';
 import type { McpItem, Upstream } from '../upstreams/types.js';
 import { dialectOf, lenientAjv, type AnyAjv, type Dialect } from './create-ajv.js';
 import { describeErrors } from './describe-errors.js';
 
 type Compiled = { ok: true; validate: ValidateFunction } | { ok: false; reason: string };
 
-const silent: HubLogger = { debug() {}, info() {}, warn() {}, error() {} };
-
 export class ToolArgumentValidator {
   private readonly servers = new Map<string, Map<string, Compiled>>();
   private readonly log: HubLogger;
 
-  constructor(logger: HubLogger = silent) {
+  constructor(logger: HubLogger = silentLogger) {
     this.log = logger;
   }
 
