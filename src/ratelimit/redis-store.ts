@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { createRedisClient } from '../util/redis-client.js';
 import { noopRateLimitLogger, type HitAllOptions, type HitAllResult, type HitResult, type RateLimit, type RateLimitLogger, type RateLimitStore, type RateLimitStoreStats } from './types.js';
 
 // An exact sliding log in Redis, shared by every hub that points at the same
@@ -110,17 +111,8 @@ export class RedisStore implements RateLimitStore {
     this.failOpen = opts.failOpen ?? false;
     this.prefix = opts.prefix ?? 'hatago:rl:';
     this.logger = opts.logger ?? noopRateLimitLogger;
-    this.redis = new Redis(opts.url, {
-      connectTimeout: 2000,
-      ...opts.redisOptions,
-      // Never queue or replay: a check either reaches Redis now or fails now.
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 500,
-      // Reconnect forever, backing off to one attempt per second.
-      retryStrategy: (times: number) => Math.min(50 * times, 1000),
-    });
+    // Never queues or replays: a check either reaches Redis now or fails now.
+    this.redis = createRedisClient(opts);
     this.redis.defineCommand('hatagoSlidingLog', { lua: SLIDING_LOG_LUA });
     this.redis.on('ready', () => {
       this.connected = true;

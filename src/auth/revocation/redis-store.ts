@@ -3,8 +3,9 @@
 // queue or wait for a reconnect: an unreachable Redis is an immediate
 // ERR_REVOCATION_UNAVAILABLE, and verification fails closed on it.
 
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { HatagoError } from '../../errors/index.js';
+import { createRedisClient } from '../../util/redis-client.js';
 import type { RevokedTokenStore } from './types.js';
 
 export interface RedisRevokedTokenStoreOptions {
@@ -29,15 +30,7 @@ export class RedisRevokedTokenStore implements RevokedTokenStore {
     this.#prefix = opts.prefix ?? 'hatago:revoked:';
     this.#now = opts.now ?? Date.now;
     this.#waitMs = opts.commandTimeoutMs ?? 500;
-    this.redis = new Redis(opts.url, {
-      connectTimeout: 2000,
-      ...opts.redisOptions,
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 500,
-      retryStrategy: (times: number) => Math.min(50 * times, 1000),
-    });
+    this.redis = createRedisClient(opts);
     // ioredis reconnects by itself; without a listener an error event would crash the process.
     this.redis.on('error', () => undefined);
   }

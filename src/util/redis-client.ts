@@ -1,0 +1,28 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+// The ioredis client behind every Redis store (rate-limit counters, revoked
+// tokens). Commands never queue or replay: a command either reaches Redis now
+// or fails now, and one with no answer fails after `commandTimeoutMs`.
+
+export interface RedisClientOptions {
+  /** `redis://host:port[/db]` or `rediss://...`. */
+  url: string;
+  /** A command with no answer after this many ms fails. Default 500. */
+  commandTimeoutMs?: number;
+  /** Extra ioredis options (the safety options below win). */
+  redisOptions?: RedisOptions;
+}
+
+export function createRedisClient(opts: RedisClientOptions): Redis {
+  return new Redis(opts.url, {
+    connectTimeout: 2000,
+    ...opts.redisOptions,
+    // Never queue or replay: a command either reaches Redis now or fails now.
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: opts.commandTimeoutMs ?? 500,
+    // Reconnect forever, backing off to one attempt per second.
+    retryStrategy: (times: number) => Math.min(50 * times, 1000),
+  });
+}
