@@ -12,6 +12,7 @@
 //   - A bundle the store rejects keeps its ETag, so the same broken bundle is
 //     not downloaded and rejected again on every poll; a changed one is.
 import { createHash } from 'node:crypto';
+import type { BundleServiceConfig } from '../../config/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { DEFAULT_BUNDLE_LIMITS } from '../bundle/types.js';
 import type { BundleUpdater } from './file-watcher.js';
@@ -19,14 +20,8 @@ import type { ActivationResult, PolicyStore } from './policy-store.js';
 
 export const BUNDLE_CONTENT_TYPE = 'application/vnd.openpolicyagent.bundles';
 
-export interface BundleServiceOptions {
-  url: string;
-  headers?: Record<string, string>;
-  pollingMinDelaySeconds?: number;
-  pollingMaxDelaySeconds?: number;
-  longPollingTimeoutSeconds?: number;
-  timeoutSeconds?: number;
-}
+/** `policies.service` of the config, as the poller takes it. */
+export type BundleServiceOptions = BundleServiceConfig;
 
 export interface BundlePollerOptions {
   logger?: Logger;
