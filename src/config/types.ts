@@ -73,13 +73,13 @@ export interface BundleServiceConfig {
 }
 
 export interface BundleVerificationSettings {
-  /** Keys by key id: `key` is the HMAC secret (HS*) or a PEM public key (RS*, PS*, ES*). */
+  /** Keys by key id. `key`: the HMAC secret (HS*) or a PEM public key / certificate (RS*, PS*, ES*). */
   keys: Record<string, { algorithm: string; key: string; scope?: string }>;
-  /** Key id to use whatever the token names. */
+  /** Key id to use whatever the token says (OPA's `keyid`); default: the token's `kid` header, then its `keyid` claim. */
   keyId?: string;
-  /** Scope the signature must carry. */
+  /** Scope the token must carry (default: the key's own `scope`, else none). */
   scope?: string;
-  /** Default true: unsigned bundles are rejected. */
+  /** Default true: an unsigned bundle is rejected. With false it is accepted; a bad signature is always rejected. */
   required?: boolean;
 }
 

@@ -3,6 +3,7 @@
 // HS key is a shared secret (never a PEM), an RS/PS/ES key is a PEM public
 // key (or certificate) of the matching type and curve.
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { BundleVerificationSettings } from '../../config/types.js';
 import { HatagoError } from '../../errors/index.js';
 
 export const BUNDLE_SIGNING_ALGORITHMS = [
@@ -14,16 +15,7 @@ export const BUNDLE_SIGNING_ALGORITHMS = [
 export type BundleSigningAlgorithm = (typeof BUNDLE_SIGNING_ALGORITHMS)[number];
 
 /** `policies.verification` as configured. */
-export interface BundleVerificationConfig {
-  /** Keys by key id. `key`: the HMAC secret (HS*) or a PEM public key / certificate (RS*, PS*, ES*). */
-  keys: Record<string, { algorithm: string; key: string; scope?: string }>;
-  /** Key id to use whatever the token says (OPA's `keyid`); default: the token's `kid` header, then its `keyid` claim. */
-  keyId?: string;
-  /** Scope the token must carry (default: the key's own `scope`, else none). */
-  scope?: string;
-  /** Default true: an unsigned bundle is rejected. With false it is accepted; a bad signature is always rejected. */
-  required?: boolean;
-}
+export type BundleVerificationConfig = BundleVerificationSettings;
 
 export interface VerificationKey {
   readonly id: string;
