@@ -6,31 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decryptConfig, encryptConfig, openConfigText, parseEnvelope } from '../../src/config/encryption/index.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { HatagoError } from '../../src/errors/index.js';
+import { rejectionOf, thrownBy } from '../helpers/errors.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const RAW = `base64:${randomBytes(32).toString('base64')}`;
 const PLAIN = JSON.stringify({ mcpServers: { up: { url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer s3cr3t-upstream-token' } } } });
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HatagoError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a HatagoError');
-}
-
-async function codeOfAsync(p: Promise<unknown>): Promise<HatagoError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HatagoError) return err;
-    throw err;
-  }
-  throw new Error('expected a HatagoError');
-}
+const codeOf = (fn: () => unknown): string => thrownBy(fn).code;
 
 /** Flips one bit of a base64 field. */
 function flip(b64: string, at = 0): string {
@@ -130,13 +112,9 @@ describe('openConfigText', () => {
 
   it('keeps decrypted text out of a JSON error', () => {
     const text = encryptConfig('{"secret": "hunter2-very-secret" oops', PASSPHRASE);
-    try {
-      openConfigText(text, 'c.enc', { explicit: PASSPHRASE });
-      throw new Error('expected a failure');
-    } catch (err) {
-      expect((err as HatagoError).code).toBe('ERR_CONFIG_INVALID');
-      expect((err as Error).message).not.toContain('hunter2');
-    }
+    const err = thrownBy(() => openConfigText(text, 'c.enc', { explicit: PASSPHRASE }));
+    expect(err.code).toBe('ERR_CONFIG_INVALID');
+    expect(err.message).not.toContain('hunter2');
   });
 });
 
@@ -147,7 +125,7 @@ describe('loadConfig with an encrypted file', () => {
 
   it('validates the decrypted config after ${VAR} expansion', async () => {
     // port is a string after expansion: the schema must then say so, proving validation ran after decryption.
-    const err = await codeOfAsync(loadConfig({ path: file, decryptKey: PASSPHRASE, env: { ENC_PORT: '4000' } }));
+    const err = await rejectionOf(loadConfig({ path: file, decryptKey: PASSPHRASE, env: { ENC_PORT: '4000' } }));
     expect(err.code).toBe('ERR_CONFIG_INVALID');
     expect(err.message).toContain('/http/port: must be integer');
   });
@@ -162,7 +140,7 @@ describe('loadConfig with an encrypted file', () => {
   });
 
   it('fails with the right codes for no key and a wrong key', async () => {
-    expect((await codeOfAsync(loadConfig({ path: file, env: {} }))).code).toBe('ERR_CONFIG_KEY_MISSING');
-    expect((await codeOfAsync(loadConfig({ path: file, decryptKey: 'not the passphrase', env: {} }))).code).toBe('ERR_CONFIG_DECRYPT');
+    expect((await rejectionOf(loadConfig({ path: file, env: {} }))).code).toBe('ERR_CONFIG_KEY_MISSING');
+    expect((await rejectionOf(loadConfig({ path: file, decryptKey: 'not the passphrase', env: {} }))).code).toBe('ERR_CONFIG_DECRYPT');
   });
 });

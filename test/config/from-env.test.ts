@@ -6,17 +6,7 @@ import path from 'node:path';
 import { encryptConfig } from '../../src/config/encryption/index.js';
 import { envConfigSource, withAuthFromEnv } from '../../src/config/from-env.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { HatagoError } from '../../src/errors/index.js';
-
-async function failure(p: Promise<unknown>): Promise<HatagoError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HatagoError) return err;
-    throw err;
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { rejectionOf } from '../helpers/errors.js';
 
 const SECRET = 'a-hatago-test-secret-of-at-least-32-bytes!';
 
@@ -47,32 +37,32 @@ describe('loadConfig({ fromEnv: true })', () => {
     expect(byFile.config.http.port).toBe(4300);
     const byText = await loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: sealed, HATAGO_CONFIG_KEY: 'deployment passphrase' }, cwd });
     expect(byText.config.http.port).toBe(4300);
-    expect((await failure(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: sealed }, cwd }))).code).toBe('ERR_CONFIG_KEY_MISSING');
+    expect((await rejectionOf(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: sealed }, cwd }))).code).toBe('ERR_CONFIG_KEY_MISSING');
   });
 
   it('is a clear error when nothing is set', async () => {
-    const err = await failure(loadConfig({ fromEnv: true, env: {}, cwd }));
+    const err = await rejectionOf(loadConfig({ fromEnv: true, env: {}, cwd }));
     expect(err.code).toBe('ERR_CONFIG_FROM_ENV');
     expect(err.message).toContain('HATAGO_CONFIG');
     expect(err.message).toContain('HATAGO_CONFIG_FILE');
   });
 
   it('refuses both HATAGO_CONFIG and HATAGO_CONFIG_FILE, and --config with it', async () => {
-    expect((await failure(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: '{}', HATAGO_CONFIG_FILE: 'x.json' }, cwd }))).code).toBe('ERR_CONFIG_FROM_ENV');
-    expect((await failure(loadConfig({ fromEnv: true, path: 'x.json', env: { HATAGO_CONFIG: '{}' }, cwd }))).code).toBe('ERR_CONFIG_FROM_ENV');
+    expect((await rejectionOf(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: '{}', HATAGO_CONFIG_FILE: 'x.json' }, cwd }))).code).toBe('ERR_CONFIG_FROM_ENV');
+    expect((await rejectionOf(loadConfig({ fromEnv: true, path: 'x.json', env: { HATAGO_CONFIG: '{}' }, cwd }))).code).toBe('ERR_CONFIG_FROM_ENV');
   });
 
   it('names a missing HATAGO_CONFIG_FILE', async () => {
-    const err = await failure(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG_FILE: 'nope.json' }, cwd }));
+    const err = await rejectionOf(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG_FILE: 'nope.json' }, cwd }));
     expect(err.code).toBe('ERR_CONFIG_NOT_FOUND');
     expect(err.message).toContain('HATAGO_CONFIG_FILE');
   });
 
   it('validates HATAGO_CONFIG like a file, without quoting its text', async () => {
-    const bad = await failure(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: JSON.stringify({ http: { prot: 1 } }) }, cwd }));
+    const bad = await rejectionOf(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: JSON.stringify({ http: { prot: 1 } }) }, cwd }));
     expect(bad.code).toBe('ERR_CONFIG_INVALID');
     expect(bad.message).toContain('/http/prot: unknown key "prot"');
-    const notJson = await failure(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: '{"secret": "hunter2-in-env" oops' }, cwd }));
+    const notJson = await rejectionOf(loadConfig({ fromEnv: true, env: { HATAGO_CONFIG: '{"secret": "hunter2-in-env" oops' }, cwd }));
     expect(notJson.code).toBe('ERR_CONFIG_INVALID');
     expect(notJson.message).not.toContain('hunter2');
   });

@@ -2,22 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, DEFAULT_BUNDLE_PATH } from '../../src/config/index.js';
-import { HatagoError } from '../../src/errors/index.js';
+import { rejectionOf } from '../helpers/errors.js';
 
 function dirWith(config: unknown, raw?: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'hatago-config-'));
   writeFileSync(path.join(dir, 'hatago.config.json'), raw ?? JSON.stringify(config));
   return dir;
-}
-
-async function failure(p: Promise<unknown>): Promise<HatagoError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HatagoError) return err;
-    throw err;
-  }
-  throw new Error('expected the config to be rejected');
 }
 
 describe('loadConfig', () => {
@@ -48,7 +38,7 @@ describe('loadConfig', () => {
 
   it('names a missing variable and where it is used', async () => {
     const dir = dirWith({ security: { authentication: { enabled: true, secret: '${HATAGO_TEST_UNSET}' } } });
-    const err = await failure(loadConfig({ cwd: dir, env: {} }));
+    const err = await rejectionOf(loadConfig({ cwd: dir, env: {} }));
     expect(err.code).toBe('ERR_CONFIG_ENV_MISSING');
     expect(err.message).toContain('HATAGO_TEST_UNSET');
     expect(err.message).toContain('/security/authentication/secret');
@@ -56,14 +46,14 @@ describe('loadConfig', () => {
 
   it('rejects unknown keys naming the key path', async () => {
     const dir = dirWith({ http: { port: 3000, hots: 'x' } });
-    const err = await failure(loadConfig({ cwd: dir }));
+    const err = await rejectionOf(loadConfig({ cwd: dir }));
     expect(err.code).toBe('ERR_CONFIG_INVALID');
     expect(err.message).toContain('/http/hots: unknown key "hots"');
   });
 
   it('rejects wrong types naming the key path', async () => {
     const dir = dirWith({ http: { port: 'eighty' }, mcpServers: { a: { command: 'x', disabled: 'no' } } });
-    const err = await failure(loadConfig({ cwd: dir }));
+    const err = await rejectionOf(loadConfig({ cwd: dir }));
     expect(err.code).toBe('ERR_CONFIG_INVALID');
     expect(err.message).toContain('/http/port: must be integer');
     expect(err.message).toContain('/mcpServers/a/disabled: must be boolean');
@@ -71,18 +61,18 @@ describe('loadConfig', () => {
 
   it('rejects a server with both command and url', async () => {
     const dir = dirWith({ mcpServers: { both: { command: 'x', url: 'http://127.0.0.1:1/mcp' } } });
-    const err = await failure(loadConfig({ cwd: dir }));
+    const err = await rejectionOf(loadConfig({ cwd: dir }));
     expect(err.message).toContain('/mcpServers/both: a server needs exactly one of "command" (local) or "url" (remote)');
   });
 
   it('rejects a file that is not JSON', async () => {
-    const err = await failure(loadConfig({ cwd: dirWith(null, '{ nope') }));
+    const err = await rejectionOf(loadConfig({ cwd: dirWith(null, '{ nope') }));
     expect(err.code).toBe('ERR_CONFIG_INVALID');
     expect(err.message).toContain('not valid JSON');
   });
 
   it('rejects a --config path that does not exist', async () => {
-    const err = await failure(loadConfig({ path: '/nonexistent/hatago.json' }));
+    const err = await rejectionOf(loadConfig({ path: '/nonexistent/hatago.json' }));
     expect(err.code).toBe('ERR_CONFIG_NOT_FOUND');
     expect(err.message).toBe('Config file not found: /nonexistent/hatago.json');
   });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { buildCatalog, routeResource, type ServerCatalogInput } from '../../src/hub/catalog.js';
 import { matchesGlob } from '../../src/hub/glob.js';
-import { HatagoError } from '../../src/errors/index.js';
+import { thrownBy } from '../helpers/errors.js';
 import type { ServerConfig } from '../../src/config/types.js';
 
 const tool = (name: string) => ({ name, description: `d ${name}`, inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } });
@@ -10,16 +10,6 @@ const server = (id: string, tools: string[], config: ServerConfig = {}, extra: P
   config,
   catalog: { tools: tools.map(tool), prompts: [], resources: [], resourceTemplates: [], ...extra },
 });
-
-function collision(fn: () => unknown): HatagoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HatagoError) return err;
-    throw err;
-  }
-  throw new Error('no error');
-}
 
 describe('glob', () => {
   test('* and ? only; everything else is literal', () => {
@@ -50,7 +40,7 @@ describe('buildCatalog', () => {
   });
 
   test('a collision at start-up is ERR_NAME_COLLISION naming both servers', () => {
-    const err = collision(() => buildCatalog([server('a', ['x'], { prefix: '' }), server('b', ['x'], { prefix: '' })], { onCollision: 'throw' }));
+    const err = thrownBy(() => buildCatalog([server('a', ['x'], { prefix: '' }), server('b', ['x'], { prefix: '' })], { onCollision: 'throw' }));
     expect(err.code).toBe('ERR_NAME_COLLISION');
     expect(err.message).toContain('"a"');
     expect(err.message).toContain('"b"');
@@ -59,7 +49,7 @@ describe('buildCatalog', () => {
 
   test('prompts collide like tools', () => {
     const p = { prompts: [{ name: 'greet' }] };
-    const err = collision(() => buildCatalog([server('a', [], { prefix: 'p' }, p), server('b', [], { prefix: 'p' }, p)], { onCollision: 'throw' }));
+    const err = thrownBy(() => buildCatalog([server('a', [], { prefix: 'p' }, p), server('b', [], { prefix: 'p' }, p)], { onCollision: 'throw' }));
     expect(err.code).toBe('ERR_NAME_COLLISION');
   });
 
@@ -77,6 +67,6 @@ describe('buildCatalog', () => {
     expect(routeResource(cat, 'mem://one').server).toBe('a');
     expect(routeResource(cat, 'mem://items/7')).toMatchObject({ server: 'a', via: 'template' });
     expect(routeResource(cat, 'other://z').server).toBe('b');
-    expect(collision(() => routeResource(cat, 'nowhere://x')).code).toBe('ERR_UNKNOWN_RESOURCE');
+    expect(thrownBy(() => routeResource(cat, 'nowhere://x')).code).toBe('ERR_UNKNOWN_RESOURCE');
   });
 });
