@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
+import type { AuditRecord } from '../../src/audit/record.js';
 import type { HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest, type RawResponse } from '../helpers/http-client.js';
 
@@ -44,21 +45,8 @@ export async function openSession(hub: HubProcess, headers: Record<string, strin
   return { sid, request, call: (name, args = {}) => request('tools/call', { name, arguments: args }) };
 }
 
-export interface Rec {
-  seq: number;
-  event: string;
-  level: string;
-  component: string;
-  user: string | null;
-  sessionId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  decisionId?: string;
-  revision?: string;
-  metadata: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  hash: string;
-  prevHash: string;
-}
+/** An audit record as read back from the file; metadata loosely typed for the assertions. */
+export type Rec = Omit<AuditRecord, 'metadata'> & { metadata: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function auditRecords(hub: HubProcess): Rec[] {
   const file = path.join(hub.dir, 'logs', 'audit.log');
