@@ -6,7 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
-import { HatagoError } from '../errors/index.js';
+import { HatagoError, JsonRpc, type ErrorCode } from '../errors/index.js';
 import { toClientError } from '../hub/client-error.js';
 import type { Hub } from '../hub/hub.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../hub/server-info.js';
@@ -17,17 +17,13 @@ import { LegacySession } from './legacy-session.js';
 import { encodeModernResult } from './modern-encoding.js';
 import { isObject, jsonRpcId, writeHttpError, writeJson } from './respond.js';
 import { SseStream } from './sse.js';
+import { requestHeader as header } from '../util/request-header.js';
 import { DEFAULT_LIMITS, MessageValidator, type StructureLimits } from '../validation/index.js';
 
 /** Methods that reach an upstream, which may ask the client things mid-call. */
 const FORWARDED = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
 
 type Message = Record<string, unknown>;
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return typeof v === 'string' ? v : undefined;
-}
 
 function progressTokenOf(params: unknown): string | number | undefined {
   if (!isObject(params) || !isObject(params._meta)) return undefined;
@@ -37,7 +33,7 @@ function progressTokenOf(params: unknown): string | number | undefined {
 
 function acceptsSse(req: IncomingMessage): boolean {
   const a = header(req, 'accept');
-  return a === undefined || a.includes('text/event-stream') || a.includes('*/*');
+  return a === null || a.includes('text/event-stream') || a.includes('*/*');
 }
 
 export interface McpEndpointOptions {
@@ -83,20 +79,25 @@ export class McpEndpoint {
     this.messages.check(body);
     if (!isObject(body)) throw new HatagoError('ERR_INVALID_REQUEST');
     const sid = header(req, 'mcp-session-id');
-    if (sid !== undefined) return this.postToSession(sid, body, req, res, base);
+    if (sid !== null) return this.postToSession(sid, body, req, res, base);
 
+    const protocolVersion = header(req, 'mcp-protocol-version');
+    const mcpMethod = header(req, 'mcp-method');
+    const mcpName = header(req, 'mcp-name');
     const route = classifyInboundRequest({
       httpMethod: 'POST',
       body,
-      ...(header(req, 'mcp-protocol-version') !== undefined && { protocolVersionHeader: header(req, 'mcp-protocol-version')! }),
-      ...(header(req, 'mcp-method') !== undefined && { mcpMethodHeader: header(req, 'mcp-method')! }),
-      ...(header(req, 'mcp-name') !== undefined && { mcpNameHeader: header(req, 'mcp-name')! }),
+      ...(protocolVersion !== null && { protocolVersionHeader: protocolVersion }),
+      ...(mcpMethod !== null && { mcpMethodHeader: mcpMethod }),
+      ...(mcpName !== null && { mcpNameHeader: mcpName }),
     });
     if (route.kind === 'reject') {
       // The SDK's validation ladder answer (e.g. unsupported revision with the
       // versions we speak): clients negotiate from its exact code and data.
+      // hatago's stable code rides beside the SDK's data (whose keys never include `code`).
       const id = isObject(body) ? jsonRpcId(body.id) : null;
-      return writeJson(res, route.httpStatus, { jsonrpc: '2.0', id, error: { code: route.code, message: route.message, ...(route.data !== undefined && { data: route.data }) } });
+      const data = { ...(isObject(route.data) ? route.data : route.data !== undefined && { detail: route.data }), code: ladderCode(route.code, route.message) };
+      return writeJson(res, route.httpStatus, { jsonrpc: '2.0', id, error: { code: route.code, message: route.message, data } });
     }
     if (route.kind === 'modern') {
       if (route.messageKind === 'notification') return void res.writeHead(202).end();
@@ -206,7 +207,7 @@ export class McpEndpoint {
 
   get(req: IncomingMessage, res: ServerResponse, base: CallerBase): void {
     const sid = header(req, 'mcp-session-id');
-    if (sid === undefined) throw new HatagoError('ERR_SESSION_REQUIRED');
+    if (sid === null) throw new HatagoError('ERR_SESSION_REQUIRED');
     const session = this.findSession(sid, req, base);
     if (!acceptsSse(req)) throw new HatagoError('ERR_NOT_ACCEPTABLE');
     const stream = new SseStream(res, { 'Mcp-Session-Id': session.id });
@@ -217,7 +218,7 @@ export class McpEndpoint {
 
   delete(req: IncomingMessage, res: ServerResponse, base: CallerBase): void {
     const sid = header(req, 'mcp-session-id');
-    if (sid === undefined) throw new HatagoError('ERR_SESSION_REQUIRED');
+    if (sid === null) throw new HatagoError('ERR_SESSION_REQUIRED');
     const session = this.findSession(sid, req, base);
     this.sessions.delete(session.id);
     session.close();
@@ -231,7 +232,7 @@ export class McpEndpoint {
     const session = this.sessions.get(sid);
     if (!session || session.owner !== (base.principal?.sub ?? null)) throw new HatagoError('ERR_SESSION_NOT_FOUND');
     const version = header(req, 'mcp-protocol-version');
-    if (version !== undefined && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
+    if (version !== null && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
       throw new HatagoError('ERR_UNSUPPORTED_PROTOCOL_VERSION', { data: { supported: LEGACY_PROTOCOL_VERSIONS } });
     }
     return session;
@@ -252,4 +253,11 @@ export class McpEndpoint {
     // Stateless: no session, no relay (upstream requests to it are refused).
     return { transport: 'http', protocolVersion: MODERN_PROTOCOL_VERSION, client: base.client, principal: base.principal };
   }
+}
+
+/** The stable hatago code of an SDK validation-ladder rejection. */
+function ladderCode(rpcCode: number, message: string): ErrorCode {
+  if (/protocol version/i.test(message)) return 'ERR_UNSUPPORTED_PROTOCOL_VERSION';
+  if (rpcCode === JsonRpc.INVALID_PARAMS) return 'ERR_INVALID_PARAMS';
+  return 'ERR_INVALID_REQUEST';
 }

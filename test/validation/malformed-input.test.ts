@@ -88,6 +88,10 @@ describe('the validation stage refuses malformed bodies before anything reads th
     await expectRefused(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {}, error: { code: 1, message: 'both' } }), 400, -32600, 'ERR_INVALID_REQUEST');
   });
 
+  it('a message the SDK era classifier rejects still carries a stable code (fuzzer counterexample)', async () => {
+    await expectRefused('{"jsonrpc":"2.0","id":5e-324,"method":"ping"}', 400, -32600, 'ERR_INVALID_REQUEST');
+  });
+
   it.each([
     ['initialize', { protocolVersion: 5, capabilities: {}, clientInfo: { name: 'x', version: '1' } }, '/params/protocolVersion'],
     ['tools/call', { name: 42 }, '/params/name'],

@@ -157,7 +157,7 @@ describe('hot reload under load (real hub process)', () => {
     } finally {
       await client.close();
     }
-    expect(hub.proc.output()).toContain('policy bundle rejected; the active policy stays');
+    await hub.proc.waitForLine(/policy bundle rejected; the active policy stays/);
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
     expect(metrics).toContain(`hatago_policy_reloads_total{result="activated"} ${RELOADS}`);
     expect(metrics).toContain('hatago_policy_reloads_total{result="rejected"} 1');
