@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { CallerContext } from '../hub/types.js';
+import { plainIp, requestHeader as header } from '../util/incoming-request.js';
 
 /** What the HTTP pipeline (network + authentication stages) establishes before /mcp handling. */
 export type CallerBase = Pick<CallerContext, 'client' | 'principal'>;
@@ -7,16 +8,10 @@ export type CallerBase = Pick<CallerContext, 'client' | 'principal'>;
 /** Runs the HTTP-scope stages; throws HatagoError to end the exchange. */
 export type HttpPipeline = (req: IncomingMessage) => Promise<CallerBase>;
 
-function header(req: IncomingMessage, name: string): string | null {
-  const v = req.headers[name];
-  return typeof v === 'string' ? v : null;
-}
-
 /** Socket address without the IPv4-mapped prefix. */
 export function socketIp(req: IncomingMessage): string | null {
   const a = req.socket.remoteAddress;
-  if (!a) return null;
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
+  return a ? plainIp(a) : null;
 }
 
 /** The default pipeline: no network rules, no authentication, an anonymous caller. */

@@ -17,7 +17,7 @@ import { LegacySession } from './legacy-session.js';
 import { encodeModernResult } from './modern-encoding.js';
 import { isObject, jsonRpcId, writeHttpError, writeJson } from './respond.js';
 import { SseStream } from './sse.js';
-import { requestHeader as header } from '../util/request-header.js';
+import { requestHeader as header } from '../util/incoming-request.js';
 import { DEFAULT_LIMITS, MessageValidator, type StructureLimits } from '../validation/index.js';
 
 /** Methods that reach an upstream, which may ask the client things mid-call. */

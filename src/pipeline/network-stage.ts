@@ -2,14 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HatagoError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
+import { plainIp, requestHeader as header } from '../util/incoming-request.js';
 import { networkInput, type NetworkFacts } from './policy-input.js';
 import type { PolicyDecider, PolicySource } from './policy-source.js';
 import type { RecentActivity, SecurityEventSink } from './security-events.js';
-
-function header(req: IncomingMessage, name: string): string | null {
-  const v = req.headers[name];
-  return typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : null;
-}
 
 export function networkFacts(req: IncomingMessage): NetworkFacts {
   const xff = header(req, 'x-forwarded-for');
@@ -41,7 +37,7 @@ function decide(policy: PolicySource, req: IncomingMessage, recent: RecentActivi
   if (recent) {
     const ips = facts.socketIp ? [facts.socketIp, ...facts.forwardedFor] : facts.forwardedFor;
     // Node may report IPv4 peers as ::ffff:a.b.c.d; the monitor keys them as the policy's client_ip.
-    const plain = ips.map((ip) => (ip.startsWith('::ffff:') ? ip.slice(7) : ip));
+    const plain = ips.map(plainIp);
     input.recent = { addresses: recent.addresses([...new Set([...ips, ...plain])]) };
   }
   return { engine, decision: engine.decide(input), facts };
