@@ -1,22 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { validateConfig } from '../../src/config/validate-config.js';
 import { HatagoError } from '../../src/errors/index.js';
+import { GUIDE_CIRCUIT_BREAKER } from './helpers.js';
 
 const base = { mcpServers: { gh: { url: 'https://example.test/mcp', tags: ['external-services'] } } };
-
-// The guide's example, as written.
-const guide = {
-  enabled: true,
-  rules: {
-    default: {
-      failureThreshold: 5,
-      resetTimeoutMs: 30000,
-      halfOpenMaxCalls: 3,
-      errorClassification: { timeout: 'high', connection: 'critical', auth: 'low', validation: 'low' },
-    },
-    'external-services': { failureThreshold: 3, resetTimeoutMs: 60000, errorClassification: { timeout: 'critical', network: 'high' } },
-  },
-};
 
 function message(config: unknown): string {
   try {
@@ -30,7 +17,7 @@ function message(config: unknown): string {
 
 describe('security.circuitBreaker in the config schema', () => {
   it('accepts the guide\'s example', () => {
-    expect(message({ ...base, security: { circuitBreaker: guide } })).toBe('valid');
+    expect(message({ ...base, security: { circuitBreaker: GUIDE_CIRCUIT_BREAKER } })).toBe('valid');
   });
 
   it('refuses bad values and unknown keys', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { BreakerRegistry, breakerTableInput, parseBreakerTable, DEFAULT_SEVERITY } from '../../src/breaker/index.js';
 import { PolicyEngine } from '../../src/policy/index.js';
 import { buildBundle, repoRoot, tempDir } from '../policy/helpers.js';
-import { TestClock } from './helpers.js';
+import { GUIDE_CIRCUIT_BREAKER, TestClock } from './helpers.js';
 
 // A stand-in for hatago/decision that routes stage "breaker_table" the way
 // the main decision is meant to.
@@ -20,20 +20,7 @@ default decision := {"allow": false, "code": "ERR_PERMISSION_DENIED", "reasons":
 decision := {"allow": true, "reasons": [], "breakers": breaker.table} if input.stage == "breaker_table"
 `;
 
-const guideConfig = {
-  circuitBreaker: {
-    enabled: true,
-    rules: {
-      default: {
-        failureThreshold: 5,
-        resetTimeoutMs: 30000,
-        halfOpenMaxCalls: 3,
-        errorClassification: { timeout: 'high', connection: 'critical', auth: 'low', validation: 'low' },
-      },
-      'external-services': { failureThreshold: 3, resetTimeoutMs: 60000, errorClassification: { timeout: 'critical', network: 'high' } },
-    },
-  },
-};
+const guideConfig = { circuitBreaker: GUIDE_CIRCUIT_BREAKER };
 
 const tmp = tempDir('hatago-breaker-test-');
 let bundle = '';
