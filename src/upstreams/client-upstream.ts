@@ -9,6 +9,7 @@ import { timeoutError, unavailableError, upstreamError, UpstreamRpcError } from 
 import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-catalog.js';
 import { openTransport, transportKind, type TransportKind } from './open-transport.js';
 import { shortReason, truncateLine } from './redact.js';
+import { ProgressTap } from './progress-tap.js';
 import { RELAYED_METHODS, RelayRouter } from './relay-router.js';
 import type {
   Upstream,
@@ -55,6 +56,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private readonly connectTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly relays = new RelayRouter();
+  private readonly progress = new ProgressTap();
 
   private state: UpstreamState = 'starting';
   private since = new Date().toISOString();
@@ -130,20 +132,17 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     if (opts.signal?.aborted) throw opts.signal.reason;
     const timeoutMs = opts.timeoutMs ?? this.config.timeoutMs ?? this.defaultTimeoutMs;
     const gen = this.generation;
-    const onProgress = opts.onProgress;
-    const reqOpts: RequestOptions = {
-      timeout: timeoutMs,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(onProgress
-        ? { onprogress: (p) => onProgress({ progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message !== undefined ? { message: p.message } : {}) }) }
-        : {}),
-    };
+    const reqOpts: RequestOptions = { timeout: timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) };
+    // Progress goes through the tap (progress-tap.ts), under a token of ours.
+    const progress = opts.onProgress ? this.progress.open(opts.onProgress) : undefined;
+    const sent = progress ? withProgressToken(params, progress.token) : params;
     const end = this.relays.begin(opts.relay);
     try {
-      return await send(client, method, params, reqOpts);
+      return await send(client, method, sent, reqOpts);
     } catch (err) {
       throw this.mapCallError(err, gen, timeoutMs, opts.signal);
     } finally {
+      progress?.close();
       end();
     }
   }
@@ -194,6 +193,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
         this.relayToClient(method, req.params, ctx.mcpReq.signal)) as never);
     }
     client.fallbackNotificationHandler = async (n) => this.onNotification(gen, n.method, n.params);
+    // The tap delivers progress (in wire order); the SDK's own progress handling is not used.
+    client.setNotificationHandler('notifications/progress', () => undefined);
+    opened.transport.onmessage = (message) => this.progress.observe(message);
     client.onclose = () => this.lost(gen, 'connection closed');
     client.onerror = (err) => this.onTransportError(gen, err);
     if (opened.stderr) pipeStderrToDebug(opened.stderr, this.log, this.id);
@@ -325,6 +327,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.since = new Date().toISOString();
     this.emit('state', this.status());
   }
+}
+
+function withProgressToken(params: Record<string, unknown> | undefined, token: string): Record<string, unknown> {
+  const meta = params?._meta !== null && typeof params?._meta === 'object' ? (params._meta as Record<string, unknown>) : {};
+  return { ...params, _meta: { ...meta, progressToken: token } };
 }
 
 function send(client: Client, method: string, params: Record<string, unknown> | undefined, opts: RequestOptions): Promise<Record<string, unknown>> {
