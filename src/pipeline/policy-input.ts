@@ -34,7 +34,8 @@ export function networkInput(facts: NetworkFacts): Record<string, unknown> {
   };
 }
 
-function principalInput(p: Principal | null): Record<string, unknown> | null {
+/** `input.principal`: the same document in every stage that knows the caller. */
+export function principalInput(p: Principal | null): Record<string, unknown> | null {
   if (!p) return null;
   return {
     sub: p.sub,

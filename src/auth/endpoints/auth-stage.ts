@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { HatagoError } from '../../errors/index.js';
 import type { Principal } from '../../hub/types.js';
 import type { Logger } from '../../log/logger.js';
-import { CONTRACT_VERSION, nowNs } from '../../pipeline/policy-input.js';
+import { CONTRACT_VERSION, nowNs, principalInput } from '../../pipeline/policy-input.js';
 import type { PolicySource } from '../../pipeline/policy-source.js';
 import type { SecurityEventSink } from '../../pipeline/security-events.js';
 import { enforceLimits, readLimits, type RateLimitStore } from '../../ratelimit/index.js';
@@ -36,15 +36,7 @@ export function authStageInput(method: TokenEndpoint, caller: AuthStageCaller, p
     now_ns: nowNs(),
     transport: 'http',
     client: { ip: caller.ip, origin: caller.origin, user_agent: caller.userAgent },
-    principal: principal && {
-      sub: principal.sub,
-      username: principal.username ?? null,
-      roles: principal.roles,
-      permissions: principal.permissions ?? null,
-      scope: principal.scope ?? null,
-      session_id: principal.sessionId ?? null,
-      claims: principal.claims,
-    },
+    principal: principalInput(principal),
     request: { method, server: null, name: null },
   };
 }
