@@ -113,9 +113,3 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
 
   return { value: (v) => safeWalk(v, 0, new WeakSet()), text, addSecrets };
 }
-
-/** Does this key name get masked? (for callers that build records field by field) */
-export function isMaskedKey(name: string, fields: string[] = DEFAULT_MASKED_FIELDS): boolean {
-  const n = name.toLowerCase();
-  return fields.some((f) => f.length > 0 && n.includes(f.toLowerCase()));
-}

@@ -21,7 +21,3 @@ export interface PolicyDecider {
 export interface PolicySource {
   current(): PolicyDecider;
 }
-
-export function fixedPolicy(engine: PolicyDecider): PolicySource {
-  return { current: () => engine };
-}
