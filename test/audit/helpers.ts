@@ -2,15 +2,13 @@
 // reading what the hub wrote.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import type { AuditRecord } from '../../src/audit/record.js';
 import type { HubProcess } from '../helpers/hub-process.js';
+import { hs256Token } from '../helpers/tokens.js';
 import { INITIALIZE, rawRequest, type RawResponse } from '../helpers/http-client.js';
 
 export async function bearer(secret: string, sub: string, roles: string[], extra: Record<string, unknown> = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const jwt = await new SignJWT({ sub, roles, iat: now, exp: now + 600, ...extra }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
-  return `Bearer ${jwt}`;
+  return `Bearer ${await hs256Token(secret, { sub, roles, ...extra })}`;
 }
 
 /** The JSON-RPC message of a response, JSON or one SSE event. */

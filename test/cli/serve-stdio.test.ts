@@ -2,13 +2,11 @@
 // client, as the guide's MCP client configuration runs it (HATAGO_AUTH_TOKEN).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { SignJWT } from 'jose';
 import { HATAGO_BIN, fixtureStdio, runHatago, writeConfig } from '../helpers/hub-process.js';
+import { hs256Token } from '../helpers/tokens.js';
 
 const SECRET = 'stdio-secret-0123456789-0123456789-0123456789';
-const now = () => Math.floor(Date.now() / 1000);
-const token = (roles: string[]) =>
-  new SignJWT({ sub: 'stdio-user', roles, iat: now(), exp: now() + 600 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+const token = (roles: string[]) => hs256Token(SECRET, { sub: 'stdio-user', roles });
 
 const { dir, file } = writeConfig({
   mcpServers: { fx: fixtureStdio() },

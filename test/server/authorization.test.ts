@@ -2,12 +2,12 @@
 // Rego bundle inside the real hub process, seen through the real SDK client.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
+import { hs256Token } from '../helpers/tokens.js';
 
 useProcessCleanup();
 
@@ -15,8 +15,7 @@ const SECRET = 'authz-secret-0123456789-0123456789-0123456789';
 let hub: HubProcess;
 
 function token(sub: string, claims: Record<string, unknown>): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ sub, iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+  return hs256Token(SECRET, { sub, ...claims });
 }
 
 async function clientFor(claims: Record<string, unknown>): Promise<Client> {

@@ -4,10 +4,10 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { freePort, spawnProcess, useProcessCleanup, type TestProcess } from '../helpers/processes.js';
+import { hs256Token } from '../helpers/tokens.js';
 
 useProcessCleanup();
 
@@ -16,8 +16,7 @@ const AUTH = { enabled: true, secret: SECRET, algorithms: ['HS256'] };
 const MINUTE = 60000;
 
 async function bearer(sub: string, roles: string[]): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return `Bearer ${await new SignJWT({ sub, roles, iat: now, exp: now + 600 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))}`;
+  return `Bearer ${await hs256Token(SECRET, { sub, roles })}`;
 }
 
 async function session(hub: HubProcess, authorization: string, localAddress?: string): Promise<(name: string, args?: Record<string, unknown>) => ReturnType<typeof rawRequest>> {
