@@ -131,6 +131,13 @@ export class PolicyEngine {
       this.logger.warn('policy bundle data.json has a "config" key; runtime config replaces it', { revision: this.revision });
     }
     this.policy.setData({ ...this.bundleData, config: data });
+    // What the policy derives from data alone (stage "compile", e.g. parsed
+    // role grants) is asked once here and handed back as data.compiled, so
+    // requests do not recompute it. A policy without that stage skips this.
+    const compiled = (this.decide({ contract: CONTRACT_VERSION, stage: 'compile' }).raw as { compiled?: unknown } | undefined)?.compiled;
+    if (compiled !== null && typeof compiled === 'object' && !Array.isArray(compiled)) {
+      this.policy.setData({ ...this.bundleData, config: data, compiled });
+    }
   }
 
   /**

@@ -37,6 +37,10 @@ decision := suspicious.decision if input.stage == "suspicious"
 # request): which breaker rule each server uses and how errors are classified.
 decision := {"allow": true, "reasons": [], "breakers": breaker.table} if input.stage == "breaker_table"
 
+# Asked once per data load: what the policy derives from data alone, handed
+# back by the runtime as data.compiled (see rbac.compiled_role_grants).
+decision := {"allow": true, "reasons": [], "compiled": {"role_grants": rbac.compiled_role_grants}} if input.stage == "compile"
+
 # --- shared -----------------------------------------------------------------
 
 contract_deny contains {"rule": "hatago.contract", "message": lib.msg(["input.contract is ", object.get(input, "contract", null), "; this policy speaks contract 1"])} if {

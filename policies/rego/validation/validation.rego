@@ -17,7 +17,7 @@ default_max_argument_bytes := 1048576
 
 # Shipped default: a filesystem server never receives a ".." path segment.
 # An operator entry for a server replaces its default list, whole.
-default_forbidden_patterns := {"filesystem": [{"name": "path_traversal", "pattern": `(^|[/\\])\.\.([/\\]|$)`}]}
+default_forbidden_patterns := {"filesystem": [{"name": "path_traversal", "pattern": `(^|[/\\])\.\.([/\\]|$)`, "literal": ".."}]}
 
 default config := {}
 
@@ -89,5 +89,12 @@ violations contains {"rule": "validation.forbidden_pattern", "message": lib.msg(
 	is_string(entry.pattern)
 	some [top, value] in argument_strings
 	checked_field(entry, top)
+	may_match(entry, value)
 	regex.match(entry.pattern, value)
 }
+
+# An entry's optional `literal` (a substring every match contains) is a cheap prefilter: a value without
+# it cannot match, so the regex (a JavaScript call from wasm) is skipped.
+may_match(entry, _) if not is_string(object.get(entry, "literal", null))
+
+may_match(entry, value) if contains(value, entry.literal)

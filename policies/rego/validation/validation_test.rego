@@ -88,6 +88,16 @@ test_filesystem_default_allows_dots_in_names if {
 	count(validation.violations) == 0 with input as call("filesystem", "filesystem_read_file", {"path": "/data/a..b/file...txt"}, 30)
 }
 
+test_literal_prefilter_skips_values_without_the_literal_and_keeps_matches if {
+	cfg := {"forbiddenPatterns": {"db": [{"name": "no_drop", "pattern": "(?i)drop\\s+table", "literal": "DROP"}]}}
+
+	# The literal is case-sensitive while the pattern is not: only values with it are checked.
+	count(validation.violations) == 0 with input as call("db", "db_query", {"sql": "drop table x"}, 10)
+		with data.config.validation as cfg
+	rules(validation.violations) == {"validation.forbidden_pattern"} with input as call("db", "db_query", {"sql": "DROP   table x"}, 10)
+		with data.config.validation as cfg
+}
+
 test_other_servers_have_no_default_patterns if {
 	count(validation.violations) == 0 with input as call("github", "github_get", {"path": "../x"}, 10)
 }

@@ -155,7 +155,19 @@ role_permissions(r) := role_def(r).permissions if is_array(role_def(r).permissio
 
 else := []
 
-role_grants := {r: [g | some p in role_permissions(r); g := parse(p)] | some r in effective_roles}
+parsed_role_grants(r) := [g | some p in role_permissions(r); g := parse(p)]
+
+# Parsed grants of every known role. The runtime asks for them once per data
+# load (stage "compile") and hands them back as data.compiled.role_grants, so
+# a request does not parse permission strings again (wasm caches nothing
+# between evaluations). Without that data, grants are parsed per request.
+compiled_role_grants := {r: parsed_role_grants(r) | some r in ({n | some n, _ in bundle_roles} | {n | some n, _ in config_roles}); role_def(r)}
+
+grants_of(r) := data.compiled.role_grants[r] if is_array(data.compiled.role_grants[r])
+
+else := parsed_role_grants(r)
+
+role_grants := {r: grants_of(r) | some r in effective_roles}
 
 all_role_grants := [g | some r in effective_roles; some g in role_grants[r]]
 

@@ -387,3 +387,36 @@ test_authorization_disabled_still_needs_authentication if {
 	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": false}}
 	decide_cfg(cfg, null, "tools/call", "github", "create_issue").code == "ERR_UNAUTHENTICATED"
 }
+
+# Grants compiled once (stage "compile") decide exactly as grants parsed per request.
+compile_cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "defaultRole": "readonly", "roles": {"fs": {"permissions": ["server:filesystem:*"]}}}}
+
+compiled_grants := g if {
+	g := data.hatago.decision.compiled with input as {"contract": 1, "stage": "compile"}
+		with data.config as compile_cfg
+}
+
+test_compile_stage_parses_every_known_role if {
+	compiled_grants.role_grants.fs == [{"server": "filesystem", "category": "*", "action": "*", "item": "*", "star": []}]
+
+	# admin:*:* is no MCP permission: mcp:*:* and server:*:* remain.
+	count(compiled_grants.role_grants.admin) == 2
+	compiled_grants.role_grants.readonly != []
+}
+
+test_compiled_role_grants_decide_like_parsed_ones if {
+	every req in [
+		{"method": "tools/call", "server": "filesystem", "name": "read_file"},
+		{"method": "tools/call", "server": "github", "name": "search"},
+		{"method": "resources/read", "server": "filesystem", "name": "file:///x"},
+	] {
+		every roles in [["fs"], ["user"], ["readonly"], ["nobody"], ["admin"]] {
+			plain := data.hatago.decision with input as compile_input(req, roles) with data.config as compile_cfg
+			fast := data.hatago.decision with input as compile_input(req, roles) with data.config as compile_cfg
+				with data.compiled as compiled_grants
+			plain == fast
+		}
+	}
+}
+
+compile_input(req, roles) := {"contract": 1, "stage": "request", "transport": "http", "principal": {"sub": "u", "roles": roles, "claims": {}}, "request": req}
