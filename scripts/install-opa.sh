@@ -16,7 +16,8 @@ fi
 
 if [[ -n "${HATAGO_OPA:-}" ]]; then
   if [[ -x "$HATAGO_OPA" ]]; then
-    echo "install-opa: using HATAGO_OPA=$HATAGO_OPA ($("$HATAGO_OPA" version | head -1)); nothing to install"
+    given="$("$HATAGO_OPA" version)"
+    echo "install-opa: using HATAGO_OPA=$HATAGO_OPA (${given%%$'\n'*}); nothing to install"
     exit 0
   fi
   echo "install-opa: HATAGO_OPA=$HATAGO_OPA is not an executable file" >&2
@@ -26,7 +27,9 @@ fi
 dest_dir="$root/.tools/opa-v$version"
 dest="$dest_dir/opa"
 
-if [[ -x "$dest" ]] && "$dest" version 2>/dev/null | grep -qx "Version: $version"; then
+# Output is captured before it is matched: a pipe into `grep -q` or `head`
+# can end with SIGPIPE, which pipefail turns into a failure.
+if [[ -x "$dest" ]] && [[ $'\n'"$("$dest" version 2>/dev/null || true)"$'\n' == *$'\n'"Version: $version"$'\n'* ]]; then
   echo "install-opa: OPA $version already at ${dest#"$root/"}"
   exit 0
 fi
@@ -49,4 +52,5 @@ trap 'rm -f "$tmp"' EXIT
     go build -trimpath -ldflags "-s -w" -o "$tmp" github.com/open-policy-agent/opa
 )
 mv "$tmp" "$dest"
-"$dest" version | head -1
+built="$("$dest" version)"
+echo "${built%%$'\n'*}"
