@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: builds dist/ and runs every benchmark in turn; each prints its own figures.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { root } from './lib.mjs';
 const benches = ['policy-eval.mjs', 'hub.mjs', 'ratelimit.mjs', 'policy-reload.mjs'];
 const only = process.argv.slice(2);
 
