@@ -9,7 +9,10 @@ export function runCommand<A extends unknown[]>(action: (...args: A) => Promise<
     try {
       await action(...args);
     } catch (err) {
-      const message = isHatagoError(err) ? `${err.message} [${err.code}]` : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
+      // The operator at the terminal gets the detail a client never sees (which file, which reason).
+      const message = isHatagoError(err)
+        ? `${err.message}${err.detail !== undefined ? ` (${err.detail})` : ''} [${err.code}]`
+        : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
       process.stderr.write(`hatago: ${message}\n`);
       if (process.env.HATAGO_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
       process.exitCode = 1;
