@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { requestInput } from './policy-input.js';
 import type { PolicyDecider, PolicySource } from './policy-source.js';
 import type { SecurityEventSink } from './security-events.js';
+import { maskDecisionInput } from '../policy/decision-log/mask.js';
 
 /**
  * One request decision, as observers (decision log, shadow evaluation, audit)
@@ -58,7 +59,14 @@ export class PolicyGuard implements RequestGuard {
   private readonly events: SecurityEventSink | undefined;
 
   /** The audit record of one decision, written before the guard answers. */
-  private async record(ctx: CallerContext, req: GuardRequest, decisionId: string, revision: string, d: ReturnType<PolicyDecider['decide']>): Promise<void> {
+  private async record(
+    ctx: CallerContext,
+    req: GuardRequest,
+    decisionId: string,
+    revision: string,
+    input: Record<string, unknown>,
+    d: ReturnType<PolicyDecider['decide']>,
+  ): Promise<void> {
     if (!this.events) return;
     const allowed = d.allow === true;
     try {
@@ -78,6 +86,9 @@ export class PolicyGuard implements RequestGuard {
           transport: ctx.transport,
           ...(ctx.principal && { roles: ctx.principal.roles }),
           ...(!allowed && { code: d.code, reasons: d.reasons }),
+          // What the policy saw, so `hatago policy diff --replay audit.log` can replay it.
+          // Claim values are masked here; the audit sink masks secrets in the rest.
+          input: maskDecisionInput(input, clone),
         },
       });
     } catch {
@@ -100,7 +111,7 @@ export class PolicyGuard implements RequestGuard {
       user: ctx.principal?.sub ?? null,
       ip: ctx.client.ip,
     };
-    await this.record(ctx, req, decisionId, engine.revision, decision);
+    await this.record(ctx, req, decisionId, engine.revision, input, decision);
     if (decision.allow !== true) {
       this.log.warn('request denied', { ...facts, code: decision.code, reasons: decision.reasons });
       // Validation rules are named to the client (it can fix its request); other reasons stay in the log.
@@ -125,3 +136,5 @@ export class PolicyGuard implements RequestGuard {
     }
   }
 }
+
+const clone = (v: unknown): unknown => structuredClone(v);

@@ -163,6 +163,17 @@ describe('decision log and replay diff', () => {
     expect(out.summary).toMatchObject({ replayed: records.length, changed: out.changes.length, allowToDeny: 1 });
   });
 
+  it('diff replays the audit trail of the same run (the issue: --replay audit.log) with the same result', async () => {
+    const auditFile = path.join(hub.dir, 'logs', 'audit.log');
+    expect(readFileSync(auditFile, 'utf8')).not.toContain('s3cr3t');
+    const r = await runHatago(['policy', 'diff', '--bundle', active, '--candidate', candidate, '--replay', auditFile, '--format', 'json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.output) as { summary: Record<string, number>; changes: { decisionId: string; differs: string[] }[] };
+    const echoId = records.find((x) => x.input.request.name === 'echo')!.decisionId;
+    expect(out.changes.find((c) => c.decisionId === echoId)).toMatchObject({ differs: ['allow'] });
+    expect(out.summary).toMatchObject({ replayed: records.length, allowToDeny: 1 });
+  });
+
   it('diff of a bundle against itself exits 0', async () => {
     const r = await runHatago(['policy', 'diff', '--bundle', active, '--candidate', active, '--replay', logFile]);
     expect(r.code).toBe(0);
