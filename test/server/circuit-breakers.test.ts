@@ -104,4 +104,19 @@ describe('a breaker per upstream', () => {
     }, 'four breaker log lines');
     expect(changes.map((c) => `${c.server}:${c.from}->${c.to}`)).toEqual(['flaky:closed->open', 'flaky:open->half-open', 'flaky:half-open->closed', 'flaky:closed->open']);
   });
+
+  it('records every state change in the audit trail', () => {
+    const records = readFileSync(path.join(hub.dir, 'logs', 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; component: string; metadata: { server: string; from: string; to: string } })
+      .filter((r) => r.event === 'circuit_breaker_state_change');
+    expect(records.every((r) => r.component === 'security-audit')).toBe(true);
+    expect(records.map((r) => `${r.metadata.server}:${r.metadata.from}->${r.metadata.to}`)).toEqual([
+      'flaky:closed->open',
+      'flaky:open->half-open',
+      'flaky:half-open->closed',
+      'flaky:closed->open',
+    ]);
+  });
 });

@@ -82,6 +82,9 @@ describe('limits chosen by the policy, counted in memory', () => {
     expect(refused.headers['x-ratelimit-remaining']).toBe('0');
     await new Promise((r) => setTimeout(r, 300));
     expect(echoCalls(events) - before).toBe(4);
+    // The refusal is in the audit trail under the same decision id (written before the answer).
+    const audit = readFileSync(path.join(hub.dir, 'logs', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; decisionId?: string; user: string; metadata: { limit: string } });
+    expect(audit.find((r) => r.event === 'rate_limit_exceeded' && r.decisionId === refused.json.error.data.decisionId)).toMatchObject({ user: 'carol', metadata: { limit: 'per-user' } });
   });
 
   it('gives each user their own budget and each tier its own max', async () => {
