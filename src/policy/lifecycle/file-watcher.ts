@@ -6,6 +6,7 @@
 // slips through fails validation and the store keeps the active policy; the
 // finished write fires again.
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -42,6 +43,8 @@ export class BundleFileWatcher implements BundleUpdater {
   private running: Promise<unknown> | null = null;
   private again = false;
   private lastDigest: string;
+  /** Digest of a truncated-looking file given one more quiet period. */
+  private deferred: string | undefined;
   private readonly dir: string;
   private readonly base: string;
   private readonly debounceMs: number;
@@ -122,6 +125,14 @@ export class BundleFileWatcher implements BundleUpdater {
     }
     const digest = createHash('sha256').update(bytes).digest('hex');
     if (digest === this.lastDigest) return null;
+    // A writer preempted mid-write can leave a file that holds still for a
+    // moment: a truncated gzip gets one more quiet period before it is judged.
+    if (this.deferred !== digest && isTruncatedGzip(bytes)) {
+      this.deferred = digest;
+      this.schedule();
+      return null;
+    }
+    this.deferred = undefined;
     this.lastDigest = digest;
     const result = await this.store.activate({ bytes, source: `file:${this.file}` });
     this.state.lastResult = result.result;
@@ -132,5 +143,15 @@ export class BundleFileWatcher implements BundleUpdater {
 
   status(): FileWatcherStatus {
     return { kind: 'file', path: this.file, watching: this.watcher !== null, ...this.state };
+  }
+}
+
+/** True when the bytes are a gzip stream cut short (what a half-finished write looks like). */
+function isTruncatedGzip(bytes: Buffer): boolean {
+  try {
+    gunzipSync(bytes);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR';
   }
 }

@@ -78,15 +78,24 @@ describe('BundleFileWatcher', () => {
     expect(store.status().counts).toEqual({ activated: 0, rejected: 0, unchanged: 0 });
   });
 
-  it('ends on the complete bundle after a write in two parts (the partial one never becomes active)', async () => {
-    const { file, store, results } = await setup(bundles.r1);
+  it('ends on the complete bundle after a write in two parts, without counting the half as a rejection', async () => {
+    const { file, store, results, events } = await setup(bundles.r1);
     const half = Math.floor(bundles.r2.length / 2);
     writeFileSync(file, bundles.r2.subarray(0, half));
-    await new Promise((r) => setTimeout(r, 80)); // let the watcher see the half file
+    await new Promise((r) => setTimeout(r, 40)); // the watcher sees the half file hold still
     appendFileSync(file, bundles.r2.subarray(half));
-    const final = await results.until((r) => r.result === 'activated');
-    expect(final).toMatchObject({ revision: 'r2', previousRevision: 'r1' });
+    // The first result the store reports is the activation: the truncated file waited.
+    expect(await results.next()).toMatchObject({ result: 'activated', revision: 'r2', previousRevision: 'r1' });
     expect(store.revision).toBe('r2');
+    expect(events.map((e) => e.event)).toEqual(['policy_activated']);
+  });
+
+  it('rejects a truncated bundle that stays truncated, after one more quiet period', async () => {
+    const { file, store, results, events } = await setup(bundles.r1);
+    writeFileSync(file, bundles.r2.subarray(0, Math.floor(bundles.r2.length / 2)));
+    expect(await results.next()).toMatchObject({ result: 'rejected', code: 'ERR_BUNDLE_INVALID' });
+    expect(store.revision).toBe('r1');
+    expect(events.map((e) => e.event)).toEqual(['policy_rejected']);
   });
 
   const rejected: [string, keyof Bundles, string][] = [
