@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type RequestOptions } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type RequestOptions, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
 import { ERROR_CODES } from '../errors/index.js';
 import { silentLogger } from '../log/logger.js';
 import { backoffDelay } from './backoff.js';
+import { FastHttpChannel, FastHttpStatusError, type FastSession, type JsonRpcMessage } from './fast-http.js';
+import { checkFastResult, FAST_PATH_VERSIONS } from './fast-result.js';
 import { timeoutError, unavailableError, upstreamError, UpstreamRpcError } from './errors.js';
 import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-catalog.js';
 import { openTransport, transportKind, type TransportKind } from './open-transport.js';
@@ -67,6 +69,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private cat: UpstreamCatalog = emptyCatalog();
 
   private client: Client | undefined;
+  /** The SDK transport of `client` (http: session id and protocol version for the fast path). */
+  private transport: Transport | undefined;
+  /** Forwarded requests to a 2025-era Streamable HTTP upstream go here (fast-http.ts). */
+  private fast: FastHttpChannel | undefined;
+  private fastIds = 0;
   /** Bumped on every connection attempt, loss and stop; stale callbacks compare and bail out. */
   private generation = 0;
   private attempt = 0;
@@ -122,6 +129,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     clearTimeout(this.retryTimer);
     const client = this.client;
     this.client = undefined;
+    this.transport = undefined;
+    this.fast?.close();
+    this.fast = undefined;
     this.setState('stopped');
     await client?.close().catch(() => undefined);
   }
@@ -138,13 +148,137 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const sent = progress ? withProgressToken(params, progress.token) : params;
     const end = this.relays.begin(opts.relay);
     try {
-      return await send(client, method, sent, reqOpts);
-    } catch (err) {
-      throw this.mapCallError(err, gen, timeoutMs, opts.signal);
+      const session = this.fastSession();
+      // Its errors come out mapped already.
+      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts.signal);
+      try {
+        return await send(client, method, sent, reqOpts);
+      } catch (err) {
+        throw this.mapCallError(err, gen, timeoutMs, opts.signal);
+      }
     } finally {
       progress?.close();
       end();
     }
+  }
+
+  // --- the fast path (fast-http.ts) ---
+
+  /**
+   * Session headers when forwarded requests may take the fast path: a
+   * Streamable HTTP upstream spoken to in a 2025-era revision. Anything
+   * else (stdio, legacy SSE, 2026-07-28) goes through the SDK client.
+   */
+  private fastSession(): FastSession | undefined {
+    if (this.kind !== 'http' || !this.transport || !this.config.url) return undefined;
+    const t = this.transport as { sessionId?: string; protocolVersion?: string };
+    const version = t.protocolVersion ?? this.protocolVersion;
+    if (version === undefined || !FAST_PATH_VERSIONS.has(version)) return undefined;
+    this.fast ??= new FastHttpChannel(this.config.url, this.config.headers);
+    return { sessionId: t.sessionId, protocolVersion: version };
+  }
+
+  private async fastRequest(
+    session: FastSession,
+    gen: number,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, unknown>> {
+    const fast = this.fast as FastHttpChannel;
+    const id = `hatago-${++this.fastIds}`;
+    const ctrl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctrl.abort(new Error('Request timed out'));
+    }, timeoutMs);
+    const onAbort = () => ctrl.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // Upstream requests to the client made within this call, by id (notifications/cancelled aborts them).
+    const relayed = new Map<unknown, AbortController>();
+    let answer: JsonRpcMessage;
+    try {
+      const message = { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) };
+      answer = await fast.exchange(id, message, session, ctrl.signal, (m) => this.onFastMessage(m, gen, session, relayed));
+    } catch (err) {
+      if (ctrl.signal.aborted) {
+        // As the SDK does: tell the upstream the request is cancelled.
+        const reason = timedOut ? 'Request timed out' : String(signal?.reason ?? 'cancelled');
+        fast.notify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }, session).catch((e: unknown) =>
+          this.log.debug('Upstream cancellation not delivered', { server: this.id, reason: shortReason(e, this.config) }));
+        if (signal?.aborted) throw signal.reason ?? err;
+        throw timeoutError(this.id, timeoutMs);
+      }
+      throw this.mapFastError(err, gen);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      for (const c of relayed.values()) c.abort();
+    }
+    if (answer.error !== undefined) {
+      const e = answer.error ?? {};
+      const code = typeof e.code === 'number' ? e.code : ERROR_CODES.ERR_UPSTREAM_ERROR.rpc;
+      throw new UpstreamRpcError(this.id, code, typeof e.message === 'string' ? e.message : String(e.message ?? ''), e.data);
+    }
+    const checked = checkFastResult(method, answer.result);
+    if (!checked.ok) throw upstreamError(this.id, shortReason(checked.reason, this.config));
+    return checked.result;
+  }
+
+  private mapFastError(err: unknown, gen: number): unknown {
+    const reason = shortReason(err, this.config);
+    if (err instanceof FastHttpStatusError && err.status === 404) {
+      // The upstream no longer knows our session (it restarted): start over with a fresh initialize.
+      this.lost(gen, 'session not found (404)');
+      return unavailableError(this.id, reason, err);
+    }
+    // An HTTP error status or a broken exchange: find out whether the upstream is still there.
+    void this.checkLiveness(gen);
+    return unavailableError(this.id, reason, err instanceof FastHttpStatusError ? err : undefined);
+  }
+
+  /** A message of a fast-path SSE answer other than ours, in wire order. */
+  private onFastMessage(m: JsonRpcMessage, gen: number, session: FastSession, relayed: Map<unknown, AbortController>): void {
+    const method = m.method;
+    if (typeof method !== 'string') return; // someone else's response: not ours to take
+    if (m.id !== undefined && m.id !== null) {
+      void this.answerInStream(m.id, method, m.params, session, relayed);
+      return;
+    }
+    if (method === 'notifications/progress') {
+      this.progress.observe(m);
+      return;
+    }
+    if (method === 'notifications/cancelled') {
+      const p = m.params as { requestId?: unknown; reason?: unknown } | undefined;
+      relayed.get(p?.requestId)?.abort(p?.reason);
+      return;
+    }
+    this.onNotification(gen, method, m.params);
+  }
+
+  /** An upstream request to the client inside a fast-path answer: relayed as the SDK path does, answered by POST. */
+  private async answerInStream(id: string | number, method: string, params: unknown, session: FastSession, relayed: Map<unknown, AbortController>): Promise<void> {
+    const ctrl = new AbortController();
+    relayed.set(id, ctrl);
+    let reply: Record<string, unknown>;
+    try {
+      if (method === 'ping') reply = { jsonrpc: '2.0', id, result: {} };
+      else if (!RELAYED_METHODS.includes(method)) reply = { jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } };
+      else reply = { jsonrpc: '2.0', id, result: await this.relayToClient(method, params, ctrl.signal) };
+    } catch (err) {
+      const e = err as { code?: unknown; message?: unknown; data?: unknown };
+      const code = Number.isSafeInteger(e.code) ? (e.code as number) : -32603;
+      reply = { jsonrpc: '2.0', id, error: { code, message: String(e.message ?? 'Internal error'), ...(e.data === undefined ? {} : { data: e.data }) } };
+    } finally {
+      relayed.delete(id);
+    }
+    // A request the upstream cancelled gets no answer.
+    if (ctrl.signal.aborted) return;
+    await this.fast?.notify(reply, session).catch((err: unknown) =>
+      this.log.debug('Upstream request answer not delivered', { server: this.id, method, reason: shortReason(err, this.config) }));
   }
 
   // --- connection lifecycle ---
@@ -204,10 +338,14 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       await client.connect(opened.transport, { timeout: this.connectTimeoutMs });
       if (gen !== this.generation) throw new Error('superseded');
       this.client = client;
+      this.transport = opened.transport;
       this.protocolVersion = client.getNegotiatedProtocolVersion();
       await this.refresh(client, Object.keys(LIST_METHOD) as CatalogKind[]);
     } catch (err) {
-      if (this.client === client) this.client = undefined;
+      if (this.client === client) {
+        this.client = undefined;
+        this.transport = undefined;
+      }
       await client.close().catch(() => undefined);
       throw err;
     }
@@ -219,6 +357,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.generation++;
     const old = this.client;
     this.client = undefined;
+    this.transport = undefined;
     this.lastError = reason;
     this.attempt = 0;
     this.setState('unavailable');

@@ -22,11 +22,13 @@ export function isUpstreamRpcError(err: unknown): err is UpstreamRpcError {
   return err instanceof UpstreamRpcError;
 }
 
-export function unavailableError(server: string, detail?: string): HatagoError {
+/** `cause` may carry the upstream's HTTP status (the breaker reads 401/403 as `auth`). */
+export function unavailableError(server: string, detail?: string, cause?: unknown): HatagoError {
   return new HatagoError('ERR_UPSTREAM_UNAVAILABLE', {
     message: `Upstream server "${server}" is unavailable`,
     data: { server },
     ...(detail === undefined ? {} : { detail }),
+    ...(cause === undefined ? {} : { cause }),
   });
 }
 
