@@ -3,14 +3,14 @@
 // the client's answers resolve requests relayed on an upstream's behalf.
 
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { JsonLinesTransport } from './json-lines-transport.js';
 import { HatagoError } from '../errors/index.js';
 import { toClientError } from '../hub/client-error.js';
 import { ClientRpcError } from '../hub/client-rpc-error.js';
 import type { Hub } from '../hub/hub.js';
 import type { CallerContext, HubLogger, Principal } from '../hub/types.js';
 import type { ClientRelay } from '../upstreams/types.js';
+import { DEFAULT_LIMITS, MessageValidator, checkStructure } from '../validation/index.js';
 
 export interface StdioOptions {
   logger: HubLogger;
@@ -32,7 +32,7 @@ type Msg = Record<string, unknown>;
 const CAPABILITY_OF: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
 
 export async function serveStdio(hub: Hub, opts: StdioOptions): Promise<StdioServer> {
-  const transport = new StdioServerTransport(opts.input, opts.output);
+  const transport = new JsonLinesTransport(opts.input, opts.output);
   const connectionId = 'stdio';
   const inflight = new Map<Id, AbortController>();
   const pending = new Map<Id, { resolve: (r: Msg) => void; reject: (e: unknown) => void }>();
@@ -40,7 +40,7 @@ export async function serveStdio(hub: Hub, opts: StdioOptions): Promise<StdioSer
   let capabilities: Msg = {};
   let nextOutId = 0;
 
-  const send = (m: unknown) => transport.send(m as JSONRPCMessage).catch((err: unknown) => opts.logger.warn('stdout write failed', { error: String(err) }));
+  const send = (m: unknown) => transport.send(m).catch((err: unknown) => opts.logger.warn('stdout write failed', { error: String(err) }));
 
   const relay: ClientRelay = {
     get capabilities() {
@@ -102,7 +102,16 @@ export async function serveStdio(hub: Hub, opts: StdioOptions): Promise<StdioSer
     }
   };
 
+  // The validation stage, as on HTTP: limits and schemas before anything reads the message.
+  const messages = new MessageValidator();
   transport.onmessage = (raw) => {
+    try {
+      checkStructure(raw, DEFAULT_LIMITS);
+      messages.check(raw);
+    } catch (err) {
+      refuse(raw, err);
+      return;
+    }
     const msg = raw as unknown as Msg;
     if (typeof msg.method === 'string' && msg.id !== undefined) {
       void onRequest(msg as Msg & { id: Id; method: string });
@@ -122,6 +131,17 @@ export async function serveStdio(hub: Hub, opts: StdioOptions): Promise<StdioSer
     }
   };
   transport.onerror = (err) => opts.logger.warn('stdio message error', { error: err.message });
+
+  /** An invalid request gets its JSON-RPC error; an invalid notification or response has no one to answer, so it is dropped (logged). */
+  function refuse(raw: unknown, err: unknown): void {
+    const m = raw !== null && typeof raw === 'object' ? (raw as Msg) : {};
+    const id = typeof m.id === 'string' || typeof m.id === 'number' ? m.id : null;
+    if (typeof m.method === 'string' && 'id' in m) {
+      void send(toClientError(err, id, opts.logger).body);
+      return;
+    }
+    opts.logger.warn('invalid stdio message dropped', { code: (err as { code?: string }).code ?? 'ERR_INVALID_REQUEST' });
+  }
 
   let markClosed!: () => void;
   const closed = new Promise<void>((resolve) => (markClosed = resolve));

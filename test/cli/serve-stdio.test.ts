@@ -3,6 +3,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { HATAGO_BIN, fixtureStdio, runHatago, writeConfig } from '../helpers/hub-process.js';
+import { spawnProcess, useProcessCleanup } from '../helpers/processes.js';
+
+useProcessCleanup();
 import { hs256Token } from '../helpers/tokens.js';
 
 const SECRET = 'stdio-secret-0123456789-0123456789-0123456789';
@@ -42,5 +45,63 @@ describe('hatago serve --stdio', () => {
     const { code, output } = await runHatago(['serve', '--stdio', '--config', file], { cwd: dir, env: { HATAGO_AUTH_TOKEN: '' } });
     expect(code).toBe(1);
     expect(output).toContain('hatago: Authentication is enabled: set HATAGO_AUTH_TOKEN for stdio serving [ERR_UNAUTHENTICATED]');
+  });
+});
+
+describe('hatago serve --stdio validates every message, as over HTTP', () => {
+  const raw = writeConfig({ mcpServers: { fx: fixtureStdio() }, logging: { file: false }, security: { authorization: { enabled: true, defaultRole: 'user' } } });
+
+  it('answers malformed requests with stable codes and keeps serving', async () => {
+    const proc = spawnProcess(process.execPath, [HATAGO_BIN, 'serve', '--stdio', '--config', raw.file], { cwd: raw.dir, stdin: true });
+    try {
+      const replies = new Map<unknown, { error?: { code: number; data?: { code?: string } }; result?: unknown }>();
+      const nullAnswers: { error?: { data?: { code?: string } } }[] = [];
+      let buffer = '';
+      proc.child.stdout!.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          const m = JSON.parse(line) as { id?: unknown; error?: { data?: { code?: string } } };
+          if (m.id === null) nullAnswers.push(m);
+          else if (m.id !== undefined) replies.set(m.id, m as never);
+        }
+      });
+      const write = (m: unknown) => proc.child.stdin!.write(`${typeof m === 'string' ? m : JSON.stringify(m)}\n`);
+      const reply = async (id: unknown) => {
+        for (let i = 0; i < 200 && !replies.has(id); i++) await new Promise((r) => setTimeout(r, 25));
+        return replies.get(id);
+      };
+
+      write({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      expect((await reply(1))?.result).toBeDefined();
+      write({ jsonrpc: '2.0', method: 'notifications/initialized' });
+
+      write({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 42 } });
+      expect(await reply(2)).toMatchObject({ error: { code: -32602, data: { code: 'ERR_MALFORMED_PARAMS' } } });
+
+      write({ jsonrpc: '2.0', id: 3, method: 'ping', extra: true });
+      expect(await reply(3)).toMatchObject({ error: { code: -32600, data: { code: 'ERR_INVALID_REQUEST' } } });
+
+      // Limits checked after parsing answer with the request's id...
+      write({ jsonrpc: '2.0', id: 4, method: 'ping', params: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i])) });
+      expect(await reply(4)).toMatchObject({ error: { code: -32600, data: { code: 'ERR_LIMIT_EXCEEDED' } } });
+
+      // ...lines refused before parsing (not JSON, too deep) with id null.
+
+      write('{ this is not json');
+      write('{"jsonrpc":"2.0","id":6,"method":"ping","params":{"deep":' + '['.repeat(200) + ']'.repeat(200) + '}}');
+      const nullIdAnswers = async (n: number) => {
+        for (let i = 0; i < 200 && nullAnswers.length < n; i++) await new Promise((r) => setTimeout(r, 25));
+        return nullAnswers.map((a) => a.error?.data?.code);
+      };
+      expect(await nullIdAnswers(2)).toEqual(['ERR_PARSE', 'ERR_LIMIT_EXCEEDED']);
+
+      write({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'fx_echo', arguments: { text: 'still here' } } });
+      expect(JSON.stringify((await reply(5))?.result)).toContain('still here');
+    } finally {
+      await proc.kill();
+    }
   });
 });
