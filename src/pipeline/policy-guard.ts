@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { requestInput } from './policy-input.js';
 import type { PolicyDecider, PolicySource } from './policy-source.js';
 import type { SecurityEventSink } from './security-events.js';
-import { maskDecisionInput } from '../policy/decision-log/mask.js';
+import { withMaskedClaims } from '../policy/decision-log/mask.js';
 
 /**
  * One request decision, as observers (decision log, shadow evaluation, audit)
@@ -87,8 +87,8 @@ export class PolicyGuard implements RequestGuard {
           ...(ctx.principal && { roles: ctx.principal.roles }),
           ...(!allowed && { code: d.code, reasons: d.reasons }),
           // What the policy saw, so `hatago policy diff --replay audit.log` can replay it.
-          // Claim values are masked here; the audit sink masks secrets in the rest.
-          input: maskDecisionInput(input, clone),
+          // Claim values are masked here; the audit sink copies it and masks secrets in the rest.
+          input: withMaskedClaims(input),
         },
       });
     } catch {
@@ -136,5 +136,3 @@ export class PolicyGuard implements RequestGuard {
     }
   }
 }
-
-const clone = (v: unknown): unknown => structuredClone(v);

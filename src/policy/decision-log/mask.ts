@@ -12,13 +12,18 @@ export type Sanitizer = (value: unknown) => unknown;
  * tokens). Claim keys stay, so a replay still sees which claims were present.
  */
 export function maskDecisionInput(input: Record<string, unknown>, sanitize: Sanitizer): Record<string, unknown> {
-  const masked = sanitize(input) as Record<string, unknown>;
-  const principal = masked.principal;
-  if (principal !== null && typeof principal === 'object' && !Array.isArray(principal)) {
-    const claims = (principal as Record<string, unknown>).claims;
-    if (claims !== null && typeof claims === 'object' && !Array.isArray(claims)) {
-      (principal as Record<string, unknown>).claims = Object.fromEntries(Object.keys(claims).map((k) => [k, REDACTED]));
-    }
-  }
-  return masked;
+  return sanitize(withMaskedClaims(input)) as Record<string, unknown>;
+}
+
+/**
+ * The input with every principal claim value replaced by REDACTED. Copies
+ * only the principal: the input itself is never changed.
+ */
+export function withMaskedClaims(input: Record<string, unknown>): Record<string, unknown> {
+  const principal = input.principal;
+  if (principal === null || typeof principal !== 'object' || Array.isArray(principal)) return input;
+  const claims = (principal as Record<string, unknown>).claims;
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) return input;
+  const masked = Object.fromEntries(Object.keys(claims).map((k) => [k, REDACTED]));
+  return { ...input, principal: { ...principal, claims: masked } };
 }

@@ -1,5 +1,5 @@
 import { createSanitizer, REDACTED } from '../../../src/log/sanitizer.js';
-import { maskDecisionInput } from '../../../src/policy/decision-log/index.js';
+import { maskDecisionInput, withMaskedClaims } from '../../../src/policy/decision-log/index.js';
 import { readReplayLine } from '../../../src/policy/decision-log/index.js';
 
 describe('maskDecisionInput', () => {
@@ -21,6 +21,21 @@ describe('maskDecisionInput', () => {
     const m = maskDecisionInput(input, sanitize) as typeof input;
     expect(m.request.arguments).toEqual({ user: 'ann', password: REDACTED, note: `Bearer ${REDACTED}` });
     expect(input.request.arguments.password).toBe('hunter2');
+  });
+});
+
+describe('withMaskedClaims', () => {
+  it('masks claim values in a copy of the principal, never in the input it was given', () => {
+    const live = { stage: 'request', principal: { sub: 'u1', claims: { email: 'a@b.example' } }, request: { method: 'ping' } };
+    const m = withMaskedClaims(live) as typeof live;
+    expect(m.principal).toEqual({ sub: 'u1', claims: { email: REDACTED } });
+    expect(live.principal.claims.email).toBe('a@b.example');
+    expect(m.request).toBe(live.request);
+  });
+
+  it('returns inputs without claims as they are', () => {
+    const anonymous = { stage: 'request', principal: null };
+    expect(withMaskedClaims(anonymous)).toBe(anonymous);
   });
 });
 
