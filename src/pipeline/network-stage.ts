@@ -58,16 +58,10 @@ function denied(v: NetworkVerdict, decisionId: string, log: Logger): HatagoError
 
 /**
  * The network stage: the policy decides on the client address and Origin
- * before anything else (no body read, no token verified). Returns the
- * effective client address the policy derived (trusted proxies).
+ * before anything else (no body read, no token verified), and returns the
+ * effective client address it derived (trusted proxies). A deny is recorded
+ * (`network_denied`) before it is answered; no record, no answer but 503.
  */
-export function checkNetwork(policy: PolicySource, req: IncomingMessage, log: Logger, opts: NetworkStageOptions = {}): { clientIp: string | null; facts: NetworkFacts } {
-  const v = decide(policy, req, opts.recent);
-  if (v.decision.allow !== true) throw denied(v, randomUUID(), log);
-  return { clientIp: v.decision.clientIp ?? v.facts.socketIp, facts: v.facts };
-}
-
-/** checkNetwork, with the deny recorded (`network_denied`) before it is answered; no record, no answer but 503. */
 export async function networkStage(policy: PolicySource, req: IncomingMessage, log: Logger, opts: NetworkStageOptions = {}): Promise<{ clientIp: string | null; facts: NetworkFacts }> {
   const v = decide(policy, req, opts.recent);
   if (v.decision.allow === true) return { clientIp: v.decision.clientIp ?? v.facts.socketIp, facts: v.facts };

@@ -3,7 +3,7 @@ import type { NetworkConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import { writeHttpError } from '../http/respond.js';
 import type { Logger } from '../log/logger.js';
-import { checkNetwork } from '../pipeline/network-stage.js';
+import { networkStage, type NetworkStageOptions } from '../pipeline/network-stage.js';
 import type { PolicySource } from '../pipeline/policy-source.js';
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
@@ -15,16 +15,17 @@ const EXPOSE_HEADERS = 'Mcp-Session-Id, WWW-Authenticate, X-RateLimit-Limit, X-R
  * adds the headers when `security.network.cors.enabled`, and answers
  * preflights after asking the same policy.
  */
-export function corsPreflight(cors: NetworkConfig['cors'], policy: PolicySource, logger: Logger) {
+export function corsPreflight(cors: NetworkConfig['cors'], policy: PolicySource, logger: Logger, stage: NetworkStageOptions = {}) {
   const log = logger.child({ component: 'network' });
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (req.method !== 'OPTIONS') {
       next();
       return;
     }
     try {
-      checkNetwork(policy, req, log);
+      // The same network stage as every other request: blocks and audit included.
+      await networkStage(policy, req, log, stage);
     } catch (err) {
       writeHttpError(res, err);
       return;

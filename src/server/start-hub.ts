@@ -148,7 +148,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
         auth, revoked, users: authConfig?.users, policy, rateLimits: rateLimitStore, events, recent: monitor, logger,
       }));
     }
-    outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger));
+    outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger, { events, recent: monitor }));
     outer.get('/metrics', metricsRoute(metrics, pipeline));
     // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md).
     const rs = auth?.resourceServer;

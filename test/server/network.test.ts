@@ -1,6 +1,8 @@
 // Network ACLs, trusted proxies, the Origin rule and CORS, decided by the
 // shipped Rego inside the real hub. Clients connect from chosen loopback
 // source addresses (127.0.0.2, 127.0.0.3) to test address rules for real.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
@@ -125,6 +127,9 @@ describe('Origin (MCP rule against DNS rebinding) and CORS', () => {
     const res = await rawRequest(hub.mcpUrl, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
     expect(res.status).toBe(403);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    // The same network stage as every request: the refusal is in the audit trail before the answer.
+    const audit = readFileSync(path.join(hub.dir, 'logs', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; decisionId?: string; metadata: { origin?: string } });
+    expect(audit.find((r) => r.event === 'network_denied' && r.decisionId === res.json.error.data.decisionId)).toMatchObject({ metadata: { origin: 'https://evil.example' } });
   });
 });
 
