@@ -201,6 +201,15 @@ describe('hatago policy explain', () => {
     expect(r.output).toContain('opa eval --explain=fails:');
   });
 
+  it('exits 1 with one line when OPA cannot evaluate the sources (ERR_POLICY_TOOL_FAILED)', async () => {
+    const broken = mkdtempSync(path.join(tmp, 'broken-'));
+    writeFileSync(path.join(broken, 'broken.rego'), 'package hatago\n\ndecision := {\n');
+    const r = await runHatago(['policy', 'explain', '--dir', broken, '--input', file('deny-z.json', request('write_file'))]);
+    expect(r.code).toBe(1);
+    expect(lines(r.output)).toHaveLength(1);
+    expect(r.output).toMatch(/^hatago: opa eval failed: .+ \[ERR_POLICY_TOOL_FAILED\]$/m);
+  });
+
   it('exits 1 with one line when OPA is missing', async () => {
     const r = await runHatago(['policy', 'explain', '--dir', ACTIVE_DIR, '--input', file('deny-y.json', request('write_file'))], { env: NO_OPA });
     expect(r.code).toBe(1);

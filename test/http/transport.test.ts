@@ -122,6 +122,14 @@ describe('2025-11-25 sessions', () => {
     expect(del2.status).toBe(404);
   });
 
+  test('a GET stream without Accept: text/event-stream is 406 ERR_NOT_ACCEPTABLE', async () => {
+    const sid = await openSession(run.url);
+    const res = await fetch(run.url, { headers: { accept: 'application/json', 'mcp-session-id': sid } });
+    expect(res.status).toBe(406);
+    const body = (await res.json()) as { error: { code: number; message: string; data: { code: string } } };
+    expect(body.error).toEqual({ code: -32600, message: 'Accept must include application/json and text/event-stream', data: { code: 'ERR_NOT_ACCEPTABLE' } });
+  });
+
   test('an unsupported MCP-Protocol-Version header is 400', async () => {
     const sid = await openSession(run.url);
     const r = await post(run.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { 'mcp-session-id': sid, 'mcp-protocol-version': '1999-01-01' });
