@@ -27,6 +27,8 @@ export interface ServerConfig {
   tools?: ToolFilter;
   /** Per-call timeout towards this upstream, in ms. Default `upstreams.timeoutMs`. */
   timeoutMs?: number;
+  /** Bytes one call's answer may carry (JSON body, SSE answer stream, stdio line). Default 16 MiB. */
+  maxResponseBytes?: number;
 }
 
 export interface HttpConfig {

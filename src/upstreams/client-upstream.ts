@@ -12,6 +12,7 @@ import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-cat
 import { openTransport, transportKind, type TransportKind } from './open-transport.js';
 import { shortReason, truncateLine } from './redact.js';
 import { ProgressTap } from './progress-tap.js';
+import { RESPONSE_TOO_LARGE, responseLimits, responseTooLarge, ResponseTooLargeError, type ResponseLimits } from './response-limits.js';
 import { RELAYED_METHODS, RelayRouter } from './relay-router.js';
 import type {
   Upstream,
@@ -59,6 +60,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly relays = new RelayRouter();
   private readonly progress = new ProgressTap();
+  private readonly limits: ResponseLimits;
 
   private state: UpstreamState = 'starting';
   private since = new Date().toISOString();
@@ -91,6 +93,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.backoff = { initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 };
+    this.limits = responseLimits(config);
   }
 
   status(): UpstreamStatus {
@@ -174,7 +177,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const t = this.transport as { sessionId?: string; protocolVersion?: string };
     const version = t.protocolVersion ?? this.protocolVersion;
     if (version === undefined || !FAST_PATH_VERSIONS.has(version)) return undefined;
-    this.fast ??= new FastHttpChannel(this.config.url, this.config.headers);
+    this.fast ??= new FastHttpChannel(this.config.url, this.config.headers, this.limits);
     return { sessionId: t.sessionId, protocolVersion: version };
   }
 
@@ -229,6 +232,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private mapFastError(err: unknown, gen: number): unknown {
     const reason = shortReason(err, this.config);
+    // Only this call's answer was too large: the upstream itself is fine.
+    if (err instanceof ResponseTooLargeError) return responseTooLarge(this.id, this.limits, reason);
     if (err instanceof FastHttpStatusError && err.status === 404) {
       // The upstream no longer knows our session (it restarted): start over with a fresh initialize.
       this.lost(gen, 'session not found (404)');
@@ -389,7 +394,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private mapCallError(err: unknown, gen: number, timeoutMs: number, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason ?? err;
-    if (ProtocolError.isInstance(err)) return new UpstreamRpcError(this.id, err.code, err.message, err.data);
+    if (ProtocolError.isInstance(err)) {
+      // The transport's stand-in for an answer it refused to read whole (child-stdio-transport.ts).
+      if ((err.data as { reason?: unknown } | undefined)?.reason === RESPONSE_TOO_LARGE) return responseTooLarge(this.id, this.limits, err.message);
+      return new UpstreamRpcError(this.id, err.code, err.message, err.data);
+    }
     if (SdkError.isInstance(err) && err.code === SdkErrorCode.RequestTimeout) return timeoutError(this.id, timeoutMs);
     const reason = shortReason(err, this.config);
     if (SdkHttpError.isInstance(err) && err.status === 404) {
