@@ -15,7 +15,8 @@ export type SecurityEventName =
   | 'configuration_change'
   | 'policy_activated'
   | 'policy_rejected'
-  | 'suspicious_activity';
+  | 'suspicious_activity'
+  | 'relay_refused';
 
 export interface SecurityEvent {
   event: SecurityEventName;

@@ -21,6 +21,7 @@ import { createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
+import type { RelayRefusal } from '../upstreams/types.js';
 import { corsPreflight } from './cors.js';
 import { createDecisionObservers } from './decision-observers.js';
 import { createHttpPipeline } from './http-pipeline.js';
@@ -87,6 +88,11 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const upstreams = new UpstreamManager(config.mcpServers, {
     logger: logger.child({ component: 'upstream' }),
     ...(config.upstreams?.timeoutMs !== undefined && { defaultTimeoutMs: config.upstreams.timeoutMs }),
+  });
+  // An upstream's request to "the client" that no caller could be matched to is refused, and recorded.
+  upstreams.on('relay_refused', (server: string, info: RelayRefusal) => {
+    audit({ event: 'relay_refused', level: 'warn', metadata: { server, method: info.method, reason: info.reason } }).catch((err: unknown) =>
+      logger.error('audit record of a refused relay failed', { component: 'upstream', error: String(err) }));
   });
   await upstreams.start();
   const cleanup: (() => Promise<void> | void)[] = [() => observers.close(), () => upstreams.stop()];

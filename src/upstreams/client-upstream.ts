@@ -13,8 +13,9 @@ import { openTransport, transportKind, type TransportKind } from './open-transpo
 import { shortReason, truncateLine } from './redact.js';
 import { ProgressTap } from './progress-tap.js';
 import { RESPONSE_TOO_LARGE, responseLimits, responseTooLarge, ResponseTooLargeError, type ResponseLimits } from './response-limits.js';
-import { RELAYED_METHODS, RelayRouter } from './relay-router.js';
+import { admit, RELAYED_METHODS, RelayRouter, type RelayChoice } from './relay-router.js';
 import type {
+  ClientRelay,
   Upstream,
   UpstreamCallOptions,
   UpstreamCatalog,
@@ -153,7 +154,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     try {
       const session = this.fastSession();
       // Its errors come out mapped already.
-      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts.signal);
+      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts.signal, opts.relay);
       try {
         return await send(client, method, sent, reqOpts);
       } catch (err) {
@@ -188,6 +189,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     params: Record<string, unknown> | undefined,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    relay: ClientRelay | undefined,
   ): Promise<Record<string, unknown>> {
     const fast = this.fast as FastHttpChannel;
     const id = `hatago-${++this.fastIds}`;
@@ -204,7 +206,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     let answer: JsonRpcMessage;
     try {
       const message = { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) };
-      answer = await fast.exchange(id, message, session, ctrl.signal, (m) => this.onFastMessage(m, gen, session, relayed));
+      answer = await fast.exchange(id, message, session, ctrl.signal, (m) => this.onFastMessage(m, gen, session, relayed, relay));
     } catch (err) {
       if (ctrl.signal.aborted) {
         // As the SDK does: tell the upstream the request is cancelled.
@@ -245,11 +247,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   }
 
   /** A message of a fast-path SSE answer other than ours, in wire order. */
-  private onFastMessage(m: JsonRpcMessage, gen: number, session: FastSession, relayed: Map<unknown, AbortController>): void {
+  private onFastMessage(m: JsonRpcMessage, gen: number, session: FastSession, relayed: Map<unknown, AbortController>, relay: ClientRelay | undefined): void {
     const method = m.method;
     if (typeof method !== 'string') return; // someone else's response: not ours to take
     if (m.id !== undefined && m.id !== null) {
-      void this.answerInStream(m.id, method, m.params, session, relayed);
+      void this.answerInStream(m.id, method, m.params, session, relayed, relay);
       return;
     }
     if (method === 'notifications/progress') {
@@ -264,15 +266,15 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.onNotification(gen, method, m.params);
   }
 
-  /** An upstream request to the client inside a fast-path answer: relayed as the SDK path does, answered by POST. */
-  private async answerInStream(id: string | number, method: string, params: unknown, session: FastSession, relayed: Map<unknown, AbortController>): Promise<void> {
+  /** An upstream request to the client inside a fast-path answer: it belongs to that call, so it goes to that call's client; answered by POST. */
+  private async answerInStream(id: string | number, method: string, params: unknown, session: FastSession, relayed: Map<unknown, AbortController>, relay: ClientRelay | undefined): Promise<void> {
     const ctrl = new AbortController();
     relayed.set(id, ctrl);
     let reply: Record<string, unknown>;
     try {
       if (method === 'ping') reply = { jsonrpc: '2.0', id, result: {} };
       else if (!RELAYED_METHODS.includes(method)) reply = { jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } };
-      else reply = { jsonrpc: '2.0', id, result: await this.relayToClient(method, params, ctrl.signal) };
+      else reply = { jsonrpc: '2.0', id, result: await this.relay(admit(relay, method), method, params, ctrl.signal) };
     } catch (err) {
       const e = err as { code?: unknown; message?: unknown; data?: unknown };
       const code = Number.isSafeInteger(e.code) ? (e.code as number) : -32603;
@@ -453,10 +455,23 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   // --- upstream → client requests ---
 
-  private async relayToClient(method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const choice = this.relays.choose(method);
+  /**
+   * A request the SDK client received (stdio, legacy SSE, or a Streamable
+   * HTTP upstream's standalone GET stream). Over HTTP it came outside any
+   * call's answer stream, so it belongs to no call and is refused; over the
+   * single-channel transports the router attributes it when it can.
+   */
+  private relayToClient(method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const choice: RelayChoice = this.kind === 'http'
+      ? { refuse: 'it arrived outside the answer stream of any call, so it belongs to no caller' }
+      : this.relays.choose(method);
+    return this.relay(choice, method, params, signal);
+  }
+
+  private async relay(choice: RelayChoice, method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
     if ('refuse' in choice) {
       this.log.warn('Upstream request to the client refused', { server: this.id, method, reason: choice.refuse });
+      this.emit('relay_refused', { method, reason: choice.refuse });
       throw new ProtocolError(ERROR_CODES.ERR_CLIENT_CAPABILITY.rpc, `hatago refused ${method} from upstream "${this.id}": ${choice.refuse}`);
     }
     try {

@@ -64,6 +64,7 @@ export interface UpstreamCallOptions {
  * - `catalog` (catalog: UpstreamCatalog): the item lists changed.
  * - `notification` (method: string, params: unknown): logging, resources/updated, ...
  * - `state` (status: UpstreamStatus)
+ * - `relay_refused` (RelayRefusal): an upstream→client request refused because no caller could be matched to it
  */
 export interface Upstream extends EventEmitter {
   readonly id: string;
@@ -78,6 +79,11 @@ export interface Upstream extends EventEmitter {
   request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamCallOptions): Promise<Record<string, unknown>>;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface RelayRefusal {
+  method: string;
+  reason: string;
 }
 
 /** The logger shape upstreams accept (src/log's Logger fits). */
