@@ -243,6 +243,8 @@ export interface SecurityConfig {
   logging?: LoggingSecurityConfig;
   audit?: AuditTrailConfig;
   suspicious?: SuspiciousConfig;
+  /** Bounds on 2025-11-25 sessions (docs/sessions.md), handed to the policy as data.config.sessions. */
+  sessions?: { maxPerPrincipal?: number; maxTotal?: number; idleTimeoutMs?: number };
   /** Later issues (rate limits, breakers, logging, audit) add their keys here. */
   [key: string]: unknown;
 }

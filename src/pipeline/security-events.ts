@@ -16,7 +16,8 @@ export type SecurityEventName =
   | 'policy_activated'
   | 'policy_rejected'
   | 'suspicious_activity'
-  | 'relay_refused';
+  | 'relay_refused'
+  | 'session_closed';
 
 export interface SecurityEvent {
   event: SecurityEventName;

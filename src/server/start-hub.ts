@@ -117,14 +117,17 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
 
   try {
     // Stages after routing, in lifecycle order: policy, then rate limits (counted from the policy's decision).
-    const guard = new RateLimitStage(new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events }), {
+    const policyGuard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
+    const guard = new RateLimitStage(policyGuard, {
       store: rateLimitStore,
       logger,
       events: opts.securityEvents ?? discardEvents,
       onExceeded: (limit) => metrics.rateLimitExceeded.inc({ rule: limit }),
     });
-    const hub = new Hub({ upstreams, breakers, validation, guard, logger: logger.child({ component: 'hub' }) });
+    // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
+    const hub = new Hub({ upstreams, breakers, validation, guard, observer: policyGuard, logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
+    cleanup.push(policy.onActivated(() => hub.policyChanged()));
 
     if (opts.stdio) {
       const principal = auth ? await stdioPrincipal(auth, env) : null;
@@ -143,6 +146,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       pipeline,
+      ...(auth && { tokenCheck: (p: Principal) => auth.tokenStatus(p) }),
+      events,
       healthExtras: () => ({
         circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });

@@ -154,7 +154,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     try {
       const session = this.fastSession();
       // Its errors come out mapped already.
-      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts.signal, opts.relay);
+      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts);
       try {
         return await send(client, method, sent, reqOpts);
       } catch (err) {
@@ -188,9 +188,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     method: string,
     params: Record<string, unknown> | undefined,
     timeoutMs: number,
-    signal: AbortSignal | undefined,
-    relay: ClientRelay | undefined,
+    call: UpstreamCallOptions,
   ): Promise<Record<string, unknown>> {
+    const { signal } = call;
     const fast = this.fast as FastHttpChannel;
     const id = `hatago-${++this.fastIds}`;
     const ctrl = new AbortController();
@@ -206,7 +206,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     let answer: JsonRpcMessage;
     try {
       const message = { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) };
-      answer = await fast.exchange(id, message, session, ctrl.signal, (m) => this.onFastMessage(m, gen, session, relayed, relay));
+      answer = await fast.exchange(id, message, session, ctrl.signal, (m) => this.onFastMessage(m, gen, session, relayed, call));
     } catch (err) {
       if (ctrl.signal.aborted) {
         // As the SDK does: tell the upstream the request is cancelled.
@@ -247,11 +247,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   }
 
   /** A message of a fast-path SSE answer other than ours, in wire order. */
-  private onFastMessage(m: JsonRpcMessage, gen: number, session: FastSession, relayed: Map<unknown, AbortController>, relay: ClientRelay | undefined): void {
+  private onFastMessage(m: JsonRpcMessage, gen: number, session: FastSession, relayed: Map<unknown, AbortController>, call: UpstreamCallOptions): void {
     const method = m.method;
     if (typeof method !== 'string') return; // someone else's response: not ours to take
     if (m.id !== undefined && m.id !== null) {
-      void this.answerInStream(m.id, method, m.params, session, relayed, relay);
+      void this.answerInStream(m.id, method, m.params, session, relayed, call.relay);
       return;
     }
     if (method === 'notifications/progress') {
@@ -263,7 +263,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       relayed.get(p?.requestId)?.abort(p?.reason);
       return;
     }
-    this.onNotification(gen, method, m.params);
+    // list_changed concerns everyone (the catalog); anything else in this answer is this caller's.
+    if (call.onNotification && !LIST_CHANGED[method]) call.onNotification(method, m.params);
+    else this.onNotification(gen, method, m.params);
   }
 
   /** An upstream request to the client inside a fast-path answer: it belongs to that call, so it goes to that call's client; answered by POST. */

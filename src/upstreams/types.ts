@@ -56,6 +56,8 @@ export interface UpstreamCallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   onProgress?: (p: ProgressUpdate) => void;
+  /** Notifications that arrive inside this call's answer (they belong to its caller, not to everyone). */
+  onNotification?: (method: string, params: unknown) => void;
   relay?: ClientRelay;
 }
 
