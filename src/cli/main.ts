@@ -8,9 +8,10 @@ import { registerMetricsCommand } from './commands/metrics.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerUserCommand } from './commands/user.js';
+import { PACKAGE_INFO } from '../util/package-info.js';
 
 const program = new Command();
-program.name('hatago').description('hatago: a security gateway for the Model Context Protocol').showHelpAfterError();
+program.name('hatago').description('hatago: a security gateway for the Model Context Protocol').version(PACKAGE_INFO.version, '-V, --version', 'print the version').showHelpAfterError();
 registerServeCommand(program);
 registerMetricsCommand(program);
 registerPolicyCommand(program);

@@ -102,6 +102,7 @@ function withDefaults(c: Partial<HatagoConfig>, baseDir: string): HatagoConfig {
     http: {
       host: c.http?.host ?? '127.0.0.1',
       port: c.http?.port ?? 3000,
+      ...(c.http?.publicUrl !== undefined && { publicUrl: c.http.publicUrl }),
       ...(ssl && {
         ssl: {
           ...ssl,
@@ -118,7 +119,8 @@ function withDefaults(c: Partial<HatagoConfig>, baseDir: string): HatagoConfig {
     },
     security: {
       ...security,
-      authentication: resolveKeyPaths({ enabled: false, ...security.authentication }, resolve),
+      // Fail closed: a present section means on unless it says `"enabled": false` (the guide's OAuth2 block has no `enabled`).
+      authentication: resolveKeyPaths({ enabled: security.authentication !== undefined, ...security.authentication }, resolve),
       authorization: { enabled: true, ...security.authorization },
       network: { ...security.network },
     },

@@ -34,11 +34,15 @@ export interface ServerConfig {
 export interface HttpConfig {
   host: string;
   port: number;
+  /** The hub's public base URL as clients reach it (behind a proxy); the OAuth 2.0 resource defaults to it + /mcp. */
+  publicUrl?: string;
   ssl?: {
     enabled: boolean;
     cert?: string;
     key?: string;
     ca?: string;
+    /** Mutual TLS: require a client certificate issued by `ca`. Default true when `ca` is set. */
+    requestCert?: boolean;
     protocols?: string[];
     ciphers?: string[];
   };

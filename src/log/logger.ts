@@ -32,12 +32,39 @@ export interface LoggerOptions {
   console?: boolean;
   /** Masks every line before it is written (src/log/sanitizer.ts). */
   sanitizer?: Sanitizer;
+  /** Console lines: `pretty` for people, `json` for machines. Default: consoleFormat() (pretty on a terminal). */
+  consoleFormat?: ConsoleFormat;
 }
+
+export type ConsoleFormat = 'json' | 'pretty';
+
+/**
+ * HATAGO_LOG_FORMAT (`json` or `pretty`) when set, else pretty when stderr is
+ * a terminal and JSON otherwise (pipes, files, log collectors). The log file
+ * is always JSON.
+ */
+export function consoleFormat(stderrIsTTY: boolean = process.stderr.isTTY === true, env: NodeJS.ProcessEnv = process.env): ConsoleFormat {
+  const wanted = env.HATAGO_LOG_FORMAT;
+  if (wanted === 'json' || wanted === 'pretty') return wanted;
+  return stderrIsTTY ? 'pretty' : 'json';
+}
+
+const SYMBOL_FREE = (info: Record<string, unknown>) => Object.fromEntries(Object.entries(info).filter(([k]) => !['level', 'message', 'timestamp', 'component'].includes(k)));
+
+/** `11:25:53 info  [hub] hatago listening on ... url=...`: one readable line per record, metadata as key=JSON. */
+const prettyLine = winston.format.printf((info) => {
+  const time = typeof info.timestamp === 'string' ? info.timestamp.slice(11, 19) : '';
+  const meta = Object.entries(SYMBOL_FREE(info as Record<string, unknown>))
+    .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${time} ${String(info.level).padEnd(5)} [${String(info.component)}] ${String(info.message)}${meta ? ` ${meta}` : ''}`;
+});
 
 /**
  * Structured JSON lines (timestamp, level, component) to stderr, never to
  * stdout (stdout carries MCP messages in stdio mode), and to a file so
- * `tail -f logs/hatago.log | jq` works.
+ * `tail -f logs/hatago.log | jq` works. On a terminal the stderr lines are
+ * pretty instead (consoleFormat()).
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   // winston's defaultMeta would overwrite a child's `component`; fill it only where missing.
@@ -54,7 +81,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   );
   const transports: winston.transport[] = [];
   if (opts.console !== false) {
-    transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }));
+    const pretty = (opts.consoleFormat ?? consoleFormat()) === 'pretty';
+    transports.push(new winston.transports.Console({
+      stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
+      // Formats after sanitizing: the pretty line is built from already-masked fields.
+      ...(pretty && { format: prettyLine }),
+    }));
   }
   let fileTransport: winston.transport | null = null;
   if (opts.file !== false) {

@@ -37,8 +37,9 @@ export async function listen(cfg: HttpConfig, handler: RequestListener): Promise
 type SslConfig = NonNullable<HttpConfig['ssl']>;
 
 /**
- * Node TLS options from http.ssl (docs/tls.md). `ca` turns on mutual TLS:
- * every client must present a certificate issued by that CA. Any file or
+ * Node TLS options from http.ssl (docs/tls.md). `ca` turns on mutual TLS
+ * (http.ssl.requestCert, default true with `ca`): every client must present
+ * a certificate issued by that CA. Any file or
  * setting Node refuses (unreadable, not PEM, key not matching the
  * certificate, no cipher matching) is ERR_TLS_CONFIG, one line at start-up.
  */
@@ -61,7 +62,8 @@ export function tlsOptions(ssl: SslConfig): https.ServerOptions {
     maxVersion: protocols.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2',
     // TLS 1.2 suites by OpenSSL name; TLS 1.3 ones (TLS_AES_...) may be listed too, else Node's 1.3 defaults stay.
     ...(ssl.ciphers && { ciphers: ssl.ciphers.join(':'), honorCipherOrder: true }),
-    ...(ssl.ca && { ca: read(ssl.ca, 'ca'), requestCert: true, rejectUnauthorized: true }),
+    // `ca` means mutual TLS unless http.ssl.requestCert is false (then it only completes the chain).
+    ...(ssl.ca && { ca: read(ssl.ca, 'ca'), ...(ssl.requestCert !== false && { requestCert: true, rejectUnauthorized: true }) }),
   };
   try {
     // Builds (and so checks) the context now, not at the first handshake.

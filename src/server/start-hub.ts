@@ -28,6 +28,8 @@ import { createHttpPipeline } from './http-pipeline.js';
 import { listen } from './listen.js';
 import { metricsRoute } from './metrics-route.js';
 import { policyData } from './policy-data.js';
+import { startupSummary, tlsMode } from './startup-summary.js';
+import { PACKAGE_INFO } from '../util/package-info.js';
 
 export interface StartHubOptions {
   config: HatagoConfig;
@@ -129,6 +131,13 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     cleanup.push(() => hub.close?.());
     cleanup.push(policy.onActivated(() => hub.policyChanged()));
 
+    // One line on how the hub is exposed and what a role-less caller sees; a warning when nobody sees anything.
+    const logSummary = (stdio: boolean) => {
+      const summary = startupSummary({ config, engine: policy.current(), upstreams: upstreams.list(), stdio });
+      logger.info(summary.line, { component: 'hub' });
+      if (summary.warning !== undefined) logger.warn(summary.warning, { component: 'authorization' });
+    };
+
     if (opts.stdio) {
       const principal = auth ? await stdioPrincipal(auth, env) : null;
       if (principal) await events({ event: 'authentication_success', user: principal.sub, metadata: { method: 'jwt', transport: 'stdio', roles: principal.roles } });
@@ -137,6 +146,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       lifecycle.start();
       cleanup.push(() => lifecycle.stop());
       logger.info('serving MCP over stdio', { component: 'hub' });
+      logSummary(true);
       return { done: stdio.closed, close: stopAll };
     }
 
@@ -164,13 +174,19 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md).
     const rs = auth?.resourceServer;
     if (rs) outer.get(rs.metadataPaths, protectedResourceMetadataRoute(rs));
+    // `GET /`: what this is, as JSON (Express would answer an HTML 404).
+    outer.get('/', (_req, res) => {
+      res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }) } });
+    });
     outer.use(httpApp.app);
     const { server, url } = await listen(config.http, outer);
     cleanup.push(() => httpApp.close());
     cleanup.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
     lifecycle.start();
     cleanup.push(() => lifecycle.stop());
-    logger.info(`hatago listening on ${url}/mcp`, { component: 'hub', url: `${url}/mcp` });
+    const mutual = tlsMode(config) === 'mutual' ? ' (mutual TLS: clients must present a certificate issued by http.ssl.ca)' : '';
+    logger.info(`hatago listening on ${url}/mcp${mutual}`, { component: 'hub', url: `${url}/mcp` });
+    logSummary(false);
     const done = new Promise<void>((resolve) => server.once('close', () => resolve()));
     return { url, done, close: stopAll };
   } catch (err) {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CONFIG_KEY_ENV, decryptConfig, encryptConfig, looksEncrypted, writePrivateFile } from '../../config/encryption/index.js';
-import { loadConfig } from '../../config/load-config.js';
+import { prepareConfig } from '../../config/prepare-config.js';
 import { HatagoError } from '../../errors/index.js';
 import { runCommand } from '../run-command.js';
 
@@ -22,6 +22,9 @@ interface ValidateOptions {
   config?: string;
   configFromEnv?: boolean;
   decryptKey?: string;
+  port?: string;
+  host?: string;
+  stdio?: boolean;
 }
 
 /** --key K, else the variable named by --key-env, else HATAGO_CONFIG_KEY. */
@@ -74,11 +77,16 @@ async function decryptAction(opts: CryptOptions): Promise<void> {
 }
 
 async function validateAction(opts: ValidateOptions): Promise<void> {
-  const { source } = await loadConfig({
+  // The very checks `hatago serve` runs before it starts (src/config/prepare-config.ts).
+  const { source, notes } = await prepareConfig({
     ...(opts.config !== undefined && { path: opts.config }),
     ...(opts.configFromEnv === true && { fromEnv: true }),
     ...(opts.decryptKey !== undefined && { decryptKey: opts.decryptKey }),
+    ...(opts.port !== undefined && { port: opts.port }),
+    ...(opts.host !== undefined && { host: opts.host }),
+    stdio: opts.stdio === true,
   });
+  for (const note of notes) process.stdout.write(`note: ${note}\n`);
   process.stdout.write(`ok: ${source}\n`);
 }
 
@@ -108,10 +116,13 @@ export function registerConfigCommand(program: Command): Command {
   ).action(runCommand(decryptAction));
   config
     .command('validate')
-    .description('check a config as `hatago serve` would load it (decryption, ${VAR} expansion, schema); prints ok or the errors')
+    .description('run the checks `hatago serve` runs before starting (decryption, ${VAR} expansion, schema, keys, TLS files, policy bundle); prints ok or the error')
     .option('--config <file>', 'config file (default: ./hatago.config.json, else the embedded default)')
     .option('--config-from-env', 'the config from HATAGO_CONFIG or HATAGO_CONFIG_FILE (docs/secrets.md)')
     .option('--decrypt-key <key>', `key of an encrypted config (else ${CONFIG_KEY_ENV})`)
+    .option('--port <n>', 'as `serve --port`')
+    .option('--host <h>', 'as `serve --host`')
+    .option('--stdio', 'check for `serve --stdio` (no HTTP binding or TLS checks)')
     .action(runCommand(validateAction));
   return config;
 }

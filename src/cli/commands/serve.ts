@@ -1,5 +1,6 @@
+import { fstatSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
+import { prepareConfig } from '../../config/prepare-config.js';
 import { HatagoError } from '../../errors/index.js';
 import { sanitizerFromConfig } from '../../log/from-config.js';
 import { createLogger } from '../../log/logger.js';
@@ -12,37 +13,74 @@ interface ServeOptions {
   port?: string;
   host?: string;
   stdio?: boolean;
+  http?: boolean;
   decryptKey?: string;
   configFromEnv?: boolean;
 }
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new HatagoError('ERR_CONFIG_INVALID', { message: `--port must be an integer from 0 to 65535, got "${value}"` });
+/** stdin is a pipe (or socket pair), not a terminal or /dev/null: an MCP client launched us to talk over stdio. */
+export function stdinIsPipe(): boolean {
+  if (process.stdin.isTTY === true) return false;
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
   }
-  return n;
+}
+
+type Mode = { stdio: boolean; why?: string };
+
+/**
+ * --stdio / --http decide; without either, a hub launched by an MCP client
+ * over pipes with HATAGO_AUTH_TOKEN set (the guide's client configuration)
+ * serves stdio, since an HTTP hub there would leave the client waiting.
+ */
+function servingMode(opts: ServeOptions, env: NodeJS.ProcessEnv): Mode {
+  if (opts.stdio === true && opts.http === true) throw new HatagoError('ERR_CONFIG_INVALID', { message: '--stdio and --http exclude each other' });
+  if (opts.stdio === true) return { stdio: true };
+  if (opts.http === true) return { stdio: false };
+  if (stdinIsPipe() && env.HATAGO_AUTH_TOKEN !== undefined && env.HATAGO_AUTH_TOKEN !== '') {
+    return { stdio: true, why: 'hatago: serving MCP over stdio (stdin is a pipe and HATAGO_AUTH_TOKEN is set; pass --http to serve HTTP instead)' };
+  }
+  return { stdio: false };
+}
+
+/** Calls `onExit` once when the process that started us is gone (we were re-parented). */
+function watchParent(onExit: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onExit();
+  }, 500);
+  timer.unref();
 }
 
 export function registerServeCommand(program: Command): Command {
   return program
     .command('serve')
-    .description('serve the hub over Streamable HTTP (default) or stdio')
+    .description('serve the hub over Streamable HTTP, or stdio (--stdio, or when an MCP client launches it over pipes with HATAGO_AUTH_TOKEN)')
     .option('--config <file>', 'config file (default: ./hatago.config.json, else the embedded default)')
     .option('--port <n>', 'HTTP port (overrides http.port)')
     .option('--host <h>', 'HTTP host (overrides http.host)')
     .option('--stdio', 'serve MCP over stdin/stdout instead of HTTP')
+    .option('--http', 'serve HTTP even when stdin is a pipe and HATAGO_AUTH_TOKEN is set')
     .option('--decrypt-key <key>', 'key of an encrypted --config (visible in ps: prefer HATAGO_CONFIG_KEY; docs/secrets.md)')
     .option('--config-from-env', 'the config from HATAGO_CONFIG or HATAGO_CONFIG_FILE, plus HATAGO_AUTH_* and HATAGO_RATE_LIMIT_* (docs/secrets.md)')
     .action(
       runCommand(async (opts: ServeOptions) => {
-        const { config, source } = await loadConfig({
+        const mode = servingMode(opts, process.env);
+        if (mode.why !== undefined) process.stderr.write(`${mode.why}\n`);
+        // The same checks `hatago config validate` runs (src/config/prepare-config.ts).
+        const { config, source, notes } = await prepareConfig({
           ...(opts.config !== undefined && { path: opts.config }),
           ...(opts.decryptKey !== undefined && { decryptKey: opts.decryptKey }),
           ...(opts.configFromEnv === true && { fromEnv: true }),
+          ...(opts.port !== undefined && { port: opts.port }),
+          ...(opts.host !== undefined && { host: opts.host }),
+          stdio: mode.stdio,
         });
-        if (opts.port !== undefined) config.http.port = parsePort(opts.port);
-        if (opts.host !== undefined) config.http.host = opts.host;
         const logger = createLogger({
           // Every line masked (security.logging, plus the config's own secret values).
           sanitizer: sanitizerFromConfig(config),
@@ -50,21 +88,25 @@ export function registerServeCommand(program: Command): Command {
           ...(config.logging?.file !== undefined && { file: config.logging.file === true ? undefined : config.logging.file }),
         });
         logger.info('config loaded', { component: 'config', source });
-        const cleartext = opts.stdio === true ? undefined : cleartextTokenWarning(config);
+        for (const note of notes) logger.info(note, { component: 'config' });
+        const cleartext = mode.stdio ? undefined : cleartextTokenWarning(config);
         if (cleartext) logger.warn(cleartext, { component: 'tls' });
-        const hub = await startHub({ config, logger, stdio: opts.stdio === true });
-        const stop = async (signal: string) => {
-          logger.info('stopping', { component: 'hub', signal });
+        const hub = await startHub({ config, logger, stdio: mode.stdio });
+        let stopping = false;
+        const stop = async (reason: string) => {
+          if (stopping) return;
+          stopping = true;
+          logger.info('stopping', { component: 'hub', signal: reason });
           await hub.close();
           await logger.close?.(); // the log file gets every line before exit
           process.exit(0);
         };
         process.once('SIGINT', () => void stop('SIGINT'));
         process.once('SIGTERM', () => void stop('SIGTERM'));
+        // Launched by a client: when that client is gone, so is the hub (no orphan holding the port).
+        if (mode.stdio || stdinIsPipe()) watchParent(() => void stop('parent exited'));
         await hub.done;
-        await hub.close();
-        await logger.close?.();
-        process.exit(0);
+        await stop(mode.stdio ? 'stdin closed' : 'server closed');
       }),
     );
 }
