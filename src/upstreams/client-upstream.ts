@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type RequestOptions, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { checkFastResult, FAST_PATH_VERSIONS } from './fast-result.js';
 import { timeoutError, unavailableError, upstreamError, UpstreamRpcError } from './errors.js';
 import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-catalog.js';
 import { openTransport, transportKind, type TransportKind } from './open-transport.js';
-import { shortReason, truncateLine } from './redact.js';
+import { safeUrl, shortReason, truncateLine } from './redact.js';
 import { ProgressTap } from './progress-tap.js';
 import { RESPONSE_TOO_LARGE, responseLimits, responseTooLarge, ResponseTooLargeError, type ResponseLimits } from './response-limits.js';
 import { admit, RELAYED_METHODS, RelayRouter, type RelayChoice } from './relay-router.js';
@@ -302,7 +303,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       this.setState(this.everReady ? 'unavailable' : 'failed');
       const delay = this.scheduleRetry();
       this.log.warn(this.everReady ? 'Upstream reconnect failed' : 'Upstream failed to start', {
-        server: this.id, transport: this.kind, reason: this.lastError, retryInMs: delay,
+        server: this.id, transport: this.kind, address: this.address(), reason: this.lastError, retryInMs: delay,
       });
       return;
     }
@@ -314,6 +315,12 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.log.info('Upstream ready', {
       server: this.id, transport: this.kind, protocolVersion: this.protocolVersion, tools: this.cat.tools.length, restarts: this.restarts,
     });
+  }
+
+  /** Where the upstream is, for logs: its URL without credentials or query, or the command's file name (never its args or env). */
+  private address(): string {
+    if (this.config.url !== undefined) return safeUrl(this.config.url);
+    return path.basename(this.config.command ?? '');
   }
 
   private scheduleRetry(): number {
@@ -371,7 +378,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.attempt = 0;
     this.setState('unavailable');
     const delay = this.scheduleRetry();
-    this.log.warn('Upstream lost', { server: this.id, transport: this.kind, reason, retryInMs: delay });
+    this.log.warn('Upstream lost', { server: this.id, transport: this.kind, address: this.address(), reason, retryInMs: delay });
     void old?.close().catch(() => undefined);
   }
 

@@ -74,6 +74,7 @@ describe('hatago serve --stdio validates every message, as over HTTP', () => {
         return replies.get(id);
       };
 
+      await proc.waitForLine(/serving MCP over stdio/, 30000); // start-up (config checks, policy load) done
       write({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
       expect((await reply(1))?.result).toBeDefined();
       write({ jsonrpc: '2.0', method: 'notifications/initialized' });
