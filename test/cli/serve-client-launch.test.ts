@@ -76,6 +76,15 @@ describe('hatago serve launched by an MCP client (the guide\'s client config)', 
     await gone(hubPid);
   });
 
+  it('a stdio hub whose stdin closes stops by itself, exit code 0', async () => {
+    const token = await hs256Token(SECRET, { sub: 'desktop-user', roles: ['user'] });
+    const proc = spawnProcess(process.execPath, [HATAGO_BIN, 'serve', '--config', file], { cwd: dir, stdin: true, env: { HATAGO_AUTH_TOKEN: token } });
+    await proc.waitForLine(/serving MCP over stdio/, 30000);
+    proc.child.stdin!.end();
+    expect(await proc.waitForExit(20000)).toBe(0);
+    expect(proc.output()).toMatch(/"message":"stopping"[^\n]*"signal":"stdin closed"/);
+  });
+
   it('--stdio and --http together are refused', async () => {
     const proc = spawnProcess(process.execPath, [HATAGO_BIN, 'serve', '--stdio', '--http', '--config', file], { cwd: dir });
     expect(await proc.waitForExit()).toBe(1);
