@@ -140,6 +140,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
 
     if (opts.stdio) {
       const principal = auth ? await stdioPrincipal(auth, env) : null;
+      if (!auth && env.HATAGO_AUTH_TOKEN) logger.warn('HATAGO_AUTH_TOKEN is set but authentication is off in this config: the token is not checked and the client is anonymous', { component: 'authentication' });
       if (principal) await events({ event: 'authentication_success', user: principal.sub, metadata: { method: 'jwt', transport: 'stdio', roles: principal.roles } });
       const stdio = await serveStdio(hub, { logger: logger.child({ component: 'stdio' }), principal });
       cleanup.push(() => stdio.close());

@@ -18,7 +18,10 @@ const { dir, file } = writeConfig({
   logging: { file: false },
   security: { authentication: { enabled: true, secret: SECRET, algorithms: ['HS256'] }, authorization: { enabled: true, defaultRole: 'readonly' } },
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dirs = [dir];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const alive = (pid: number) => {
   try {
@@ -71,18 +74,32 @@ describe('hatago serve launched by an MCP client (the guide\'s client config)', 
     const hubPid = Number((await parent.waitForLine(/hub pid (\d+)/))[1]);
     await parent.waitForLine(/hatago listening on http:\/\/127\.0\.0\.1:\d+\/mcp/, 30000);
     expect(parent.output()).not.toContain('serving MCP over stdio');
-    process.kill(parent.pid, 'SIGKILL'); // the parent alone: the hub is left holding the port unless it notices
-    await parent.waitForExit();
-    await gone(hubPid);
+    try {
+      process.kill(parent.pid, 'SIGKILL'); // the parent alone: the hub is left holding the port unless it notices
+      await parent.waitForExit();
+      await gone(hubPid);
+    } finally {
+      if (alive(hubPid)) process.kill(hubPid, 'SIGKILL'); // no orphan even when the assertion fails
+    }
   });
 
   it('a stdio hub whose stdin closes stops by itself, exit code 0', async () => {
     const token = await hs256Token(SECRET, { sub: 'desktop-user', roles: ['user'] });
     const proc = spawnProcess(process.execPath, [HATAGO_BIN, 'serve', '--config', file], { cwd: dir, stdin: true, env: { HATAGO_AUTH_TOKEN: token } });
-    await proc.waitForLine(/serving MCP over stdio/, 30000);
+    await proc.waitForLine(/"message":"serving MCP over stdio"/, 30000);
     proc.child.stdin!.end();
     expect(await proc.waitForExit(20000)).toBe(0);
     expect(proc.output()).toMatch(/"message":"stopping"[^\n]*"signal":"stdin closed"/);
+  });
+
+  it('says so when the token is set but the config has authentication off', async () => {
+    const open = writeConfig({ mcpServers: {}, logging: { file: false }, security: { authorization: { enabled: true, defaultRole: 'readonly' } } });
+    dirs.push(open.dir);
+    const proc = spawnProcess(process.execPath, [HATAGO_BIN, 'serve', '--config', open.file], { cwd: open.dir, stdin: true, env: { HATAGO_AUTH_TOKEN: 'not-checked' } });
+    await proc.waitForLine(/"message":"serving MCP over stdio"/, 30000);
+    expect(proc.output()).toContain('HATAGO_AUTH_TOKEN is set but authentication is off in this config: the token is not checked and the client is anonymous');
+    proc.child.stdin!.end();
+    expect(await proc.waitForExit(20000)).toBe(0);
   });
 
   it('--stdio and --http together are refused', async () => {

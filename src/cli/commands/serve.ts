@@ -46,9 +46,13 @@ function servingMode(opts: ServeOptions, env: NodeJS.ProcessEnv): Mode {
   return { stdio: false };
 }
 
+/** The process that started us, read before start-up so a parent that dies during start-up is noticed too. */
+const PARENT_PID = process.ppid;
+
 /** Calls `onExit` once when the process that started us is gone (we were re-parented). */
 function watchParent(onExit: () => void): void {
-  const parent = process.ppid;
+  const parent = PARENT_PID;
+  if (process.ppid !== parent) return onExit();
   const timer = setInterval(() => {
     if (process.ppid === parent) return;
     clearInterval(timer);
