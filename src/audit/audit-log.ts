@@ -16,6 +16,8 @@ export interface AuditLogOptions {
   maxFiles?: number;
   /** Rotated files last written longer ago than this are deleted too. Default: no age limit. */
   maxAgeDays?: number;
+  /** How long to wait for another live writer to release the trail's lock. Default 5000 ms. */
+  lockWaitMs?: number;
   /** fdatasync after each batch (default true). Off only for benchmarks. */
   sync?: boolean;
 }
@@ -68,7 +70,7 @@ export class AuditLog {
   static async open(file: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
     const log = new AuditLog(path.resolve(file), opts);
     mkdirSync(path.dirname(log.file), { recursive: true });
-    acquireTrailLock(log.file);
+    await acquireTrailLock(log.file, opts.lockWaitMs);
     try {
       const last = (await lastRecord(log.file)) ?? (await lastRotatedRecord(log.file)) ?? startAnchor(log.file);
       if (last) {

@@ -46,14 +46,22 @@ function holderOf(lock: string): number | null | 'gone' {
   return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
 }
 
-/** Takes the lock of `file` or throws AuditLockedError naming the holder. */
-export function acquireTrailLock(file: string): void {
+/** How long a live holder is waited for: a hub restarting while the old one still shuts down. */
+export const DEFAULT_LOCK_WAIT_MS = 5000;
+
+/**
+ * Takes the lock of `file`, waiting up to `waitMs` for a live holder to
+ * let go, or throws AuditLockedError naming the holder.
+ */
+export async function acquireTrailLock(file: string, waitMs = DEFAULT_LOCK_WAIT_MS): Promise<void> {
   const lock = lockName(file);
   if (held.has(lock)) throw new AuditLockedError(file, process.pid);
   const tmp = `${lock}.${process.pid}.tmp`;
+  const deadline = Date.now() + waitMs;
+  let takeovers = 0;
   writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 });
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (;;) {
       try {
         linkSync(tmp, lock);
         held.add(lock);
@@ -68,11 +76,17 @@ export function acquireTrailLock(file: string): void {
       const holder = holderOf(lock);
       if (holder === 'gone') continue;
       if (holder === null) throw new AuditLockedError(file, null);
-      if (holder !== process.pid && alive(holder)) throw new AuditLockedError(file, holder);
-      rmSync(lock, { force: true }); // stale: its writer is gone
+      if (holder === process.pid || !alive(holder)) {
+        // Stale: its writer is gone. (Two hubs taking over the same stale lock at
+        // the same instant could both succeed; starting two at once after a crash
+        // is the one case this lock does not cover.)
+        if (++takeovers > 3) throw new AuditLockedError(file, holder);
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() >= deadline) throw new AuditLockedError(file, holder);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    const last = holderOf(lock);
-    throw new AuditLockedError(file, typeof last === 'number' ? last : null);
   } finally {
     rmSync(tmp, { force: true });
   }

@@ -7,6 +7,9 @@ import { AuditLog, type AuditEntry } from '../../src/audit/audit-log.js';
 import { anchorName, headName, lockName, rotatedNumbers, trailFiles } from '../../src/audit/files.js';
 import { AuditLockedError } from '../../src/audit/lock.js';
 import { verifyTrail } from '../../src/audit/verify.js';
+import { spawnProcess, useProcessCleanup } from '../helpers/processes.js';
+
+useProcessCleanup();
 
 const entry = (i: number): AuditEntry => ({
   level: 'info',
@@ -281,6 +284,29 @@ describe('one writer per trail', () => {
     const log = await AuditLog.open(file);
     expect(readFileSync(lockName(file), 'utf8').trim()).toBe(String(process.pid));
     await log.close();
+  });
+
+  test('a live holder in another process: waited for, then named; its lock goes stale when it dies', async () => {
+    const file = tmpFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    // Another process holds the lock until it is told to let go (a line on stdin) or dies.
+    const holder = spawnProcess(process.execPath, ['-e', `
+      const fs = require('node:fs');
+      fs.writeFileSync(${JSON.stringify(lockName(file))}, process.pid + '\\n');
+      console.log('holding');
+      process.stdin.once('data', () => { fs.rmSync(${JSON.stringify(lockName(file))}); console.log('released'); setTimeout(() => {}, 60000); });
+    `], { stdin: true });
+    await holder.waitForLine(/holding/);
+    await expect(AuditLog.open(file, { lockWaitMs: 300 })).rejects.toThrow(`(pid ${holder.pid}, lock ${lockName(file)})`);
+    const waiting = AuditLog.open(file, { lockWaitMs: 20000 });
+    holder.child.stdin!.write('go\n');
+    await holder.waitForLine(/released/);
+    const log = await waiting; // got the lock once the holder let go
+    await log.close();
+    writeFileSync(lockName(file), `${holder.pid}\n`); // the holder's pid in the lock again, then it dies
+    await holder.kill();
+    const after = await AuditLog.open(file, { lockWaitMs: 0 });
+    await after.close();
   });
 
   test('a lock that holds no pid is not taken over', async () => {
