@@ -17,6 +17,8 @@ const NAMES: Record<SecurityEventName, true> = {
   policy_activated: true,
   policy_rejected: true,
   suspicious_activity: true,
+  relay_refused: true,
+  session_closed: true,
 };
 
 export const SECURITY_EVENT_NAMES: readonly SecurityEventName[] = Object.keys(NAMES) as SecurityEventName[];
