@@ -16,6 +16,9 @@ import {
   type ServerIdentity,
 } from './server-info.js';
 import { SubscriptionTable } from './subscriptions.js';
+import { isUpstreamRpcError } from '../upstreams/errors.js';
+import { safeUrl, truncateLine } from '../upstreams/redact.js';
+import type { ServerConfig } from '../config/types.js';
 import type { HubValidation } from '../validation/index.js';
 import type { CallerContext, ClientSink, GuardRequest, GuardResult, HubLogger, HubRequest, RequestGuard, UpstreamSource } from './types.js';
 
@@ -350,11 +353,11 @@ export class Hub {
         relay: ctx.relay ?? REFUSING_RELAY,
       });
       const validation = this.validation;
-      if (!validation) return answer;
       // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
-      return answer.then((result) => {
-        validation.checkResult(server, method, result);
-        return result;
+      const checked = validation ? answer.then((result) => (validation.checkResult(server, method, result), result)) : answer;
+      return checked.catch((err: unknown) => {
+        if (!ctx.signal?.aborted) this.logFailure(up, method, err);
+        throw err;
       });
     };
     if (!this.breakers) return call();
@@ -369,6 +372,19 @@ export class Hub {
     );
   }
 
+
+  /** Why an upstream call failed, where an operator looks: the server, the method, its address (no credentials). */
+  private logFailure(up: Upstream, method: string, err: unknown): void {
+    const e = err as { code?: unknown; detail?: unknown; message?: unknown };
+    const code = isUpstreamRpcError(err) ? 'upstream JSON-RPC error' : typeof e.code === 'string' ? e.code : 'error';
+    this.logger.warn('Upstream call failed', {
+      server: up.id,
+      method,
+      address: upstreamAddress(up.config),
+      code,
+      reason: truncateLine(String(e.detail ?? e.message ?? err)),
+    });
+  }
 
   // -- upstream events -----------------------------------------------------
 
@@ -441,6 +457,11 @@ export class Hub {
 /** Attributes a log message to its upstream, so clients can tell servers apart. */
 function attributed(server: string, p: Result): Result {
   return { ...p, logger: typeof p.logger === 'string' ? `${server}/${p.logger}` : server };
+}
+
+/** An upstream's address for logs: the URL without credentials or query, or the command it runs. */
+function upstreamAddress(config: ServerConfig): string {
+  return config.url ? safeUrl(config.url) : `stdio:${config.command ?? '?'}`;
 }
 
 function isObject(v: unknown): v is Result {

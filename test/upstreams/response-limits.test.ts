@@ -92,6 +92,14 @@ describe.each([
     expect(answerOf(echo).result.content[0].text).toBe('still here');
   });
 
+  it('logs why, at warn, with the server, the method and the upstream\'s address', async () => {
+    const line = (await hub.proc.waitForLine(new RegExp(`[^\\n]*Upstream call failed[^\\n]*"server":"${server}"[^\\n]*`)))[0];
+    const rec = JSON.parse(line.slice(line.indexOf('{')));
+    expect(rec).toMatchObject({ level: 'warn', server, method: 'tools/call', code: 'ERR_UPSTREAM_ERROR' });
+    expect(rec.address).toMatch(server === 'stdio' ? /^stdio:/ : /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(rec.reason).toMatch(/too large/);
+  });
+
   it('neither restarts nor reconnects the upstream, nor opens its breaker', async () => {
     const h = await health();
     expect(h.upstreams.find((u) => u.id === server)).toMatchObject({ state: 'ready', restarts: 0 });
