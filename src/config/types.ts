@@ -29,6 +29,8 @@ export interface ServerConfig {
   timeoutMs?: number;
   /** Bytes one call's answer may carry (JSON body, SSE answer stream, stdio line). Default 16 MiB. */
   maxResponseBytes?: number;
+  /** Speak this revision to the upstream instead of negotiating: 2026-07-28 statelessly, 2025-11-25 with a session. */
+  protocolVersion?: '2025-11-25' | '2026-07-28';
 }
 
 export interface HttpConfig {

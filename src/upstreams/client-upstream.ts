@@ -83,6 +83,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private checkingLiveness = false;
+  private warnedResultType = false;
   private refreshChain: Promise<void> = Promise.resolve();
 
   constructor(id: string, config: ServerConfig, opts: UpstreamOptions = {}) {
@@ -338,7 +339,10 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     client.fallbackNotificationHandler = async (n) => this.onNotification(gen, n.method, n.params);
     // The tap delivers progress (in wire order); the SDK's own progress handling is not used.
     client.setNotificationHandler('notifications/progress', () => undefined);
-    opened.transport.onmessage = (message) => this.progress.observe(message);
+    opened.transport.onmessage = (message) => {
+      this.progress.observe(message);
+      this.completeResultType(message, client);
+    };
     client.onclose = () => this.lost(gen, 'connection closed');
     client.onerror = (err) => this.onTransportError(gen, err);
     if (opened.stderr) pipeStderrToDebug(opened.stderr, this.log, this.id);
@@ -422,6 +426,25 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     // the upstream is still there, and fail this call as unavailable.
     void this.checkLiveness(gen);
     return unavailableError(this.id, reason);
+  }
+
+  /**
+   * Liberal where it costs no safety: a 2026-07-28 result that is otherwise
+   * valid but lacks `resultType` is taken as complete (what an earlier-revision
+   * result means), instead of failing the call; logged once per upstream.
+   * Runs on the raw message before the SDK decodes it.
+   */
+  private completeResultType(message: unknown, client: Client): void {
+    const m = message as { id?: unknown; method?: unknown; result?: unknown };
+    if (m.method !== undefined || m.id === undefined || typeof m.result !== 'object' || m.result === null || Array.isArray(m.result)) return;
+    const result = m.result as Record<string, unknown>;
+    if ('resultType' in result) return;
+    const version = client.getNegotiatedProtocolVersion();
+    if (version === undefined || FAST_PATH_VERSIONS.has(version)) return;
+    result.resultType = 'complete';
+    if (this.warnedResultType) return;
+    this.warnedResultType = true;
+    this.log.warn('Upstream results lack resultType; taken as complete', { server: this.id, protocolVersion: version });
   }
 
   // --- catalog ---

@@ -33,6 +33,14 @@ export function transportKind(config: ServerConfig): TransportKind {
 
 export function openTransport(config: ServerConfig): OpenedTransport {
   const kind = transportKind(config);
+  const opened = openByKind(config, kind);
+  // An operator pin (mcpServers.<id>.protocolVersion) overrides negotiation:
+  // 2026-07-28 is spoken statelessly, 2025-11-25 with initialize and a session.
+  if (config.protocolVersion === undefined) return opened;
+  return { ...opened, negotiation: config.protocolVersion === '2025-11-25' ? 'legacy' : { pin: config.protocolVersion } };
+}
+
+function openByKind(config: ServerConfig, kind: TransportKind): OpenedTransport {
   if (kind === 'stdio') {
     if (!config.command) throw new Error('stdio upstream has no command');
     const transport = new ChildStdioTransport({
