@@ -59,11 +59,15 @@ export function anyOf(patterns: readonly LinearPattern[]): LinearPattern | null 
   return compileLinear(alt);
 }
 
-/** Replaces every match; `replace` gets the match and its capture groups (undefined where a group took no part). */
-export function replaceAllLinear(re: LinearPattern, s: string, replace: (match: string, groups: (string | undefined)[]) => string): string {
+/** Gets a match, its capture groups (undefined where a group took no part), and where it starts in `input`. */
+export type Replacer = (match: string, groups: (string | undefined)[], offset: number, input: string) => string;
+
+/** Replaces every match with what `replace` returns. */
+export function replaceAllLinear(re: LinearPattern, s: string, replace: Replacer): string {
   if (!re.test(s)) return s;
+  const n = re.groupCount();
   return re.matcher(s).replaceAll((...args: unknown[]) => {
-    const groups = args.slice(1, 1 + re.groupCount()) as (string | null | undefined)[];
-    return replace(String(args[0]), groups.map((g) => (g === null ? undefined : g)));
+    const groups = (args.slice(1, 1 + n) as (string | null | undefined)[]).map((g) => (g === null ? undefined : g));
+    return replace(String(args[0]), groups, Number(args[1 + n]), s);
   });
 }

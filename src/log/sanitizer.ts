@@ -8,7 +8,7 @@
 // the operator's, runs under RE2 (src/log/linear-pattern.ts).
 import { cutLongString, DEFAULT_MAX_STRING_LENGTH } from './bound.js';
 import { maskAssignments } from './assignments.js';
-import { anyOf, compileLinear, replaceAllLinear, type LinearPattern } from './linear-pattern.js';
+import { anyOf, compileLinear, replaceAllLinear, type LinearPattern, type Replacer } from './linear-pattern.js';
 import { SECRET_FORMATS } from './secret-formats.js';
 
 export { DEFAULT_MAX_STRING_LENGTH } from './bound.js';
@@ -67,9 +67,14 @@ function classChanges(seg: string): number {
   return n;
 }
 
+/** A sha256 digest labelled as one (a policy revision `sha256:7a42…`): public, and an operator needs it. */
+function isLabelledDigest(run: string, offset: number, input: string): boolean {
+  return run.length === 64 && /^[0-9a-f]+$/.test(run) && input.slice(Math.max(0, offset - 7), offset) === 'sha256:';
+}
+
 interface Masker {
   re: LinearPattern;
-  replace: (match: string, groups: (string | undefined)[]) => string;
+  replace: Replacer;
 }
 
 /** A built-in format: group 1 (if any) stays before the mask, group 2 after it. */
@@ -86,7 +91,7 @@ const BUILTIN_GATE = anyOf(BUILTIN.map((m) => m.re));
 function patternMasker(p: string): Masker | null {
   const re = compileLinear(p);
   if (!re) return null; // config validation reports it; here it is skipped, not fatal
-  if (p === BASE64_PATTERN) return { re, replace: (m) => (looksLikePath(m) ? m : REDACTED) };
+  if (p === BASE64_PATTERN) return { re, replace: (m, _g, at, input) => (looksLikePath(m) || isLabelledDigest(m, at, input) ? m : REDACTED) };
   return { re, replace: () => REDACTED };
 }
 
