@@ -34,7 +34,7 @@ export function maskAssignments(s: string, fragments: readonly string[], mask: s
     let j = quoted ? i + 1 : i;
     while (j < s.length && isSpace(s[j]!)) j++;
     const sep = s[j];
-    if (!(sep === '=' || (quoted && sep === ':'))) continue;
+    if (sep !== (quoted ? ':' : '=')) continue;
     j++;
     while (j < s.length && isSpace(s[j]!)) j++;
     if (j < s.length && isQuote(s.charCodeAt(j))) j++;

@@ -8,6 +8,7 @@
 // the operator's, runs under RE2 (src/log/linear-pattern.ts).
 import { cutLongString, DEFAULT_MAX_STRING_LENGTH } from './bound.js';
 import { maskAssignments } from './assignments.js';
+import { base64Spans, cardSpans, replaceSpans, skKeySpans } from './guide-patterns.js';
 import { anyOf, compileLinear, replaceAllLinear, type LinearPattern, type Replacer } from './linear-pattern.js';
 import { SECRET_FORMATS } from './secret-formats.js';
 
@@ -72,10 +73,8 @@ function isLabelledDigest(run: string, offset: number, input: string): boolean {
   return run.length === 64 && /^[0-9a-f]+$/.test(run) && input.slice(Math.max(0, offset - 7), offset) === 'sha256:';
 }
 
-interface Masker {
-  re: LinearPattern;
-  replace: Replacer;
-}
+/** One masking step: an RE2 pattern (gated by one DFA pass over all of them), or a hand-written scan. */
+type Masker = { re: LinearPattern; replace: Replacer } | { scan: (s: string) => string };
 
 /** A built-in format: group 1 (if any) stays before the mask, group 2 after it. */
 const formatMasker = (re: LinearPattern): Masker => ({ re, replace: (_m, g) => `${g[0] ?? ''}${REDACTED}${g[1] ?? ''}` });
@@ -85,15 +84,36 @@ const BUILTIN: readonly Masker[] = SECRET_FORMATS.map((f) => {
   if (!re) throw new Error(`secret format ${f.name} does not compile under RE2`);
   return formatMasker(re);
 });
-const BUILTIN_GATE = anyOf(BUILTIN.map((m) => m.re));
 
-/** An operator's pattern: every match becomes REDACTED; the guide's base64 pattern spares paths. */
+// The guide's defaults, given literally, run as scans (src/log/guide-patterns.ts).
+const GUIDE_SCANS: ReadonlyMap<string, (s: string) => string> = new Map([
+  [BASE64_PATTERN, (s: string) => replaceSpans(s, base64Spans(s), (m, at) => (looksLikePath(m) || isLabelledDigest(m, at, s) ? m : REDACTED))],
+  [DEFAULT_PATTERNS[1]!, (s: string) => replaceSpans(s, skKeySpans(s), () => REDACTED)],
+  [DEFAULT_PATTERNS[2]!, (s: string) => replaceSpans(s, cardSpans(s), () => REDACTED)],
+]);
+
+/** An operator's pattern: every match becomes REDACTED. */
 function patternMasker(p: string): Masker | null {
+  const scan = GUIDE_SCANS.get(p);
+  if (scan) return { scan };
   const re = compileLinear(p);
   if (!re) return null; // config validation reports it; here it is skipped, not fatal
-  if (p === BASE64_PATTERN) return { re, replace: (m, _g, at, input) => (looksLikePath(m) || isLabelledDigest(m, at, input) ? m : REDACTED) };
   return { re, replace: () => REDACTED };
 }
+
+/** Applies maskers in order; the RE2 ones only when one DFA pass (`gate`) finds any of them. */
+function applyAll(s: string, maskers: readonly Masker[], gate: LinearPattern | null): string {
+  const hit = gate !== null && gate.test(s);
+  let out = s;
+  for (const m of maskers) {
+    if ('scan' in m) out = m.scan(out);
+    else if (hit) out = replaceAllLinear(m.re, out, m.replace);
+  }
+  return out;
+}
+
+const gateOf = (maskers: readonly Masker[]): LinearPattern | null => anyOf(maskers.flatMap((m) => ('re' in m ? [m.re] : [])));
+const BUILTIN_GATE = gateOf(BUILTIN);
 
 export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
   if (opts.sanitize === false) {
@@ -106,7 +126,7 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
   };
   const maxLength = opts.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
   const custom = (opts.patterns ?? DEFAULT_PATTERNS).map(patternMasker).filter((m): m is Masker => m !== null);
-  const customGate = anyOf(custom.map((m) => m.re));
+  const customGate = gateOf(custom);
   // Longest first, so a secret containing a shorter one is masked whole.
   let literals: string[] = [];
   const secretSet = new Set<string>();
@@ -116,19 +136,12 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
   };
   addSecrets(opts.secrets ?? []);
 
-  const applyAll = (s: string, gate: LinearPattern | null, maskers: readonly Masker[]): string => {
-    if (!gate || !gate.test(s)) return s;
-    let out = s;
-    for (const m of maskers) out = replaceAllLinear(m.re, out, m.replace);
-    return out;
-  };
-
   const mask = (s: string): string => {
     let out = s;
     for (const lit of literals) if (out.includes(lit)) out = out.split(lit).join(REDACTED);
-    out = applyAll(out, BUILTIN_GATE, BUILTIN);
+    out = applyAll(out, BUILTIN, BUILTIN_GATE);
     out = maskAssignments(out, fields, REDACTED);
-    return applyAll(out, customGate, custom);
+    return applyAll(out, custom, customGate);
   };
 
   const text = (s: string): string => {
