@@ -48,7 +48,7 @@ describe('config validation of security.logging.customSanitizer.patterns', () =>
   });
 
   it('the sanitizer built from a config refuses the same patterns (for embedders that skip loadConfig)', () => {
-    expect(() => sanitizerFromConfig({ security: { logging: { customSanitizer: { patterns: ['(a)\\1'] } } } })).toThrow(
+    expect(() => sanitizerFromConfig({ mcpServers: {}, security: { logging: { customSanitizer: { patterns: ['(a)\\1'] } } } })).toThrow(
       'security.logging.customSanitizer.patterns[0]: "(a)\\\\1" uses a backreference (\\1), which the linear-time engine (RE2) cannot run',
     );
   });
