@@ -17,6 +17,10 @@ export { DEFAULT_MAX_STRING_LENGTH } from './bound.js';
 export const REDACTED = '[REDACTED]';
 const DROPPED = '[UNSANITIZABLE]';
 const MAX_DEPTH = 16;
+/** One `value` call masks at most this many strings' worth of text at the cap (src/log/bound.ts). */
+export const VALUE_BUDGET_STRINGS = 8;
+/** Strings up to this length are masked whole whatever the budget. */
+const SHORT_STRING = 64;
 
 /** The guide's `security.logging.maskedFields`. */
 export const DEFAULT_MASKED_FIELDS = ['password', 'passwd', 'pwd', 'token', 'secret', 'key', 'auth', 'jwt', 'bearer', 'authorization', 'cookie'];
@@ -144,48 +148,66 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
     return applyAll(out, custom, customGate);
   };
 
-  const text = (s: string): string => {
+  // Masks at most `limit` characters of `s`; the rest is cut off behind the marker.
+  const textWithin = (s: string, limit: number): string => {
     try {
-      const cut = cutLongString(s, maxLength, REDACTED);
+      const cut = cutLongString(s, limit, REDACTED);
       return cut ? mask(cut.head) + cut.marker : mask(s);
     } catch {
       return DROPPED;
     }
   };
+  const text = (s: string): string => textWithin(s, maxLength);
 
-  const walk = (v: unknown, depth: number, seen: WeakSet<object>): unknown => {
-    if (typeof v === 'string') return text(v);
+  // One `value` call masks at most `perValue` characters of strings longer than
+  // SHORT_STRING: a record of many long strings costs no more than 8 strings at
+  // the cap; past that they keep only their marker. Short strings (codes, ids,
+  // method names) are always masked whole, so a record stays readable.
+  const perValue = maxLength * VALUE_BUDGET_STRINGS;
+  interface Walk {
+    seen: WeakSet<object>;
+    left: number;
+  }
+  const spend = (s: string, w: Walk): string => {
+    if (s.length <= SHORT_STRING) return textWithin(s, maxLength);
+    const limit = Math.min(maxLength, w.left);
+    w.left -= Math.min(s.length, limit);
+    return textWithin(s, limit);
+  };
+
+  const walk = (v: unknown, depth: number, w: Walk): unknown => {
+    if (typeof v === 'string') return spend(v, w);
     if (v === null || typeof v !== 'object') return typeof v === 'bigint' ? v.toString() : v;
-    if (depth >= MAX_DEPTH || seen.has(v)) return DROPPED;
-    seen.add(v);
+    if (depth >= MAX_DEPTH || w.seen.has(v)) return DROPPED;
+    w.seen.add(v);
     try {
       if (v instanceof Error) {
-        const e: Record<string, unknown> = { name: v.name, message: text(v.message) };
-        if (v.stack) e.stack = text(v.stack);
+        const e: Record<string, unknown> = { name: v.name, message: spend(v.message, w) };
+        if (v.stack) e.stack = spend(v.stack, w);
         const code = (v as { code?: unknown }).code;
         if (typeof code === 'string') e.code = code;
         return e;
       }
-      if (Array.isArray(v)) return v.map((x) => safeWalk(x, depth + 1, seen));
+      if (Array.isArray(v)) return v.map((x) => safeWalk(x, depth + 1, w));
       if (v instanceof Date) return v.toISOString();
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         // A key is data too: one longer than the cap is cut and masked like a value.
-        const key = k.length > maxLength ? text(k) : k;
-        out[key] = isMaskedKey(k) ? REDACTED : safeWalk(x, depth + 1, seen);
+        const key = k.length > maxLength ? spend(k, w) : k;
+        out[key] = isMaskedKey(k) ? REDACTED : safeWalk(x, depth + 1, w);
       }
       return out;
     } finally {
-      seen.delete(v);
+      w.seen.delete(v);
     }
   };
-  const safeWalk = (v: unknown, depth: number, seen: WeakSet<object>): unknown => {
+  const safeWalk = (v: unknown, depth: number, w: Walk): unknown => {
     try {
-      return walk(v, depth, seen);
+      return walk(v, depth, w);
     } catch {
       return DROPPED;
     }
   };
 
-  return { value: (v) => safeWalk(v, 0, new WeakSet()), text, addSecrets };
+  return { value: (v) => safeWalk(v, 0, { seen: new WeakSet(), left: perValue }), text, addSecrets };
 }

@@ -3,7 +3,7 @@
 // bounds what one string may cost. Speed itself is shown by bench/sanitizer.mjs.
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { createSanitizer, DEFAULT_MAX_STRING_LENGTH, REDACTED } from '../../src/log/sanitizer.js';
+import { createSanitizer, DEFAULT_MAX_STRING_LENGTH, REDACTED, VALUE_BUDGET_STRINGS } from '../../src/log/sanitizer.js';
 
 const MB = 1024 * 1024;
 const sha12 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 12);
@@ -66,6 +66,18 @@ describe('the cap (security.logging.maxStringLength)', () => {
     const s = createSanitizer({ maxStringLength: 300 });
     const line = `${'word '.repeat(60)}end`;
     expect(s.text(line)).toBe(`${'word '.repeat(60)}${marker(line)}`);
+  });
+
+  test(`one value masks at most ${VALUE_BUDGET_STRINGS} long strings' worth; later long strings keep only the marker, short ones stay masked whole`, () => {
+    const s = createSanitizer();
+    const longs = Array.from({ length: VALUE_BUDGET_STRINGS + 2 }, (_, i) => `part ${i} ${'q'.repeat(DEFAULT_MAX_STRING_LENGTH)}`);
+    const out = s.value({ longs, code: 'ERR_PERMISSION_DENIED', note: 'token ghp_q8Zr2LmX4vT9kB1nC7wP3yH6dF0sJ5gA2eUo' }) as { longs: string[]; code: string; note: string };
+    expect(out.longs.slice(0, VALUE_BUDGET_STRINGS)).toEqual(longs.slice(0, VALUE_BUDGET_STRINGS).map((l, i) => `part ${i} ${REDACTED}${marker(l)}`));
+    expect(out.longs.slice(VALUE_BUDGET_STRINGS)).toEqual(longs.slice(VALUE_BUDGET_STRINGS).map(marker));
+    expect(out.code).toBe('ERR_PERMISSION_DENIED');
+    expect(out.note).toBe(`token ghp_${REDACTED}`);
+    // The budget is per call: the next record starts afresh.
+    expect(s.value([longs[9]])).toEqual([`part 9 ${REDACTED}${marker(longs[9]!)}`]);
   });
 
   test('the cap applies to Error messages and stacks too', () => {
