@@ -3,6 +3,8 @@
 // bounds what one string may cost. Speed itself is shown by bench/sanitizer.mjs.
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { validateConfig } from '../../src/config/validate-config.js';
+import { sanitizerFromConfig } from '../../src/log/from-config.js';
 import { createSanitizer, DEFAULT_MAX_STRING_LENGTH, REDACTED, VALUE_BUDGET_STRINGS } from '../../src/log/sanitizer.js';
 
 const MB = 1024 * 1024;
@@ -86,5 +88,28 @@ describe('the cap (security.logging.maxStringLength)', () => {
     const out = s.value(err) as { message: string; stack: string };
     expect(out.message).toBe(`boom ${REDACTED}${marker(err.message)}`);
     expect(out.stack.endsWith(marker(err.stack!))).toBe(true);
+  });
+});
+
+describe('security.logging.maxStringLength in the config', () => {
+  test('sets the cap of the hub sanitizer', () => {
+    const s = sanitizerFromConfig({ mcpServers: {}, security: { logging: { maxStringLength: 300 } } });
+    const line = `${'word '.repeat(70)}end`;
+    expect(s.text(line)).toBe(`${'word '.repeat(60)}${marker(line)}`);
+  });
+
+  test('is an integer from 256 to 1048576', () => {
+    const at = (v: unknown) => {
+      try {
+        validateConfig({ mcpServers: {}, security: { logging: { maxStringLength: v } } }, 'hatago.config.json');
+        return 'accepted';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(at(256)).toBe('accepted');
+    expect(at(100)).toBe('Invalid config hatago.config.json:\n  /security/logging/maxStringLength: must be >= 256');
+    expect(at(2 * MB)).toBe('Invalid config hatago.config.json:\n  /security/logging/maxStringLength: must be <= 1048576');
+    expect(at(4096.5)).toBe('Invalid config hatago.config.json:\n  /security/logging/maxStringLength: must be integer');
   });
 });
