@@ -44,9 +44,9 @@ function backtrackingFeature(p: string): string | undefined {
 }
 
 /** Compiles a pattern for RE2, or null when RE2 refuses it (config validation reports why). */
-export function compileLinear(pattern: string, caseInsensitive = false): LinearPattern | null {
+export function compileLinear(pattern: string): LinearPattern | null {
   try {
-    return RE2JS.compile(pattern, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
+    return RE2JS.compile(pattern);
   } catch {
     return null;
   }
@@ -55,7 +55,7 @@ export function compileLinear(pattern: string, caseInsensitive = false): LinearP
 /** One RE2 that matches wherever any of `patterns` matches: a single DFA pass tells whether any replace is needed. */
 export function anyOf(patterns: readonly LinearPattern[]): LinearPattern | null {
   if (patterns.length === 0) return null;
-  const alt = patterns.map((p) => `(?:${(p.flags() & RE2JS.CASE_INSENSITIVE) !== 0 ? '(?i)' : ''}${p.pattern()})`).join('|');
+  const alt = patterns.map((p) => `(?:${p.pattern()})`).join('|');
   return compileLinear(alt);
 }
 

@@ -3,8 +3,9 @@
 // that cannot be sanitized is dropped, never written as it was.
 //
 // Cost is linear in the input whatever the patterns: a string longer than
-// `maxStringLength` is cut first (src/log/bound.ts), assignments are found by
-// a hand-written scan (src/log/assignments.ts), and every pattern, built-in or
+// `maxStringLength` is cut first (src/log/bound.ts); assignments and the
+// guide's three default patterns are hand-written scans (src/log/assignments.ts,
+// src/log/guide-patterns.ts); every other pattern, the credential formats and
 // the operator's, runs under RE2 (src/log/linear-pattern.ts).
 import { cutLongString, DEFAULT_MAX_STRING_LENGTH } from './bound.js';
 import { maskAssignments } from './assignments.js';
@@ -22,7 +23,7 @@ export const VALUE_BUDGET_STRINGS = 8;
 /** Strings up to this length are masked whole whatever the budget. */
 const SHORT_STRING = 64;
 
-/** The guide's `security.logging.maskedFields`. */
+/** The guide's `security.logging.maskedFields`, plus `passwd` and `pwd`. */
 export const DEFAULT_MASKED_FIELDS = ['password', 'passwd', 'pwd', 'token', 'secret', 'key', 'auth', 'jwt', 'bearer', 'authorization', 'cookie'];
 
 /** The guide's base64 pattern; run with path-like matches spared (see `looksLikePath`). */
@@ -105,9 +106,12 @@ function patternMasker(p: string): Masker | null {
   return { re, replace: () => REDACTED };
 }
 
-/** Applies maskers in order; the RE2 ones only when one DFA pass (`gate`) finds any of them. */
+/**
+ * Applies maskers in order; the RE2 ones only when one DFA pass (`gate`) finds
+ * any of them. Without a gate (none to run, or too large to combine) each one runs.
+ */
 function applyAll(s: string, maskers: readonly Masker[], gate: LinearPattern | null): string {
-  const hit = gate !== null && gate.test(s);
+  const hit = gate === null || gate.test(s);
   let out = s;
   for (const m of maskers) {
     if ('scan' in m) out = m.scan(out);
