@@ -56,7 +56,7 @@ describe('config validation of security.logging.customSanitizer.patterns', () =>
   it('hatago serve does not start with such a pattern: one line, exit 1', async () => {
     const { dir, file } = writeConfig(withPatterns(['(a)\\1']));
     try {
-      const { code, output } = await runHatago(['serve', '--config', file]);
+      const { code, output } = await runHatago(['serve', '--config', file], { cwd: dir });
       expect(code).toBe(1);
       expect(output).toContain('security.logging.customSanitizer.patterns[0]: "(a)\\\\1" uses a backreference (\\1), which the linear-time engine (RE2) cannot run');
       expect(output).toContain('[ERR_CONFIG_INVALID]');
