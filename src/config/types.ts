@@ -213,6 +213,8 @@ export interface LoggingSecurityConfig {
   /** Key-name fragments, matched case-insensitively anywhere in a key. Default: the guide's list. */
   maskedFields?: string[];
   customSanitizer?: { patterns?: string[] };
+  /** Longer strings are cut before masking, with a length and sha256 marker. Default 4096. */
+  maxStringLength?: number;
 }
 
 /** `security.audit` (docs/audit.md). */

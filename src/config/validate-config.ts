@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { HatagoError } from '../errors/index.js';
+import { sanitizerPatternProblems } from '../log/from-config.js';
 import { packagePath } from '../util/package-root.js';
 
 export const CONFIG_SCHEMA_PATH = packagePath('schema', 'hatago.config.schema.json');
@@ -33,7 +34,12 @@ function describe(e: ErrorObject): string {
 /** Validates a parsed config against the shipped JSON schema; throws ERR_CONFIG_INVALID naming every bad key path. */
 export function validateConfig(config: unknown, source: string): void {
   const validate = compiled();
-  if (validate(config)) return;
+  if (validate(config)) {
+    // What the schema cannot say: masking patterns must run in linear time.
+    const lines = sanitizerPatternProblems(config as { security?: { logging?: unknown } });
+    if (lines.length > 0) throw new HatagoError('ERR_CONFIG_INVALID', { message: `Invalid config ${source}:\n  ${lines.join('\n  ')}`, data: { errors: lines } });
+    return;
+  }
   // oneOf failures drag along their branch errors; keep the summary line only.
   const errors = (validate.errors ?? []).filter((e) => !/^\/mcpServers\/[^/]+$/.test(e.instancePath) || e.keyword === 'oneOf' || e.keyword === 'additionalProperties');
   const lines = [...new Set(errors.map(describe))];
