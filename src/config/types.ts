@@ -241,6 +241,8 @@ export interface SuspiciousConfig {
   authFailures?: number;
   denials?: number;
   block?: { authFailures?: number; denials?: number; durationMs?: number };
+  /** CIDRs or addresses never blocked (scrapers, loopback); the policy decides. Default none. */
+  exemptAddresses?: string[];
 }
 
 export interface SecurityConfig {

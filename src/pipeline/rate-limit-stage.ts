@@ -7,9 +7,8 @@ import type { SecurityEventSink } from './security-events.js';
 export interface RateLimitStageOptions {
   store: RateLimitStore;
   logger: Logger;
+  /** Receives rate_limit_exceeded (hatago_rate_limit_exceeded_total counts it, src/metrics). */
   events: SecurityEventSink;
-  /** Counts refusals (hatago_rate_limit_exceeded). */
-  onExceeded?: (limit: string) => void;
   now?: () => number;
 }
 
@@ -47,7 +46,6 @@ export class RateLimitStage implements RequestGuard {
 
     const error = outcome.error ?? new HatagoError('ERR_RATE_LIMITED');
     const limit = outcome.limit?.name ?? 'unavailable';
-    this.opts.onExceeded?.(limit);
     this.log.warn('rate limit exceeded', { decisionId: result.decisionId, limit, key: outcome.limit?.key, user: ctx.principal?.sub ?? null, ip: ctx.client.ip });
     await this.opts.events({
       event: 'rate_limit_exceeded',

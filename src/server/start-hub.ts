@@ -17,7 +17,7 @@ import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
 import type { PolicyDecider } from '../pipeline/policy-source.js';
 import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
-import { createMetrics, type HatagoMetrics } from '../metrics/index.js';
+import { countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
@@ -61,15 +61,17 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const warning = assertSafeAuthBinding(authConfig, config.http.host);
     if (warning) logger.warn(warning, { component: 'authentication' });
   }
+  // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
+  const metrics = createMetrics();
   // The audit trail first: the stages record into it (docs/audit.md).
-  const audit = await createAuditSink(config, logger);
+  const trail = await createAuditSink(config, logger);
+  // Every event passes the counters the guide's alerts read (docs/metrics.md) on its way to the trail.
+  const audit = countSecurityEvents(metrics, trail);
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
   opts = { ...opts, securityEvents: opts.securityEvents ?? audit };
   // Revoked token ids (POST /auth/logout, /auth/refresh), checked on every verification.
   const revoked = authConfig?.enabled ? createRevokedTokenStore(authConfig.revocation) : undefined;
   const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }, { ...(revoked && { revoked }) }) : undefined;
-  // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
-  const metrics = createMetrics();
   // The active policy, hot-reloaded from the bundle file or the bundle service (docs/bundles.md).
   const lifecycle = await PolicyLifecycle.create({
     policies: config.policies,
@@ -99,7 +101,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const stopAll = async () => {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
-  cleanup.unshift(() => audit.close()); // closed last, after every stage that records
+  cleanup.unshift(() => trail.close()); // closed last, after every stage that records
   if (revoked) cleanup.push(() => revoked.close());
 
   // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
@@ -122,7 +124,6 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       store: rateLimitStore,
       logger,
       events: opts.securityEvents ?? discardEvents,
-      onExceeded: (limit) => metrics.rateLimitExceeded.inc({ rule: limit }),
     });
     // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
     const hub = new Hub({ upstreams, breakers, validation, guard, observer: policyGuard, logger: logger.child({ component: 'hub' }) });

@@ -92,12 +92,20 @@ network_code := "ERR_CLIENT_BLOCKED" if {
 network_decision := {"allow": true, "reasons": [], "client_ip": client_ip} if {
 	input.contract == 1
 	count(network_reasons) == 0
-} else := {
-	"allow": false,
-	"code": network_code,
-	"reasons": default_reason(network_reasons),
-	"client_ip": client_ip,
-}
+} else := object.union(
+	{
+		"allow": false,
+		"code": network_code,
+		"reasons": default_reason(network_reasons),
+		"client_ip": client_ip,
+	},
+	network_block_end,
+)
+
+# ERR_CLIENT_BLOCKED says when the block ends.
+default network_block_end := {}
+
+network_block_end := {"blocked_until_ns": suspicious.blocked_until_ns} if network_code == "ERR_CLIENT_BLOCKED"
 
 # --- stage "request" --------------------------------------------------------
 
