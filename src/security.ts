@@ -1,6 +1,6 @@
 // `@himorishige/hatago/security`: the security guide's TypeScript API.
 export { AuthenticationManager, bearerFromHeader, wwwAuthenticate } from './auth/index.js';
-export type { AuthenticationOptions, TokenClaims } from './auth/index.js';
+export type { AuthenticationDeps, AuthenticationOptions, SignOptions, TokenClaims } from './auth/index.js';
 export { MemoryRevokedTokenStore, RedisRevokedTokenStore, type RevokedTokenStore } from './auth/revocation/index.js';
 export { hashPassword, verifyPassword, parsePasswordHash } from './auth/users/index.js';
 export { AuthorizationManager, type AuthorizationManagerOptions, type AuthorizationUser } from './authz/index.js';
