@@ -38,6 +38,12 @@ decision := suspicious.decision if input.stage == "suspicious"
 # request): which breaker rule each server uses and how errors are classified.
 decision := {"allow": true, "reasons": [], "breakers": breaker.table} if input.stage == "breaker_table"
 
+# Asked by AuthorizationManager.checkPermission (the TypeScript API, never
+# for a client's message) for a permission that is not one MCP request
+# (mcp:tools:*, server:filesystem:*, admin:servers:manage): does the
+# principal hold input.permission? See rbac.holds.
+decision := permission_decision if input.stage == "permission"
+
 # Asked once per data load: what the policy derives from data alone, handed
 # back by the runtime as data.compiled (see rbac.compiled_role_grants).
 decision := {"allow": true, "reasons": [], "compiled": {"role_grants": rbac.compiled_role_grants}} if input.stage == "compile"
@@ -172,6 +178,16 @@ request_decision := {"allow": true, "reasons": [], "visible": visible, "rate_lim
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": []} if {
 	list_method
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons)}
+
+# --- stage "permission" -----------------------------------------------------
+
+permission_reasons := ((contract_deny | authn_deny) | rbac.permission_deny) | custom_deny
+
+permission_decision := {"allow": true, "reasons": []} if {
+	input.contract == 1
+	rbac.holds
+	count(permission_reasons) == 0
+} else := {"allow": false, "code": "ERR_PERMISSION_DENIED", "reasons": default_reason(permission_reasons)}
 
 # A deny always names a rule: if nothing else did, the default deny does.
 default_reason(reasons) := as_list(reasons) if count(reasons) > 0
