@@ -30,6 +30,7 @@ let seq = 0;
 // Built per call, as the request stage would: fresh objects, varying values.
 function requestInput() {
   seq++;
+  const args = { path: `/srv/data/report-${seq % 100}.csv`, encoding: 'utf-8', maxBytes: 65536 };
   return {
     contract: 1,
     stage: 'request',
@@ -50,7 +51,9 @@ function requestInput() {
       server: 'filesystem',
       name: 'read_file',
       exposed: 'filesystem_read_file',
-      arguments: { path: `/srv/data/report-${seq % 100}.csv`, encoding: 'utf-8', maxBytes: 65536 },
+      arguments: args,
+      // What the runtime sends since contract v1 gained request.params (the validation rules walk it).
+      params: { name: 'filesystem_read_file', arguments: args },
       protocol_version: '2025-11-25',
       session_id: '2c1f0e4a-5b7d-4f43-9b1e-0d7a6a3c9e11',
     },

@@ -25,6 +25,21 @@ afterAll(async () => {
   await hub.stop();
 });
 
+function received(event: string): unknown[] {
+  if (!existsSync(eventsFile)) return [];
+  return readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string }).filter((e) => e.event === event);
+}
+
+async function refusal(request: Promise<unknown>): Promise<McpError> {
+  try {
+    await request;
+  } catch (err) {
+    if (err instanceof McpError) return err;
+    throw err;
+  }
+  throw new Error('the request did not fail');
+}
+
 function callsReceived(tool: string): unknown[] {
   if (!existsSync(eventsFile)) return [];
   return readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; arguments: unknown }).filter((e) => e.tool === tool).map((e) => e.arguments);
@@ -108,6 +123,24 @@ describe('validation rules (Rego, hatago.validation)', () => {
     expect(err.code).toBe(-32602);
     expect(err.data).toMatchObject({ code: 'ERR_VALIDATION_FAILED', rules: ['validation.forbidden_pattern'] });
     expect(callsReceived('read_file')).toEqual([{ path: '/data/a.txt' }]);
+  });
+
+  it('a .. segment in a resources/read URI for the filesystem server: refused, never forwarded', async () => {
+    expect(await client.readResource({ uri: 'file:///data/a.txt' })).toMatchObject({ contents: [{ uri: 'file:///data/a.txt', text: 'content' }] });
+    const err = await refusal(client.readResource({ uri: 'file:///data/..' }));
+    expect(err.code).toBe(-32602);
+    expect(err.message).toContain('Request refused by a validation rule');
+    expect(err.data).toMatchObject({ code: 'ERR_VALIDATION_FAILED', rules: ['validation.forbidden_pattern'] });
+    expect(received('read')).toEqual([{ event: 'read', uri: 'file:///data/a.txt' }]);
+  });
+
+  it('a .. value in completion/complete for the filesystem server: refused, never forwarded', async () => {
+    const ref = { type: 'ref/resource' as const, uri: 'file:///data/{name}' };
+    expect((await client.complete({ ref, argument: { name: 'name', value: 'rep' } })).completion.values).toEqual(['rep']);
+    const err = await refusal(client.complete({ ref, argument: { name: 'name', value: '../etc' } }));
+    expect(err.code).toBe(-32602);
+    expect(err.data).toMatchObject({ code: 'ERR_VALIDATION_FAILED', rules: ['validation.forbidden_pattern'] });
+    expect(received('complete')).toEqual([{ event: 'complete', argument: { name: 'name', value: 'rep' } }]);
   });
 });
 
