@@ -3,7 +3,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { HubProcess } from '../helpers/hub-process.js';
 import { useProcessCleanup } from '../helpers/processes.js';
 import { startValidationHub } from './support.js';
@@ -23,6 +24,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await client.close();
   await hub.stop();
+  rmSync(path.dirname(eventsFile), { recursive: true, force: true });
+  rmSync(hub.dir, { recursive: true, force: true });
 });
 
 function received(event: string): unknown[] {
