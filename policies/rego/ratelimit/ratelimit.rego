@@ -5,7 +5,10 @@
 #   data.config.rateLimit (the operator's security.rateLimit section) and
 #   returns `limits`: a list of {name, key, windowMs, max}. The runtime counts
 #   every key in a sliding window and admits the request only when all of them
-#   have budget left. Grammar of filters, keys and tiers: docs/rate-limits.md.
+#   have budget left. `denial_limits` is the same for denied requests: a
+#   budget of denials per key (data.hatago.denialLimits, replaced by the
+#   operator's security.rateLimit.denialLimits), carried by denied decisions.
+#   Grammar of filters, keys and tiers: docs/rate-limits.md.
 package hatago.ratelimit
 
 # --- configuration ----------------------------------------------------------
@@ -21,26 +24,52 @@ default rules := []
 
 rules := cfg.rules if is_array(cfg.rules)
 
+# Denial budgets: the bundle's defaults, replaced whole by the operator's list
+# ([] switches them off). Same rule grammar as `rules`.
+default bundle_denial_rules := []
+
+bundle_denial_rules := data.hatago.denialLimits if is_array(data.hatago.denialLimits)
+
+denial_rules := cfg.denialLimits if is_array(cfg.denialLimits)
+
+else := bundle_denial_rules
+
 # --- output -----------------------------------------------------------------
 
 # limits: one entry per rule that applies to this request, in config order.
 default limits := []
 
-limits := [l |
-	some r in rules
-	valid(r)
-	applies(r)
-	l := {"name": r.name, "key": key(r), "windowMs": r.windowMs, "max": max_for(r)}
-] if {
+limits := applying(rules) if {
 	not disabled
 	input.stage == "request"
 }
+
+# denial_limits: the same for a request the policy denies (the decision
+# carries them; the runtime counts the denial and answers 429 once one is spent).
+default denial_limits := []
+
+denial_limits := applying(denial_rules) if {
+	not disabled
+	input.stage == "request"
+}
+
+applying(rs) := [l |
+	some r in rs
+	valid(r)
+	applies(r)
+	l := {"name": r.name, "key": key(r), "windowMs": r.windowMs, "max": max_for(r)}
+]
 
 # invalid: names (or indexes) of rules that can never apply because they are
 # malformed. The schema refuses them at start-up; this is for bundles fed
 # other data.
 invalid contains label(i, r) if {
 	some i, r in rules
+	not valid(r)
+}
+
+invalid contains concat("", ["denialLimits.", label(i, r)]) if {
+	some i, r in denial_rules
 	not valid(r)
 }
 

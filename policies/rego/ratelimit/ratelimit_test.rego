@@ -227,3 +227,31 @@ test_action_map_matches_rbac if {
 		ratelimit.actions[m] == [s.category, "list"]
 	}
 }
+
+# --- denial budgets -------------------------------------------------------------
+
+test_denial_limits_default_per_ip_and_user if {
+	ls := ratelimit.denial_limits with input as call(alice) with data.config as {}
+	ls == [
+		{"name": "denials-ip", "key": "denials-ip:ip:10.0.0.1", "windowMs": 60000, "max": 30},
+		{"name": "denials-user", "key": "denials-user:user:alice", "windowMs": 60000, "max": 30},
+	]
+
+	# anonymous: the user budget falls back to the address, as for rules
+	keys(ratelimit.denial_limits) == ["denials-ip:ip:10.0.0.1", "denials-user:ip:10.0.0.1"] with input as call(null) with data.config as {}
+}
+
+test_denial_limits_follow_the_rule_grammar if {
+	c := {"rateLimit": {"denialLimits": [
+		{"name": "tool-denials", "windowMs": 1000, "max": 5, "keyGenerator": "user", "filter": "mcp:tools:call", "tiers": {"user": 9}},
+		{"name": "broken", "windowMs": 0, "max": 1},
+	]}}
+	ratelimit.denial_limits == [{"name": "tool-denials", "key": "tool-denials:user:alice", "windowMs": 1000, "max": 9}] with input as call(alice) with data.config as c
+	ratelimit.denial_limits == [] with input as req("tools/list", null, null, alice) with data.config as c
+	ratelimit.invalid == {"denialLimits.broken"} with data.config as c
+}
+
+test_denial_limits_off_when_rate_limiting_is if {
+	ratelimit.denial_limits == [] with input as call(alice) with data.config as {"rateLimit": {"enabled": false}}
+	ratelimit.denial_limits == [] with input as object.union(call(alice), {"stage": "network"}) with data.config as {}
+}
