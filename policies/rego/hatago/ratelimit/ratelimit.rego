@@ -11,6 +11,8 @@
 #   Grammar of filters, keys and tiers: docs/rate-limits.md.
 package hatago.ratelimit
 
+import data.hatago.rbac
+
 # --- configuration ----------------------------------------------------------
 
 default cfg := {}
@@ -89,29 +91,13 @@ valid(r) if {
 
 # --- the request's action ---------------------------------------------------
 
-# The same method map as RBAC (hatago.rbac.methods), as "category:action".
-# Session methods (initialize, ping, ...) have no action: only filters that
-# match any request ("*") or name the method apply to them.
-actions := {
-	"tools/call": ["tools", "call"],
-	"tools/list": ["tools", "list"],
-	"resources/read": ["resources", "read"],
-	"resources/subscribe": ["resources", "read"],
-	"resources/list": ["resources", "list"],
-	"resources/templates/list": ["resources", "list"],
-	"prompts/get": ["prompts", "generate"],
-	"prompts/list": ["prompts", "list"],
-}
+# The action is RBAC's (hatago.rbac.spec, the one method map), as
+# [category, action]: list methods are "<category>:list". Session methods
+# (initialize, ping, ...) have no action: only filters that match any request
+# ("*") or name the method apply to them.
+action := [rbac.spec.category, rbac.spec.action] if rbac.spec.type == "item"
 
-completion_actions := {
-	"prompt": ["prompts", "generate"],
-	"resourceTemplate": ["resources", "read"],
-	"resource": ["resources", "read"],
-}
-
-action := actions[input.request.method]
-
-action := completion_actions[input.request.kind] if input.request.method == "completion/complete"
+action := [rbac.spec.category, "list"] if rbac.spec.type == "list"
 
 # --- which rules apply ------------------------------------------------------
 
@@ -138,14 +124,13 @@ filter_ok(r) if {
 
 has_key(obj, k) if _ = obj[k]
 
-# Filter grammar (docs/rate-limits.md, "Filters"):
-#   *                                     every request
-#   method:<mcp method>                   the method itself, e.g. method:initialize
+# Filter grammar (docs/rate-limits.md, "Filters"): "*", "method:<mcp method>",
+# or a permission string in RBAC's grammar (hatago.rbac.parse):
 #   mcp:<category>[:<action>]             e.g. mcp:tools:call, mcp:tools, mcp:*:call
 #   server:<id>[:<category>[:<action>[:<item>]]]
 #                                         e.g. server:github:tools:call:create_*
-# Missing trailing segments are "*"; <item> is "*", an exact name, or a
-# pattern with one "*"; it may contain ":". Other strings match nothing.
+# A filter matches the requests that permission would grant. Other strings
+# match nothing.
 filter_match("*")
 
 filter_match(f) if {
@@ -154,44 +139,11 @@ filter_match(f) if {
 }
 
 filter_match(f) if {
-	s := split(f, ":")
-	s[0] == "mcp"
-	count(s) <= 3
-	t := array.concat(s, ["*", "*"])
-	wild(t[1], action[0])
-	wild(t[2], action[1])
-}
-
-filter_match(f) if {
-	s := split(f, ":")
-	s[0] == "server"
-	t := array.concat(s, ["*", "*", "*"])
-	wild(t[1], input.request.server)
-	wild(t[2], action[0])
-	wild(t[3], action[1])
-	pattern_match(item(s), input.request.name)
-}
-
-wild(p, _) if p == "*"
-
-wild(p, v) if p == v
-
-item(s) := concat(":", array.slice(s, 4, count(s))) if count(s) > 4
-
-else := "*"
-
-# pattern_match(p, name): "*", the exact name, or prefix*suffix with one "*".
-pattern_match("*", _)
-
-pattern_match(p, name) if p == name
-
-pattern_match(p, name) if {
-	is_string(name)
-	parts := split(p, "*")
-	count(parts) == 2
-	startswith(name, parts[0])
-	endswith(name, parts[1])
-	count(name) >= count(parts[0]) + count(parts[1])
+	g := rbac.parse(f)
+	rbac.wild_or(g.server, input.request.server)
+	rbac.wild_or(g.category, action[0])
+	rbac.wild_or(g.action, action[1])
+	rbac.item_match(g, input.request.name)
 }
 
 # servers: the request targets one of these upstream servers.
@@ -205,7 +157,7 @@ tools_ok(r) if not has_key(r, "tools")
 tools_ok(r) if {
 	input.request.method == "tools/call"
 	some p in r.tools
-	pattern_match(p, input.request.name)
+	rbac.pattern_match(p, input.request.name)
 }
 
 # filter "runtime": a JavaScript predicate (RateLimiter.addRule) evaluated by
