@@ -85,7 +85,15 @@ export class RateLimitStage implements RequestGuard {
       await denial.report();
       throw err;
     }
-    const outcome = limits.length === 0 ? undefined : await enforceLimits(this.opts.store, limits, this.now());
+    let outcome: RateLimitOutcome | undefined;
+    try {
+      outcome = limits.length === 0 ? undefined : await enforceLimits(this.opts.store, limits, this.now());
+    } catch (err) {
+      // Whatever the store did, the denial is answered as the policy said and recorded.
+      this.log.error('denial budgets could not be counted', { decisionId: denial.decisionId, error: (err as Error)?.message ?? String(err) });
+      await denial.report();
+      return;
+    }
     // An unreachable store never turns a denial into a 503: the request is refused either way.
     if (!outcome || outcome.allowed || outcome.unavailable) {
       await denial.report();

@@ -10,7 +10,8 @@ import { PolicyGuard } from '../../src/pipeline/policy-guard.js';
 import { RateLimitStage } from '../../src/pipeline/rate-limit-stage.js';
 import type { SecurityEvent } from '../../src/pipeline/security-events.js';
 import { PolicyEngine } from '../../src/policy/index.js';
-import { MemoryStore } from '../../src/ratelimit/index.js';
+import { MemoryStore, RedisStore, type RateLimitStore } from '../../src/ratelimit/index.js';
+import { freePort } from '../helpers/processes.js';
 
 const MINUTE = 60000;
 let engine: PolicyEngine;
@@ -25,18 +26,18 @@ beforeAll(async () => {
   });
 });
 
-function stage(opts: { maxReportedKeys?: number } = {}) {
+function stage(opts: { maxReportedKeys?: number; store?: RateLimitStore } = {}) {
   const records: SecurityEvent[] = [];
   const sink = async (e: SecurityEvent) => {
     records.push(e);
   };
   let clock = 1_000_000;
   const guard = new RateLimitStage(new PolicyGuard({ current: () => engine }, silentLogger, { events: sink }), {
-    store: new MemoryStore(),
+    store: opts.store ?? new MemoryStore(),
     logger: silentLogger,
     events: sink,
     now: () => clock,
-    ...opts,
+    ...(opts.maxReportedKeys !== undefined && { maxReportedKeys: opts.maxReportedKeys }),
   });
   return { guard, records, advance: (ms: number) => (clock += ms) };
 }
@@ -101,5 +102,17 @@ describe('denial budgets in the rate-limit stage', () => {
     const admin: CallerContext = { ...caller('10.0.0.3'), principal: { sub: 'a', roles: ['admin'], claims: {} } };
     for (let i = 0; i < 5; i++) expect(await codeOf(guard.check(admin, CALL))).toBe('allowed');
     expect(await codeOf(guard.check(caller('10.0.0.3'), CALL))).toBe('ERR_PERMISSION_DENIED');
+  });
+
+  it('an unreachable store (failOpen false) never turns a denial into a 503: answered and recorded as the policy said', async () => {
+    // Nothing listens on this port: every count is "unavailable".
+    const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, failOpen: false, commandTimeoutMs: 200, redisOptions: { maxRetriesPerRequest: 0 } });
+    try {
+      const { guard, records } = stage({ store });
+      for (let i = 0; i < 3; i++) expect(await codeOf(guard.check(caller('10.0.0.4'), CALL))).toBe('ERR_PERMISSION_DENIED');
+      expect(events(records)).toEqual(['permission_denied', 'permission_denied', 'permission_denied']);
+    } finally {
+      await store.close();
+    }
   });
 });
