@@ -1,7 +1,7 @@
 // Rate limits in the real hub: the policy names the limits (tiers by role,
 // filters, keys), the runtime counts them, in memory or in a real redis-server
 // shared by two hub processes.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
@@ -140,7 +140,10 @@ describe('denied requests are counted too: denial budgets per address and per pr
       security: { authentication: AUTH, authorization: { enabled: true, defaultRole: 'readonly' }, rateLimit: { enabled: true, rules: [] } },
     });
   });
-  afterAll(() => hub.stop());
+  afterAll(async () => {
+    await hub.stop();
+    rmSync(hub.dir, { recursive: true, force: true });
+  });
 
   it('100 denied calls: 30 answered 403 and recorded, the rest 429 with Retry-After, a bounded audit trail', async () => {
     const call = await session(hub, await bearer('flooder', ['readonly']), '127.0.0.21');
@@ -198,7 +201,10 @@ describe('denial budgets from the config', () => {
       },
     });
   });
-  afterAll(() => hub.stop());
+  afterAll(async () => {
+    await hub.stop();
+    rmSync(hub.dir, { recursive: true, force: true });
+  });
 
   it('replace the defaults: 3 denials per user, no address budget', async () => {
     const first = await session(hub, await bearer('den-1', ['readonly']), '127.0.0.23');
