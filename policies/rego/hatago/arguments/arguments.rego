@@ -246,8 +246,8 @@ deny contains {"rule": "arguments.uncovered", "message": msg} if {
 
 # uncovered_grants: for every role ruled on a server, each tool pattern its
 # grants allow there that no rule of the role covers whole. Empty for sound
-# data; the shipped data is tested to keep it empty, and `hatago policy` or
-# an operator can evaluate it against their own config.
+# data; the shipped data is tested to keep it empty (arguments_test), and an
+# operator can evaluate it with their own data.config (opa eval).
 all_role_names := {n | some n, _ in rbac.bundle_roles} | {n | some n, _ in rbac.config_roles}
 
 rule_servers(role) := {r.server | some r in enabled_rules; names_role(r, role); is_string(r.server)}
