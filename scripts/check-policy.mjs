@@ -3,7 +3,8 @@
 //   1. opa fmt --list --fail          (formatting)
 //   2. opa check --strict             (policies under the wasm capabilities;
 //                                      tests under OPA's own, they never run in wasm)
-//   3. build-policy.mjs --check       (the shipped bundle matches the sources)
+//   3. package layout                 (package hatago.x lives in hatago/x/)
+//   4. build-policy.mjs --check       (the shipped bundle matches the sources)
 //
 //   --src D   default policies/rego
 //   --out F   bundle to compare (default policies/bundle/hatago.tar.gz)
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeCapabilities } from './lib/capabilities.mjs';
 import { repoRoot, runOpa } from './lib/opa.mjs';
+import { misplacedPackages } from './lib/packages.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -46,6 +48,13 @@ step('opa check --strict (policies, wasm capabilities)', [
   'check', '--strict', '--capabilities', writeCapabilities(), '--ignore', '*_test.rego', dirArg,
 ]);
 step('opa check --strict (policies and tests)', ['check', '--strict', dirArg]);
+
+const misplaced = misplacedPackages(src);
+if (misplaced.length === 0) console.log('ok    package layout');
+else {
+  console.log('FAIL  package layout');
+  failures.push(`package layout:\n${misplaced.map((m) => `  ${m.file}: package ${m.package} belongs in ${m.expected}`).join('\n')}`);
+}
 
 const build = spawnSync(
   process.execPath,

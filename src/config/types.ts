@@ -169,6 +169,8 @@ export interface RateLimitConfig {
   enabled?: boolean;
   algorithm?: 'sliding-window';
   rules?: RateLimitRule[];
+  /** Budgets of denied requests (same grammar); absent: the bundle's defaults, `[]`: none. */
+  denialLimits?: RateLimitRule[];
   /** `memory` (default) or a `redis://` / `rediss://` URL shared by several hubs. */
   store?: string;
   /** When the Redis store is unreachable: true admits, false refuses (ERR_RATE_LIMIT_UNAVAILABLE). Default false. */

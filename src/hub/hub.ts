@@ -232,6 +232,7 @@ export class Hub {
       ...(entry && { server: entry.server, name: entry.local }),
       ...(exposed !== undefined && { exposed }),
       ...(args && { arguments: args }),
+      params,
     });
     if (exposed === undefined) throw new HatagoError('ERR_INVALID_PARAMS', { message: 'params.name must be a string' });
     if (!entry) throw new HatagoError(unknown, { data: { name: exposed } });
@@ -243,7 +244,7 @@ export class Hub {
   private async readResource(params: Result, ctx: CallerContext): Promise<Result> {
     const uri = requireUri(params);
     const route = tryRoute(this.catalog, uri);
-    await this.check(ctx, { method: 'resources/read', ...(route.ok && { server: route.server }), name: uri, exposed: uri });
+    await this.check(ctx, { method: 'resources/read', ...(route.ok && { server: route.server }), name: uri, exposed: uri, params });
     if (!route.ok) throw route.error;
     return this.forward(route.server, 'resources/read', forwardable(params), ctx);
   }
@@ -251,7 +252,7 @@ export class Hub {
   private async subscribe(params: Result, ctx: CallerContext): Promise<Result> {
     const uri = requireUri(params);
     const route = tryRoute(this.catalog, uri);
-    await this.check(ctx, { method: 'resources/subscribe', ...(route.ok && { server: route.server }), name: uri, exposed: uri });
+    await this.check(ctx, { method: 'resources/subscribe', ...(route.ok && { server: route.server }), name: uri, exposed: uri, params });
     if (!route.ok) throw route.error;
     const client = requireConnection(ctx);
     if (this.subscriptions.add(uri, route.server, client)) {
@@ -320,6 +321,7 @@ export class Hub {
       ...(server !== undefined && { server }),
       ...(name !== undefined && { name }),
       ...(exposed !== undefined && { exposed }),
+      params,
     });
     if (failure || server === undefined) throw failure ?? new HatagoError('ERR_INVALID_PARAMS');
     return this.forward(server, 'completion/complete', { ...forwardable(params), ref: forwardRef }, ctx);

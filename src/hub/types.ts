@@ -74,6 +74,8 @@ export interface GuardRequest {
   /** Exposed name the client used. */
   exposed?: string;
   arguments?: Record<string, unknown>;
+  /** The params as the client sent them, for requests the hub forwards upstream (the policy drops `_meta`). */
+  params?: Record<string, unknown>;
   /** For list methods: every item that could be shown. */
   candidates?: ListCandidate[];
 }

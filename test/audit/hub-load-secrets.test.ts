@@ -17,7 +17,8 @@ describe('under concurrent load', () => {
   beforeAll(async () => {
     hub = await startHubProcess({
       mcpServers: { fx: fixtureStdio() },
-      security: { authentication: { enabled: true, secret: SECRET, algorithms: ['HS256'] }, authorization: { enabled: true } },
+      // No denial budgets: u4's 60 denials must each be decided and recorded here (budgets: test/server/rate-limits.test.ts).
+      security: { authentication: { enabled: true, secret: SECRET, algorithms: ['HS256'] }, authorization: { enabled: true }, rateLimit: { denialLimits: [] } },
     });
   });
   afterAll(() => hub.stop());

@@ -168,16 +168,17 @@ visible := [x | some x in rbac.visible; not custom_hidden[x]] if {
 	count(custom_hidden) > 0
 }
 
-# An allowed request carries the rate limits that apply to it; the runtime
-# counts them (docs/rate-limits.md) and refuses when any is spent.
+# An allowed request carries the rate limits that apply to it, a denied one
+# its denial budgets; the runtime counts them (docs/rate-limits.md) and
+# refuses (429) when any is spent.
 request_decision := {"allow": true, "reasons": [], "visible": visible, "rate_limits": ratelimit.limits} if {
 	request_allow
 	list_method
 } else := object.union({"allow": true, "reasons": [], "rate_limits": ratelimit.limits}, sessions.extra) if {
 	request_allow
-} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": []} if {
+} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": [], "rate_limits": ratelimit.denial_limits} if {
 	list_method
-} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons)}
+} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "rate_limits": ratelimit.denial_limits}
 
 # --- stage "permission" -----------------------------------------------------
 
