@@ -99,7 +99,6 @@ export class RateLimitStage implements RequestGuard {
     }
     if (ctx.responseHeaders) Object.assign(ctx.responseHeaders, outcome.headers);
     const limit = outcome.limit!;
-    this.opts.onExceeded?.(limit.name);
     if (this.firstInWindow(limit)) {
       this.log.warn('denial budget exceeded', { decisionId: denial.decisionId, limit: limit.name, key: limit.key, code: denial.code, user: ctx.principal?.sub ?? null, ip: ctx.client.ip });
       // silentUntilMs: no further record for this key before then.
