@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { HatagoError } from '../errors/index.js';
 import { packagePath } from '../util/package-root.js';
+import { serverLimits, serverLimitsProblem } from './server-limits.js';
+import type { HttpConfig } from './types.js';
 
 export const CONFIG_SCHEMA_PATH = packagePath('schema', 'hatago.config.schema.json');
 
@@ -39,11 +41,16 @@ const UNSAFE_CREDENTIAL_ORIGINS = new Set(['*', 'null']);
 
 /** Combinations of valid keys that are unsafe together; one line each, naming the key path. */
 function unsafeCombinations(config: unknown): string[] {
-  const cors = (config as { security?: { network?: { cors?: { origin?: unknown; credentials?: unknown } } } } | null)?.security?.network?.cors;
-  if (cors?.credentials !== true || !Array.isArray(cors.origin)) return [];
-  const bad = cors.origin.filter((o): o is string => typeof o === 'string' && UNSAFE_CREDENTIAL_ORIGINS.has(o.trim().toLowerCase()));
-  if (bad.length === 0) return [];
-  return [`security.network.cors: origin ${JSON.stringify(bad[0])} cannot be combined with credentials: true (any site could make credentialed requests); list the allowed origins`];
+  const c = config as { http?: Partial<HttpConfig>; security?: { network?: { cors?: { origin?: unknown; credentials?: unknown } } } } | null;
+  const lines: string[] = [];
+  const cors = c?.security?.network?.cors;
+  const bad = cors?.credentials === true && Array.isArray(cors.origin)
+    ? cors.origin.filter((o): o is string => typeof o === 'string' && UNSAFE_CREDENTIAL_ORIGINS.has(o.trim().toLowerCase()))
+    : [];
+  if (bad.length > 0) lines.push(`security.network.cors: origin ${JSON.stringify(bad[0])} cannot be combined with credentials: true (any site could make credentialed requests); list the allowed origins`);
+  const limits = serverLimitsProblem(serverLimits(c?.http));
+  if (limits !== undefined) lines.push(limits);
+  return lines;
 }
 
 /**

@@ -154,7 +154,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const rs = auth?.resourceServer;
     if (rs) outer.get(rs.metadataPaths, protectedResourceMetadataRoute(rs));
     outer.use(httpApp.app);
-    const { server, url } = await listen(config.http, outer);
+    const { server, url } = await listen(config.http, outer, logger);
     cleanup.push(() => httpApp.close());
     cleanup.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
     lifecycle.start();
