@@ -3,9 +3,10 @@
 // come from chosen loopback addresses (127.0.0.2 floods, 127.0.0.3 is the
 // bystander who must still be served). SSE GET streams are long-lived
 // responses: no timeout cuts them.
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { fixtureStdio, runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
 
@@ -164,6 +165,34 @@ describe('timeouts (http.headersTimeoutMs, requestTimeoutMs, idleTimeoutMs)', ()
       expect({ status: ping.status, result: ping.json?.result }).toEqual({ status: 200, result: {} });
     } finally {
       get.destroy();
+    }
+  });
+});
+
+describe('config validation of the limits', () => {
+  it.each([
+    [{ headersTimeoutMs: 20000, requestTimeoutMs: 10000 }, 'http.headersTimeoutMs (20000) must not exceed http.requestTimeoutMs (10000)'],
+    [{ headersTimeoutMs: 40000 }, 'http.headersTimeoutMs (40000) must not exceed http.requestTimeoutMs (30000)'],
+    [{ maxConnections: 10, maxConnectionsPerIp: 64 }, 'http.maxConnectionsPerIp (64) must not exceed http.maxConnections (10)'],
+    [{ idleTimeoutMs: 10 }, '/http/idleTimeoutMs: must be >= 1000'],
+  ])('refuses %j with one line naming the keys', async (limits, line) => {
+    const { dir, file } = writeConfig({ mcpServers: {}, http: limits });
+    try {
+      const { code, output } = await runHatago(['config', 'validate', '--config', file]);
+      expect(code).toBe(1);
+      expect(output).toContain(`\n  ${line}`);
+      expect(output).toContain('[ERR_CONFIG_INVALID]');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts the documented defaults written out, and 0 for no cap', async () => {
+    const { dir, file } = writeConfig({ mcpServers: {}, http: { maxConnections: 0, maxConnectionsPerIp: 0, headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 5000, idleTimeoutMs: 30000 } });
+    try {
+      expect(await runHatago(['config', 'validate', '--config', file])).toEqual({ code: 0, output: `ok: ${file}\n` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
