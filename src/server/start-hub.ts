@@ -137,6 +137,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       pipeline,
+      // GET /health/details: the same policy and rate-limit stages as MCP requests, method admin/status.
+      statusGuard: guard,
       healthExtras: () => ({
         circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });
