@@ -2,6 +2,7 @@
 // policy, to anyone. The details moved to GET /health/details, which runs
 // like an MCP request: the network stage, authentication, then the policy's
 // decision for method admin/status (the shipped admin role's admin:*:*).
+import { rmSync } from 'node:fs';
 import { auditRecords } from '../audit/helpers.js';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { rawRequest, type RawResponse } from '../helpers/http-client.js';
@@ -26,7 +27,10 @@ beforeAll(async () => {
     { env: { E2E_SECRET: SECRET } },
   );
 });
-afterAll(() => hub.stop());
+afterAll(async () => {
+  await hub.stop();
+  rmSync(hub.dir, { recursive: true, force: true });
+});
 
 const get = (path: string, opts: { token?: string; from?: string } = {}): Promise<RawResponse> =>
   rawRequest(`${hub.url}${path}`, { method: 'GET', localAddress: opts.from ?? '127.0.0.3', headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {} });

@@ -2,6 +2,7 @@
 // body so that proxies can route and authorize without reading it. A request
 // whose headers name something else than its body is refused with HTTP 400
 // and JSON-RPC -32020 (HeaderMismatch) before any policy or upstream sees it.
+import { rmSync } from 'node:fs';
 import { auditRecords } from '../audit/helpers.js';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { rawRequest } from '../helpers/http-client.js';
@@ -14,7 +15,10 @@ let hub: HubProcess;
 beforeAll(async () => {
   hub = await startHubProcess({ mcpServers: { fx: fixtureStdio() }, security: { authorization: { enabled: true, defaultRole: 'admin' } } });
 });
-afterAll(() => hub.stop());
+afterAll(async () => {
+  await hub.stop();
+  rmSync(hub.dir, { recursive: true, force: true });
+});
 
 const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
 

@@ -56,6 +56,7 @@ describe('connection caps (http.maxConnectionsPerIp, http.maxConnections)', () =
   afterAll(async () => {
     for (const s of held) s.socket.destroy();
     await hub.stop();
+    rmSync(hub.dir, { recursive: true, force: true });
   });
 
   it('one address holds at most maxConnectionsPerIp sockets: the next is closed on accept, others are still served', async () => {
@@ -116,7 +117,10 @@ describe('timeouts (http.headersTimeoutMs, requestTimeoutMs, idleTimeoutMs)', ()
       http: { headersTimeoutMs: 1000, requestTimeoutMs: 2000, idleTimeoutMs: 1500, keepAliveTimeoutMs: 1000 },
     });
   });
-  afterAll(() => hub.stop());
+  afterAll(async () => {
+    await hub.stop();
+    rmSync(hub.dir, { recursive: true, force: true });
+  });
 
   it('a socket that never finishes its headers is closed', async () => {
     const s = await slowSocket(portOf(hub), '127.0.0.2');
