@@ -170,3 +170,12 @@ describe('a policy denial at the token endpoints is audited', () => {
     expect(auditRecords(hub).slice(before).map((r) => r.event)).toEqual(['authentication_success']);
   });
 });
+
+describe('users whose hashes differ in scrypt cost', () => {
+  it('the hub warns at start that cheaper users answer faster than unknown names, naming the dummy parameters', async () => {
+    const dear = await hashPassword(PASSWORD, { N: 4096, r: 8, p: 1 });
+    const hub = await hubWith({ cheap: { passwordHash }, dear: { passwordHash: dear } });
+    const m = await hub.proc.waitForLine(/^.*"message":"the password hashes in security\.authentication\.users use different scrypt costs.*$/m);
+    expect(JSON.parse(m[0])).toMatchObject({ level: 'warn', component: 'token-endpoint', dummy: { N: 4096, r: 8, p: 1 } });
+  });
+});
