@@ -106,6 +106,19 @@ export class AuthenticationManager {
     return principal;
   }
 
+  /**
+   * Whether the token a principal was verified from still holds: past its
+   * `exp` (with clockTolerance) it is expired; a revoked `jti` is revoked.
+   * Rejects when the revocation store cannot answer (callers fail closed).
+   */
+  async tokenStatus(principal: Principal): Promise<'ok' | 'expired' | 'revoked'> {
+    const { exp, jti } = principal.claims;
+    const nowSec = this.#opts.now().getTime() / 1000;
+    if (typeof exp === 'number' && nowSec > exp + this.#opts.clockTolerance) return 'expired';
+    if (this.#revoked && typeof jti === 'string' && (await this.#revoked.isRevoked(jti))) return 'revoked';
+    return 'ok';
+  }
+
   /** bearerFromHeader + verifyToken: the whole authentication stage for one request. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
     if (this.#oauth2) return this.#oauth2.authenticate(authorization);

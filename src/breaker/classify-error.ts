@@ -1,5 +1,6 @@
 import { isHatagoError } from '../errors/index.js';
 import { isUpstreamRpcError } from '../upstreams/errors.js';
+import { RESPONSE_TOO_LARGE } from '../upstreams/response-limits.js';
 import type { ErrorKind } from './types.js';
 
 // JSON-RPC codes an upstream may answer with (see src/errors/codes.ts).
@@ -15,6 +16,7 @@ const INVALID_PARAMS = -32602;
  *
  * - ERR_UPSTREAM_TIMEOUT                      -> timeout
  * - ERR_UPSTREAM_UNAVAILABLE, transport errors -> connection
+ * - ERR_UPSTREAM_ERROR, reason response_too_large -> response_too_large
  * - ERR_UPSTREAM_ERROR (malformed result)      -> protocol
  * - an HTTP 401/403 from the upstream          -> auth
  * - JSON-RPC -32602 / -32601 from the upstream -> validation
@@ -46,7 +48,7 @@ export function classifyError(err: unknown): ErrorKind | null {
       case 'ERR_UPSTREAM_UNAVAILABLE':
         return 'connection';
       case 'ERR_UPSTREAM_ERROR':
-        return 'protocol';
+        return (err.data as { reason?: unknown } | undefined)?.reason === RESPONSE_TOO_LARGE ? 'response_too_large' : 'protocol';
       default:
         // Raised by the hub itself (policy, params, client capability...): not the upstream's doing.
         return null;

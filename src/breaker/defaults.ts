@@ -3,7 +3,7 @@ import type { BreakerRule, ErrorKind, Severity, SeverityTable } from './types.js
 // The built-in values the policy falls back to. policies/rego/breaker/breaker.rego
 // holds the same numbers; docs/circuit-breakers.md documents them.
 
-export const ERROR_KINDS: readonly ErrorKind[] = ['timeout', 'connection', 'auth', 'validation', 'upstream_error', 'protocol'];
+export const ERROR_KINDS: readonly ErrorKind[] = ['timeout', 'connection', 'auth', 'validation', 'upstream_error', 'protocol', 'response_too_large'];
 
 export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
@@ -16,6 +16,7 @@ export const DEFAULT_SEVERITY: SeverityTable = {
   timeout: 'high',
   protocol: 'high',
   connection: 'critical',
+  response_too_large: 'low',
 };
 
 /** Numeric value of `hatago_circuit_breaker_state`: 0 closed, 1 open, 2 half-open. */

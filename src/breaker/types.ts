@@ -5,7 +5,7 @@
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 /** What went wrong with an upstream call, as the runtime sees it. */
-export type ErrorKind = 'timeout' | 'connection' | 'auth' | 'validation' | 'upstream_error' | 'protocol';
+export type ErrorKind = 'timeout' | 'connection' | 'auth' | 'validation' | 'upstream_error' | 'protocol' | 'response_too_large';
 
 /**
  * How much an error counts: `low` not at all, `medium` and `high` one

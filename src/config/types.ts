@@ -27,6 +27,8 @@ export interface ServerConfig {
   tools?: ToolFilter;
   /** Per-call timeout towards this upstream, in ms. Default `upstreams.timeoutMs`. */
   timeoutMs?: number;
+  /** Bytes one call's answer may carry (JSON body, SSE answer stream, stdio line). Default 16 MiB. */
+  maxResponseBytes?: number;
 }
 
 export interface HttpConfig {
@@ -253,6 +255,8 @@ export interface SecurityConfig {
   logging?: LoggingSecurityConfig;
   audit?: AuditTrailConfig;
   suspicious?: SuspiciousConfig;
+  /** Bounds on 2025-11-25 sessions (docs/sessions.md), handed to the policy as data.config.sessions. */
+  sessions?: { maxPerPrincipal?: number; maxTotal?: number; idleTimeoutMs?: number };
   /** Later issues (rate limits, breakers, logging, audit) add their keys here. */
   [key: string]: unknown;
 }

@@ -13,7 +13,8 @@ import { HatagoError } from '../errors/index.js';
 import type { Hub } from '../hub/hub.js';
 import type { HubLogger, RequestGuard } from '../hub/types.js';
 import { anonymousPipeline, type CallerBase, type HttpPipeline } from './caller.js';
-import { McpEndpoint } from './mcp-endpoint.js';
+import { McpEndpoint, type TokenCheck } from './mcp-endpoint.js';
+import type { SecurityEventSink } from '../pipeline/security-events.js';
 import { writeHttpError, writeJson } from './respond.js';
 import type { StructureLimits } from '../validation/index.js';
 
@@ -32,6 +33,10 @@ export interface HttpAppOptions {
   maxBodyBytes?: number;
   /** Structural limits of every /mcp body (security.validation). */
   limits?: StructureLimits;
+  /** With authentication: sessions and GET streams end when their token is revoked or expires. */
+  tokenCheck?: TokenCheck;
+  /** Audit sink for session_closed. */
+  events?: SecurityEventSink;
 }
 
 export interface HttpApp {
@@ -50,6 +55,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     logger: opts.logger,
     ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
     ...(opts.limits !== undefined && { limits: opts.limits }),
+    ...(opts.tokenCheck && { tokenCheck: opts.tokenCheck }),
+    ...(opts.events && { events: opts.events }),
   });
   const app = express();
   app.disable('x-powered-by');

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { HatagoError } from '../errors/index.js';
 import { ClientRpcError } from '../hub/client-rpc-error.js';
-import type { ClientSink } from '../hub/types.js';
+import type { ClientSink, Principal } from '../hub/types.js';
 import type { ClientRelay } from '../upstreams/types.js';
 import type { SseStream } from './sse.js';
 
@@ -31,8 +31,48 @@ export class LegacySession implements ClientSink {
   private nextOutId = 0;
   private closed = false;
 
-  /** `owner`: the principal that opened the session; others cannot use it. */
-  constructor(readonly owner: string | null) {}
+  /** The principal of the session's latest request (its token decides how long the session lives). */
+  principal: Principal | null;
+  /** The principal whose token opened the GET stream (the stream ends with that token). */
+  streamPrincipal: Principal | null = null;
+  /** Set from the initialize decision's session_limits. */
+  idleTimeoutMs = Number.MAX_SAFE_INTEGER;
+  private lastActive = Date.now();
+
+  /**
+   * `owner`: the principal that opened the session; others cannot use it.
+   * `ownerKey`: whose session it is for the per-principal cap (anonymous callers by address).
+   */
+  constructor(
+    readonly owner: string | null,
+    principal: Principal | null,
+    readonly ownerKey: string,
+  ) {
+    this.principal = principal;
+  }
+
+  /** A request on the session: it is active, and its token is the one that counts now. */
+  touch(principal: Principal | null): void {
+    this.lastActive = Date.now();
+    this.principal = principal;
+  }
+
+  /** Idle: nothing in flight, no open GET stream, and no request for longer than its idle timeout. */
+  isIdle(now: number): boolean {
+    return this.inflight.size === 0 && !this.getStream?.isOpen && now - this.lastActive > this.idleTimeoutMs;
+  }
+
+  get hasOpenStream(): boolean {
+    return this.getStream?.isOpen === true;
+  }
+
+  /** Ends the standalone GET stream (its token was revoked or expired); the session stays. */
+  endGetStream(): void {
+    this.getStream?.end();
+    this.getStream = undefined;
+    this.streamPrincipal = null;
+    this.lastActive = Date.now();
+  }
 
   /** Whether a client of this session may be asked things (decides SSE for forwarded calls). */
   get canBeAsked(): boolean {
@@ -45,11 +85,15 @@ export class LegacySession implements ClientSink {
   }
 
   /** false when a GET stream is already open (the spec allows one). */
-  attachGetStream(stream: SseStream, onClose: (cb: () => void) => void): boolean {
+  attachGetStream(stream: SseStream, onClose: (cb: () => void) => void, principal: Principal | null): boolean {
     if (this.getStream?.isOpen) return false;
     this.getStream = stream;
+    this.streamPrincipal = principal;
     onClose(() => {
-      if (this.getStream === stream) this.getStream = undefined;
+      if (this.getStream !== stream) return;
+      this.getStream = undefined;
+      this.streamPrincipal = null;
+      this.lastActive = Date.now();
     });
     return true;
   }

@@ -10,7 +10,9 @@ import { HatagoError, JsonRpc, type ErrorCode } from '../errors/index.js';
 import { toClientError } from '../hub/client-error.js';
 import type { Hub } from '../hub/hub.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../hub/server-info.js';
-import type { CallerContext, HubLogger, HubRequest } from '../hub/types.js';
+import type { CallerContext, HubLogger, HubRequest, Principal } from '../hub/types.js';
+import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
+import { readSessionLimits, type SessionLimits } from './session-limits.js';
 import { readJsonBody } from './body.js';
 import type { CallerBase } from './caller.js';
 import { LegacySession } from './legacy-session.js';
@@ -36,9 +38,19 @@ function acceptsSse(req: IncomingMessage): boolean {
   return a === null || a.includes('text/event-stream') || a.includes('*/*');
 }
 
+/** Whether the token behind a principal still holds (not expired, not revoked). */
+export type TokenCheck = (principal: Principal) => Promise<'ok' | 'expired' | 'revoked'>;
+
+/** How often sessions are checked for idleness and for revoked or expired tokens. */
+const SWEEP_MS = 2000;
+
 export interface McpEndpointOptions {
   hub: Hub;
   logger: HubLogger;
+  /** With authentication: sessions and GET streams end when their token is revoked or expires. */
+  tokenCheck?: TokenCheck;
+  /** Receives `session_closed` (idle, token revoked or expired). */
+  events?: SecurityEventSink;
   maxBodyBytes?: number;
   /** Structural limits of every body (default DEFAULT_LIMITS; `maxBodyBytes` above wins). */
   limits?: StructureLimits;
@@ -52,12 +64,20 @@ export class McpEndpoint {
   private readonly limits: StructureLimits;
   /** Envelope and params schemas, compiled once. */
   private readonly messages = new MessageValidator();
+  private readonly tokenCheck: TokenCheck | undefined;
+  private readonly events: SecurityEventSink;
+  private readonly sweeper: NodeJS.Timeout;
+  private sweeping = false;
 
   constructor(opts: McpEndpointOptions) {
     this.hub = opts.hub;
     this.logger = opts.logger;
     this.maxBodyBytes = opts.maxBodyBytes;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.tokenCheck = opts.tokenCheck;
+    this.events = opts.events ?? discardEvents;
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
   }
 
   get sessionCount(): number {
@@ -66,8 +86,61 @@ export class McpEndpoint {
 
   /** Ends every session (shutdown). */
   closeAll(): void {
+    clearInterval(this.sweeper);
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
+  }
+
+  /**
+   * Ends idle sessions, and sessions and GET streams whose token was revoked
+   * or expired (checked every SWEEP_MS, so a logout ends a stream within
+   * seconds). An ended session answers 404: its client initializes again.
+   */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const now = Date.now();
+      const verdicts = new Map<Principal, Promise<'ok' | 'expired' | 'revoked'>>();
+      const verdict = (p: Principal | null) => {
+        if (!p || !this.tokenCheck) return Promise.resolve('ok' as const);
+        let v = verdicts.get(p);
+        // A store that cannot answer counts as revoked: fail closed.
+        if (!v) verdicts.set(p, (v = this.tokenCheck(p).catch(() => 'revoked' as const)));
+        return v;
+      };
+      for (const session of [...this.sessions.values()]) {
+        if (session.isIdle(now)) {
+          await this.end(session, 'idle');
+          continue;
+        }
+        const token = await verdict(session.principal);
+        if (token !== 'ok') {
+          await this.end(session, `token_${token}`);
+          continue;
+        }
+        const stream = session.hasOpenStream ? await verdict(session.streamPrincipal) : 'ok';
+        if (stream !== 'ok') {
+          session.endGetStream();
+          await this.record(session, `stream_token_${stream}`);
+        }
+      }
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async end(session: LegacySession, reason: string): Promise<void> {
+    if (this.sessions.get(session.id) !== session) return;
+    this.sessions.delete(session.id);
+    session.close();
+    await this.record(session, reason);
+  }
+
+  private async record(session: LegacySession, reason: string): Promise<void> {
+    this.logger.info('session ended', { sessionId: session.id, user: session.owner, reason });
+    await this.events({ event: 'session_closed', user: session.owner, sessionId: session.id, metadata: { reason } }).catch((err: unknown) =>
+      this.logger.error('audit record of an ended session failed', { error: String(err) }));
   }
 
   // -- POST ------------------------------------------------------------------
@@ -113,24 +186,43 @@ export class McpEndpoint {
 
   private async initialize(msg: Message, res: ServerResponse, base: CallerBase): Promise<void> {
     const id = jsonRpcId(msg.id);
-    const session = new LegacySession(base.principal?.sub ?? null);
+    const owner = base.principal?.sub ?? null;
+    const session = new LegacySession(owner, base.principal, owner ?? `anonymous:${base.client.ip ?? ''}`);
     const params = isObject(msg.params) ? msg.params : {};
     session.clientCapabilities = isObject(params.capabilities) ? params.capabilities : {};
     const ctx: CallerContext = { ...this.sessionContext(session, base) };
     let result: Record<string, unknown>;
     try {
       result = await this.hub.handle({ method: 'initialize', params, id }, ctx);
+      // The policy allowed the session and says how many may be open and for how long idle.
+      const limits = readSessionLimits(ctx.decision?.output, ctx.decision?.decisionId);
+      this.admit(session, limits);
+      session.idleTimeoutMs = limits.idleTimeoutMs;
     } catch (err) {
-      return writeJson(res, 200, toClientError(err, id, this.logger).body);
+      const e = toClientError(err, id, this.logger);
+      return writeJson(res, e.status === 429 ? 429 : 200, e.body);
     }
     session.protocolVersion = String(result.protocolVersion);
     this.sessions.set(session.id, session);
-    session.disconnectHub = this.hub.connect(session.id, session);
+    session.disconnectHub = this.hub.connect(session.id, session, ctx);
     writeJson(res, 200, { jsonrpc: '2.0', id, result }, { 'Mcp-Session-Id': session.id });
+  }
+
+  /** The session caps: per principal (anonymous callers per address) and in all. */
+  private admit(session: LegacySession, limits: SessionLimits): void {
+    if (this.sessions.size >= limits.maxTotal) {
+      throw new HatagoError('ERR_SESSION_LIMIT', { data: { limit: 'total', max: limits.maxTotal } });
+    }
+    let mine = 0;
+    for (const s of this.sessions.values()) if (s.ownerKey === session.ownerKey) mine++;
+    if (mine >= limits.maxPerPrincipal) {
+      throw new HatagoError('ERR_SESSION_LIMIT', { data: { limit: 'per_principal', max: limits.maxPerPrincipal } });
+    }
   }
 
   private async postToSession(sid: string, body: unknown, req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
     const session = this.findSession(sid, req, base);
+    session.touch(base.principal);
     if (!isObject(body) || body.jsonrpc !== '2.0') throw new HatagoError('ERR_INVALID_REQUEST');
     const method = body.method;
     if (method === undefined) {
@@ -212,10 +304,13 @@ export class McpEndpoint {
     if (sid === null) throw new HatagoError('ERR_SESSION_REQUIRED');
     const session = this.findSession(sid, req, base);
     if (!acceptsSse(req)) throw new HatagoError('ERR_NOT_ACCEPTABLE');
+    session.touch(base.principal);
     const stream = new SseStream(res, { 'Mcp-Session-Id': session.id });
-    if (!session.attachGetStream(stream, (cb) => res.on('close', cb))) {
+    if (!session.attachGetStream(stream, (cb) => res.on('close', cb), base.principal)) {
       stream.end(); // one standalone stream per session; the old one stays
+      return;
     }
+    stream.start(); // the client learns at once that its stream is open
   }
 
   delete(req: IncomingMessage, res: ServerResponse, base: CallerBase): void {

@@ -3,6 +3,13 @@
 
 import type { ServerResponse } from 'node:http';
 
+/**
+ * Bytes a stream may hold unsent for a client that does not read: past
+ * this the stream is ended (the client reconnects) rather than buffered
+ * without bound in the hub's memory.
+ */
+export const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+
 // Headers go out with the first event (or `start()`), so a request the
 // policy denies before anything streamed still gets its own HTTP status.
 export class SseStream {
@@ -36,6 +43,11 @@ export class SseStream {
 
   send(message: unknown): boolean {
     if (!this.isOpen) return false;
+    if (this.res.writableLength > MAX_UNSENT_BYTES) {
+      this.res.destroy();
+      this.open = false;
+      return false;
+    }
     this.start();
     this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     return true;

@@ -173,13 +173,24 @@ export function routeResource(cat: AggregatedCatalog, uri: string): ResourceRout
   throw new HatagoError('ERR_UNKNOWN_RESOURCE', { data: { uri } });
 }
 
-/** Whether two catalogs expose the same list of one kind (decides list_changed). */
-export function sameExposed(a: ExposedList, b: ExposedList): boolean {
-  if (a.entries.length !== b.entries.length) return false;
-  for (let i = 0; i < a.entries.length; i++) {
-    const x = a.entries[i]!;
-    const y = b.entries[i]!;
-    if (x.server !== y.server || x.exposed !== y.exposed || JSON.stringify(x.item) !== JSON.stringify(y.item)) return false;
+/** Servers whose entries differ between two lists (added, removed, renamed or changed items): who gets list_changed. */
+export function changedServers(a: ExposedList, b: ExposedList): Set<string> {
+  const byServer = (l: ExposedList) => {
+    const m = new Map<string, string[]>();
+    for (const e of l.entries) {
+      const list = m.get(e.server) ?? [];
+      list.push(`${e.exposed}\u0000${JSON.stringify(e.item)}`);
+      m.set(e.server, list);
+    }
+    return m;
+  };
+  const x = byServer(a);
+  const y = byServer(b);
+  const changed = new Set<string>();
+  for (const server of new Set([...x.keys(), ...y.keys()])) {
+    const p = x.get(server) ?? [];
+    const q = y.get(server) ?? [];
+    if (p.length !== q.length || p.some((v, i) => v !== q[i])) changed.add(server);
   }
-  return true;
+  return changed;
 }

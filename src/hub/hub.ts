@@ -5,7 +5,7 @@
 
 import { HatagoError } from '../errors/index.js';
 import type { ClientRelay, Upstream, UpstreamState, UpstreamStatus } from '../upstreams/types.js';
-import { buildCatalog, routeResource, sameExposed, type AggregatedCatalog, type ExposedEntry, type ExposedList } from './catalog.js';
+import { buildCatalog, changedServers, routeResource, type AggregatedCatalog, type ExposedEntry, type ExposedList } from './catalog.js';
 import {
   DEFAULT_IDENTITY,
   LEGACY_PROTOCOL_VERSIONS,
@@ -17,7 +17,7 @@ import {
 } from './server-info.js';
 import { SubscriptionTable } from './subscriptions.js';
 import type { HubValidation } from '../validation/index.js';
-import type { CallerContext, ClientSink, GuardRequest, HubLogger, HubRequest, RequestGuard, UpstreamSource } from './types.js';
+import type { CallerContext, ClientSink, GuardRequest, GuardResult, HubLogger, HubRequest, RequestGuard, UpstreamSource } from './types.js';
 
 /** Wraps each upstream call (the circuit breakers: src/breaker's BreakerRegistry fits). */
 export interface UpstreamCallGate {
@@ -27,6 +27,12 @@ export interface UpstreamCallGate {
 export interface HubOptions {
   upstreams: UpstreamSource | readonly Upstream[];
   guard: RequestGuard;
+  /**
+   * Asks the policy whether a connection may hear a server's notifications
+   * ("server/observe"). Not rate limited: the hub asks it, not the client.
+   * Default `guard`.
+   */
+  observer?: RequestGuard;
   /** Circuit breakers around every upstream call. */
   breakers?: UpstreamCallGate;
   /** Tool arguments and upstream answers checked against schemas (src/validation). */
@@ -53,14 +59,21 @@ const REFUSING_RELAY: ClientRelay = {
 
 interface Connection {
   sink: ClientSink;
+  /** Who is connected, as the policy sees them when it is asked about a server. */
+  caller: CallerContext;
   /** Minimum level of forwarded log messages (logging/setLevel); undefined = all. */
   minLevel: number;
+  /** The policy's answer per server ("server/observe"), until the policy changes. */
+  observes: Map<string, Promise<boolean>>;
+  /** Deliveries in order: each waits for the previous one's decision. */
+  queue: Promise<void>;
 }
 
 export class Hub {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly states = new Map<string, UpstreamState>();
   private readonly guard: RequestGuard;
+  private readonly observer: RequestGuard;
   private readonly breakers: UpstreamCallGate | undefined;
   private readonly validation: HubValidation | undefined;
   private readonly logger: HubLogger;
@@ -76,6 +89,7 @@ export class Hub {
     const list = 'list' in opts.upstreams ? opts.upstreams.list() : opts.upstreams;
     for (const u of list) this.upstreams.set(u.id, u);
     this.guard = opts.guard;
+    this.observer = opts.observer ?? opts.guard;
     this.breakers = opts.breakers;
     this.validation = opts.validation;
     this.logger = opts.logger;
@@ -87,10 +101,36 @@ export class Hub {
 
   // -- connections (sessions, stdio) ---------------------------------------
 
-  /** Registers a client for notifications; returns the function that disconnects it. */
-  connect(connectionId: string, sink: ClientSink): () => void {
-    this.connections.set(connectionId, { sink, minLevel: 0 });
+  /**
+   * Registers a client for notifications; returns the function that
+   * disconnects it. A server's notifications reach it only when the policy
+   * lets `caller` observe that server.
+   */
+  connect(connectionId: string, sink: ClientSink, caller: CallerContext): () => void {
+    this.connections.set(connectionId, { sink, caller, minLevel: 0, observes: new Map(), queue: Promise.resolve() });
     return () => this.disconnect(connectionId);
+  }
+
+  /** A new policy is active: every connection's observe decisions are asked again. */
+  policyChanged(): void {
+    for (const conn of this.connections.values()) conn.observes.clear();
+  }
+
+  private mayObserve(conn: Connection, server: string): Promise<boolean> {
+    let answer = conn.observes.get(server);
+    if (!answer) {
+      // Fail closed: an evaluation error or a deny means nothing from that server.
+      answer = this.observer.check(conn.caller, { method: 'server/observe', server }).then(() => true, () => false);
+      conn.observes.set(server, answer);
+    }
+    return answer;
+  }
+
+  /** Delivers to `conn`, in order, if it may observe `server`. */
+  private deliver(conn: Connection, server: string, method: string, params?: Result): void {
+    conn.queue = conn.queue.then(async () => {
+      if (await this.mayObserve(conn, server)) conn.sink.notify(method, params);
+    });
   }
 
   private disconnect(connectionId: string): void {
@@ -163,8 +203,11 @@ export class Hub {
     }
   }
 
-  private check(ctx: CallerContext, req: GuardRequest) {
-    return this.guard.check(ctx, req);
+  private async check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult> {
+    const result = await this.guard.check(ctx, req);
+    // The transport reads what the decision says beyond allow (e.g. initialize's session_limits).
+    ctx.decision = result;
+    return result;
   }
 
   /** List methods: the guard sees every candidate and returns what this caller may see. */
@@ -302,6 +345,8 @@ export class Hub {
       const answer = up.request(method, params, {
         ...(ctx.signal && { signal: ctx.signal }),
         ...(ctx.onProgress && { onProgress: ctx.onProgress }),
+        // Notifications inside this call's answer belong to its caller alone.
+        onNotification: (m: string, p: unknown) => this.relayToCaller(ctx, server, m, p),
         relay: ctx.relay ?? REFUSING_RELAY,
       });
       const validation = this.validation;
@@ -351,30 +396,51 @@ export class Hub {
     const previous = this.catalog;
     const next = buildCatalog(this.catalogInputs(), { onCollision: 'keep-first', previous, logger: this.logger });
     this.catalog = next; // one reference swap: requests see the old or the new catalog, never a mix
-    if (!sameExposed(previous.tools, next.tools)) this.broadcast('notifications/tools/list_changed');
-    if (!sameExposed(previous.prompts, next.prompts)) this.broadcast('notifications/prompts/list_changed');
-    if (!sameExposed(previous.resources, next.resources) || !sameExposed(previous.resourceTemplates, next.resourceTemplates)) {
-      this.broadcast('notifications/resources/list_changed');
-    }
+    const tools = changedServers(previous.tools, next.tools);
+    const prompts = changedServers(previous.prompts, next.prompts);
+    const resources = new Set([...changedServers(previous.resources, next.resources), ...changedServers(previous.resourceTemplates, next.resourceTemplates)]);
+    if (tools.size > 0) this.broadcast('notifications/tools/list_changed', tools);
+    if (prompts.size > 0) this.broadcast('notifications/prompts/list_changed', prompts);
+    if (resources.size > 0) this.broadcast('notifications/resources/list_changed', resources);
   }
 
   private relayNotification(server: string, method: string, params: unknown): void {
     const p = isObject(params) ? params : {};
     if (method === 'notifications/resources/updated') {
       if (typeof p.uri !== 'string') return;
+      // Subscribers were authorized when they subscribed.
       for (const id of this.subscriptions.subscribers(p.uri, server)) this.connections.get(id)?.sink.notify(method, p);
     } else if (method === 'notifications/message') {
+      const out = attributed(server, p);
       const level = LOG_LEVELS.indexOf(String(p.level));
-      // Attribute the message to its upstream so clients can tell servers apart.
-      const out = { ...p, logger: typeof p.logger === 'string' ? `${server}/${p.logger}` : server };
-      for (const conn of this.connections.values()) if (level >= conn.minLevel) conn.sink.notify(method, out);
+      for (const conn of this.connections.values()) if (level >= conn.minLevel) this.deliver(conn, server, method, out);
     }
     // list_changed is turned into `catalog` events by the upstream; progress rides the call.
   }
 
-  private broadcast(method: string, params?: Result): void {
-    for (const conn of this.connections.values()) conn.sink.notify(method, params);
+  /** A notification that arrived inside one call's answer: to that caller only, never to others. */
+  private relayToCaller(ctx: CallerContext, server: string, method: string, params: unknown): void {
+    if (method !== 'notifications/message') return;
+    const conn = ctx.connectionId === undefined ? undefined : this.connections.get(ctx.connectionId);
+    const p = isObject(params) ? params : {};
+    if (conn && LOG_LEVELS.indexOf(String(p.level)) >= conn.minLevel) conn.sink.notify(method, attributed(server, p));
   }
+
+  /** A list changed on `servers`: told to the connections that may observe one of them. */
+  private broadcast(method: string, servers: ReadonlySet<string>): void {
+    for (const conn of this.connections.values()) {
+      conn.queue = conn.queue.then(async () => {
+        for (const server of servers) {
+          if (await this.mayObserve(conn, server)) return conn.sink.notify(method);
+        }
+      });
+    }
+  }
+}
+
+/** Attributes a log message to its upstream, so clients can tell servers apart. */
+function attributed(server: string, p: Result): Result {
+  return { ...p, logger: typeof p.logger === 'string' ? `${server}/${p.logger}` : server };
 }
 
 function isObject(v: unknown): v is Result {

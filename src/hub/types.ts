@@ -42,6 +42,8 @@ export interface CallerContext {
   signal?: AbortSignal;
   /** HTTP headers the MCP stages add to this request's answer (e.g. X-RateLimit-*). */
   responseHeaders?: Record<string, string>;
+  /** The policy's decision on this request, once asked (the transport reads e.g. session_limits). */
+  decision?: GuardResult;
   /**
    * Key under which this client is connected to the hub for notifications
    * (`Hub.connect`): the HTTP session id, or the stdio connection. Absent for

@@ -15,7 +15,9 @@ export type SecurityEventName =
   | 'configuration_change'
   | 'policy_activated'
   | 'policy_rejected'
-  | 'suspicious_activity';
+  | 'suspicious_activity'
+  | 'relay_refused'
+  | 'session_closed';
 
 export interface SecurityEvent {
   event: SecurityEventName;

@@ -7,7 +7,7 @@ import { rateLimitConfigFromEnv } from '../ratelimit/index.js';
  * logged or replayed).
  */
 export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const { authentication, authorization, network, validation, circuitBreaker, rateLimit, suspicious } = config.security;
+  const { authentication, authorization, network, validation, circuitBreaker, rateLimit, suspicious, sessions } = config.security;
   return {
     authentication: { enabled: authentication?.enabled === true, type: authentication?.type ?? 'jwt' },
     authorization: authorization ?? { enabled: true },
@@ -17,6 +17,7 @@ export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = proces
     // The guide's HATAGO_RATE_LIMIT_* variables fill rules the config leaves out.
     rateLimit: withoutStore(rateLimitConfigFromEnv(rateLimit, env)),
     validation: validation ?? {},
+    sessions: sessions ?? {},
   };
 }
 

@@ -21,6 +21,7 @@ import { createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
+import type { RelayRefusal } from '../upstreams/types.js';
 import { corsPreflight } from './cors.js';
 import { createDecisionObservers } from './decision-observers.js';
 import { createHttpPipeline } from './http-pipeline.js';
@@ -88,6 +89,11 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     logger: logger.child({ component: 'upstream' }),
     ...(config.upstreams?.timeoutMs !== undefined && { defaultTimeoutMs: config.upstreams.timeoutMs }),
   });
+  // An upstream's request to "the client" that no caller could be matched to is refused, and recorded.
+  upstreams.on('relay_refused', (server: string, info: RelayRefusal) => {
+    audit({ event: 'relay_refused', level: 'warn', metadata: { server, method: info.method, reason: info.reason } }).catch((err: unknown) =>
+      logger.error('audit record of a refused relay failed', { component: 'upstream', error: String(err) }));
+  });
   await upstreams.start();
   const cleanup: (() => Promise<void> | void)[] = [() => observers.close(), () => upstreams.stop()];
   const stopAll = async () => {
@@ -111,14 +117,17 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
 
   try {
     // Stages after routing, in lifecycle order: policy, then rate limits (counted from the policy's decision).
-    const guard = new RateLimitStage(new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events }), {
+    const policyGuard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
+    const guard = new RateLimitStage(policyGuard, {
       store: rateLimitStore,
       logger,
       events: opts.securityEvents ?? discardEvents,
       onExceeded: (limit) => metrics.rateLimitExceeded.inc({ rule: limit }),
     });
-    const hub = new Hub({ upstreams, breakers, validation, guard, logger: logger.child({ component: 'hub' }) });
+    // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
+    const hub = new Hub({ upstreams, breakers, validation, guard, observer: policyGuard, logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
+    cleanup.push(policy.onActivated(() => hub.policyChanged()));
 
     if (opts.stdio) {
       const principal = auth ? await stdioPrincipal(auth, env) : null;
@@ -139,6 +148,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       pipeline,
       // GET /health/details: the same policy and rate-limit stages as MCP requests, method admin/status.
       statusGuard: guard,
+      ...(auth && { tokenCheck: (p: Principal) => auth.tokenStatus(p) }),
+      events,
       healthExtras: () => ({
         circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { HatagoError, toJsonRpcError } from '../errors/index.js';
 import { DEFAULT_LIMITS, exceedsDepth } from '../validation/index.js';
+import { LineSplitter } from '../util/line-splitter.js';
 
 /**
  * MCP's stdio framing: one JSON-RPC message per line. Unlike the SDK's
@@ -12,15 +13,17 @@ export class JsonLinesTransport {
   onmessage?: (message: unknown) => void;
   onerror?: (err: Error) => void;
   onclose?: () => void;
-  private buffer = '';
-  private discarding = false;
   private closed = false;
 
   constructor(
     private readonly input: Readable = process.stdin,
     private readonly output: Writable = process.stdout,
-    private readonly maxLineBytes = DEFAULT_LIMITS.maxBodyBytes,
-  ) {}
+    maxLineBytes = DEFAULT_LIMITS.maxBodyBytes,
+  ) {
+    this.lines = new LineSplitter(maxLineBytes, (l) => {
+      if (l.trim() !== '') this.onLine(l);
+    }, () => this.refuse(new HatagoError('ERR_BODY_TOO_LARGE')));
+  }
 
   async start(): Promise<void> {
     this.input.setEncoding('utf8');
@@ -45,27 +48,10 @@ export class JsonLinesTransport {
 
   private readonly onError = (err: Error) => this.onerror?.(err);
 
-  private readonly onData = (chunk: string) => {
-    let rest = chunk;
-    for (;;) {
-      const nl = rest.indexOf('\n');
-      if (nl < 0) {
-        if (!this.discarding) this.buffer += rest;
-        if (Buffer.byteLength(this.buffer) > this.maxLineBytes) {
-          // Too long: answer once and skip the rest of this line.
-          this.buffer = '';
-          this.discarding = true;
-          this.refuse(new HatagoError('ERR_BODY_TOO_LARGE'));
-        }
-        return;
-      }
-      const line = this.discarding ? '' : this.buffer + rest.slice(0, nl);
-      this.buffer = '';
-      this.discarding = false;
-      rest = rest.slice(nl + 1);
-      if (line.trim() !== '') this.onLine(line);
-    }
-  };
+  // Linear in the bytes read; a line past the bound is answered once and skipped as it arrives.
+  private readonly lines: LineSplitter;
+
+  private readonly onData = (chunk: string) => this.lines.push(chunk);
 
   private onLine(line: string): void {
     if (exceedsDepth(line, DEFAULT_LIMITS.maxDepth)) {

@@ -12,8 +12,10 @@ import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-cat
 import { openTransport, transportKind, type TransportKind } from './open-transport.js';
 import { shortReason, truncateLine } from './redact.js';
 import { ProgressTap } from './progress-tap.js';
-import { RELAYED_METHODS, RelayRouter } from './relay-router.js';
+import { RESPONSE_TOO_LARGE, responseLimits, responseTooLarge, ResponseTooLargeError, type ResponseLimits } from './response-limits.js';
+import { admit, RELAYED_METHODS, RelayRouter, type RelayChoice } from './relay-router.js';
 import type {
+  ClientRelay,
   Upstream,
   UpstreamCallOptions,
   UpstreamCatalog,
@@ -59,6 +61,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly relays = new RelayRouter();
   private readonly progress = new ProgressTap();
+  private readonly limits: ResponseLimits;
 
   private state: UpstreamState = 'starting';
   private since = new Date().toISOString();
@@ -91,6 +94,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.backoff = { initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 };
+    this.limits = responseLimits(config);
   }
 
   status(): UpstreamStatus {
@@ -150,7 +154,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     try {
       const session = this.fastSession();
       // Its errors come out mapped already.
-      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts.signal);
+      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts);
       try {
         return await send(client, method, sent, reqOpts);
       } catch (err) {
@@ -174,7 +178,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const t = this.transport as { sessionId?: string; protocolVersion?: string };
     const version = t.protocolVersion ?? this.protocolVersion;
     if (version === undefined || !FAST_PATH_VERSIONS.has(version)) return undefined;
-    this.fast ??= new FastHttpChannel(this.config.url, this.config.headers);
+    this.fast ??= new FastHttpChannel(this.config.url, this.config.headers, this.limits);
     return { sessionId: t.sessionId, protocolVersion: version };
   }
 
@@ -184,8 +188,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     method: string,
     params: Record<string, unknown> | undefined,
     timeoutMs: number,
-    signal: AbortSignal | undefined,
+    call: UpstreamCallOptions,
   ): Promise<Record<string, unknown>> {
+    const { signal } = call;
     const fast = this.fast as FastHttpChannel;
     const id = `hatago-${++this.fastIds}`;
     const ctrl = new AbortController();
@@ -201,7 +206,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     let answer: JsonRpcMessage;
     try {
       const message = { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) };
-      answer = await fast.exchange(id, message, session, ctrl.signal, (m) => this.onFastMessage(m, gen, session, relayed));
+      answer = await fast.exchange(id, message, session, ctrl.signal, (m) => this.onFastMessage(m, gen, session, relayed, call));
     } catch (err) {
       if (ctrl.signal.aborted) {
         // As the SDK does: tell the upstream the request is cancelled.
@@ -229,6 +234,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private mapFastError(err: unknown, gen: number): unknown {
     const reason = shortReason(err, this.config);
+    // Only this call's answer was too large: the upstream itself is fine.
+    if (err instanceof ResponseTooLargeError) return responseTooLarge(this.id, this.limits, reason);
     if (err instanceof FastHttpStatusError && err.status === 404) {
       // The upstream no longer knows our session (it restarted): start over with a fresh initialize.
       this.lost(gen, 'session not found (404)');
@@ -240,11 +247,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   }
 
   /** A message of a fast-path SSE answer other than ours, in wire order. */
-  private onFastMessage(m: JsonRpcMessage, gen: number, session: FastSession, relayed: Map<unknown, AbortController>): void {
+  private onFastMessage(m: JsonRpcMessage, gen: number, session: FastSession, relayed: Map<unknown, AbortController>, call: UpstreamCallOptions): void {
     const method = m.method;
     if (typeof method !== 'string') return; // someone else's response: not ours to take
     if (m.id !== undefined && m.id !== null) {
-      void this.answerInStream(m.id, method, m.params, session, relayed);
+      void this.answerInStream(m.id, method, m.params, session, relayed, call.relay);
       return;
     }
     if (method === 'notifications/progress') {
@@ -256,18 +263,20 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       relayed.get(p?.requestId)?.abort(p?.reason);
       return;
     }
-    this.onNotification(gen, method, m.params);
+    // list_changed concerns everyone (the catalog); anything else in this answer is this caller's.
+    if (call.onNotification && !LIST_CHANGED[method]) call.onNotification(method, m.params);
+    else this.onNotification(gen, method, m.params);
   }
 
-  /** An upstream request to the client inside a fast-path answer: relayed as the SDK path does, answered by POST. */
-  private async answerInStream(id: string | number, method: string, params: unknown, session: FastSession, relayed: Map<unknown, AbortController>): Promise<void> {
+  /** An upstream request to the client inside a fast-path answer: it belongs to that call, so it goes to that call's client; answered by POST. */
+  private async answerInStream(id: string | number, method: string, params: unknown, session: FastSession, relayed: Map<unknown, AbortController>, relay: ClientRelay | undefined): Promise<void> {
     const ctrl = new AbortController();
     relayed.set(id, ctrl);
     let reply: Record<string, unknown>;
     try {
       if (method === 'ping') reply = { jsonrpc: '2.0', id, result: {} };
       else if (!RELAYED_METHODS.includes(method)) reply = { jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } };
-      else reply = { jsonrpc: '2.0', id, result: await this.relayToClient(method, params, ctrl.signal) };
+      else reply = { jsonrpc: '2.0', id, result: await this.relay(admit(relay, method), method, params, ctrl.signal) };
     } catch (err) {
       const e = err as { code?: unknown; message?: unknown; data?: unknown };
       const code = Number.isSafeInteger(e.code) ? (e.code as number) : -32603;
@@ -389,7 +398,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private mapCallError(err: unknown, gen: number, timeoutMs: number, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason ?? err;
-    if (ProtocolError.isInstance(err)) return new UpstreamRpcError(this.id, err.code, err.message, err.data);
+    if (ProtocolError.isInstance(err)) {
+      // The transport's stand-in for an answer it refused to read whole (child-stdio-transport.ts).
+      if ((err.data as { reason?: unknown } | undefined)?.reason === RESPONSE_TOO_LARGE) return responseTooLarge(this.id, this.limits, err.message);
+      return new UpstreamRpcError(this.id, err.code, err.message, err.data);
+    }
     if (SdkError.isInstance(err) && err.code === SdkErrorCode.RequestTimeout) return timeoutError(this.id, timeoutMs);
     const reason = shortReason(err, this.config);
     if (SdkHttpError.isInstance(err) && err.status === 404) {
@@ -444,10 +457,23 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   // --- upstream → client requests ---
 
-  private async relayToClient(method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const choice = this.relays.choose(method);
+  /**
+   * A request the SDK client received (stdio, legacy SSE, or a Streamable
+   * HTTP upstream's standalone GET stream). Over HTTP it came outside any
+   * call's answer stream, so it belongs to no call and is refused; over the
+   * single-channel transports the router attributes it when it can.
+   */
+  private relayToClient(method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const choice: RelayChoice = this.kind === 'http'
+      ? { refuse: 'it arrived outside the answer stream of any call, so it belongs to no caller' }
+      : this.relays.choose(method);
+    return this.relay(choice, method, params, signal);
+  }
+
+  private async relay(choice: RelayChoice, method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
     if ('refuse' in choice) {
       this.log.warn('Upstream request to the client refused', { server: this.id, method, reason: choice.refuse });
+      this.emit('relay_refused', { method, reason: choice.refuse });
       throw new ProtocolError(ERROR_CODES.ERR_CLIENT_CAPABILITY.rpc, `hatago refused ${method} from upstream "${this.id}": ${choice.refuse}`);
     }
     try {

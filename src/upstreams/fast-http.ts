@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import { LineSplitter } from '../util/line-splitter.js';
+import { ResponseTooLargeError, type ResponseLimits } from './response-limits.js';
 
 /**
  * A lean JSON-RPC exchange with a Streamable HTTP upstream (2025-era
@@ -55,7 +57,7 @@ export class FastHttpChannel {
   private readonly mod: typeof http | typeof https;
   private readonly agent: http.Agent;
 
-  constructor(url: string, headers: Record<string, string> | undefined) {
+  constructor(url: string, headers: Record<string, string> | undefined, private readonly limits: ResponseLimits) {
     this.url = new URL(url);
     this.headers = { ...headers };
     const secure = this.url.protocol === 'https:';
@@ -158,13 +160,25 @@ export class FastHttpChannel {
     }
     const type = (res.headers['content-type'] ?? '').toLowerCase();
     const isOurs = (m: JsonRpcMessage) => m.id === id && m.method === undefined && ('result' in m || 'error' in m);
+    // Every byte of the answer counts against one bound; past it the exchange is dropped.
+    const max = this.limits.maxResponseBytes;
+    let received = 0;
+    const overflow = (bytes: number, limit: string) => {
+      res.destroy();
+      finish(new ResponseTooLargeError(bytes, limit));
+    };
     if (type.startsWith('application/json')) {
-      let text = '';
-      res.on('data', (c: string) => (text += c));
+      const parts: string[] = [];
+      res.on('data', (c: string) => {
+        received += Buffer.byteLength(c);
+        if (received > max) return overflow(received, `${max} bytes`);
+        parts.push(c);
+      });
       res.on('end', () => {
+        if (settled()) return;
         let parsed: unknown;
         try {
-          parsed = JSON.parse(text);
+          parsed = JSON.parse(parts.join(''));
         } catch (err) {
           finish(new FastHttpTransportError('upstream sent invalid JSON', err));
           return;
@@ -185,8 +199,10 @@ export class FastHttpChannel {
       return;
     }
     let linger: NodeJS.Timeout | undefined;
+    let events = 0;
     const parser = new SseParser((event, data) => {
       if (event !== 'message' || settled()) return;
+      if (++events > this.limits.maxResponseEvents) return overflow(received, `${this.limits.maxResponseEvents} events`);
       let m: JsonRpcMessage;
       try {
         m = JSON.parse(data) as JsonRpcMessage;
@@ -202,8 +218,13 @@ export class FastHttpChannel {
         return;
       }
       onMessage(m);
+    }, max, (bytes) => overflow(bytes, `${max} bytes in one event`));
+    res.on('data', (c: string) => {
+      if (settled()) return;
+      received += Buffer.byteLength(c);
+      if (received > max) return overflow(received, `${max} bytes`);
+      parser.push(c);
     });
-    res.on('data', (c: string) => parser.push(c));
     res.on('end', () => {
       clearTimeout(linger);
       finish(new FastHttpTransportError('upstream SSE stream ended before the response'));
@@ -215,15 +236,28 @@ export class FastHttpChannel {
   }
 }
 
-/** Incremental text/event-stream parser (WHATWG rules for the fields we use: event, data). */
+/**
+ * Incremental text/event-stream parser (WHATWG rules for the fields we use:
+ * event, data), linear in the bytes pushed. An event whose data passes
+ * `maxEventBytes` is not delivered: `onOversize` is called once for it and
+ * its remaining lines are dropped until the blank line that ends it.
+ */
 export class SseParser {
-  private buf = '';
   private event = '';
   private data: string[] = [];
+  private dataBytes = 0;
   private hasData = false;
+  private oversized = false;
   private pendingCR = false;
+  private readonly lines: LineSplitter;
 
-  constructor(private readonly onEvent: (event: string, data: string) => void) {}
+  constructor(
+    private readonly onEvent: (event: string, data: string) => void,
+    private readonly maxEventBytes = Number.MAX_SAFE_INTEGER,
+    private readonly onOversize: (bytes: number) => void = () => undefined,
+  ) {
+    this.lines = new LineSplitter(maxEventBytes, (l) => this.line(l), (o) => this.tooLarge(o.bytes));
+  }
 
   push(chunk: string): void {
     let s = chunk;
@@ -232,45 +266,38 @@ export class SseParser {
       this.pendingCR = false;
       if (s.startsWith('\n')) s = s.slice(1);
     }
-    let buf = this.buf + s;
-    let start = 0;
-    for (;;) {
-      const lf = buf.indexOf('\n', start);
-      const cr = buf.indexOf('\r', start);
-      let end: number;
-      let next: number;
-      if (cr >= 0 && (lf < 0 || cr < lf)) {
-        end = cr;
-        if (cr + 1 < buf.length) next = buf[cr + 1] === '\n' ? cr + 2 : cr + 1;
-        else {
-          next = cr + 1;
-          this.pendingCR = true;
-        }
-      } else if (lf >= 0) {
-        end = lf;
-        next = lf + 1;
-      } else break;
-      this.line(buf.slice(start, end));
-      start = next;
+    if (s.includes('\r')) {
+      this.pendingCR = s.endsWith('\r');
+      s = s.replace(/\r\n?/g, '\n');
     }
-    buf = buf.slice(start);
-    this.buf = buf;
+    this.lines.push(s);
+  }
+
+  private tooLarge(bytes: number): void {
+    if (!this.oversized) this.onOversize(bytes);
+    this.oversized = true;
+    this.data = [];
+    this.hasData = false;
   }
 
   private line(line: string): void {
     if (line === '') {
-      if (this.hasData) this.onEvent(this.event || 'message', this.data.join('\n'));
+      if (this.hasData && !this.oversized) this.onEvent(this.event || 'message', this.data.join('\n'));
       this.event = '';
       this.data = [];
+      this.dataBytes = 0;
       this.hasData = false;
+      this.oversized = false;
       return;
     }
-    if (line.charCodeAt(0) === 58 /* ':' */) return;
+    if (this.oversized || line.charCodeAt(0) === 58 /* ':' */) return;
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32 /* ' ' */) value = value.slice(1);
     if (field === 'data') {
+      this.dataBytes += value.length + 1;
+      if (this.dataBytes > this.maxEventBytes) return this.tooLarge(this.dataBytes);
       this.data.push(value);
       this.hasData = true;
     } else if (field === 'event') this.event = value;

@@ -1,8 +1,9 @@
 import { SSEClientTransport, StreamableHTTPClientTransport, type Transport, type VersionNegotiationMode } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { Readable } from 'node:stream';
 import type { ServerConfig } from '../config/types.js';
 import { childEnv } from './child-env.js';
+import { ChildStdioTransport } from './child-stdio-transport.js';
+import { responseLimits } from './response-limits.js';
 
 export type TransportKind = 'stdio' | 'http' | 'sse';
 
@@ -34,14 +35,14 @@ export function openTransport(config: ServerConfig): OpenedTransport {
   const kind = transportKind(config);
   if (kind === 'stdio') {
     if (!config.command) throw new Error('stdio upstream has no command');
-    const transport = new StdioClientTransport({
+    const transport = new ChildStdioTransport({
       command: config.command,
       args: config.args ?? [],
       env: childEnv(config.env),
-      stderr: 'pipe',
       ...(config.cwd ? { cwd: config.cwd } : {}),
+      limits: responseLimits(config),
     });
-    return { transport, kind, negotiation: 'legacy', stderr: transport.stderr as Readable | null };
+    return { transport, kind, negotiation: 'legacy', stderr: transport.stderr };
   }
   if (!config.url) throw new Error(`${kind} upstream has no url`);
   const url = new URL(config.url);

@@ -11,40 +11,58 @@ export const RELAYED_METHODS = Object.keys(CAPABILITY_OF);
 
 export type RelayChoice = { relay: ClientRelay } | { refuse: string };
 
+/** The capability check every relay goes through, attributed or not. */
+export function admit(relay: ClientRelay | undefined, method: string): RelayChoice {
+  if (!relay) return { refuse: 'the calling client cannot receive upstream requests' };
+  const cap = CAPABILITY_OF[method];
+  if (relay.capabilities !== undefined && cap !== undefined && relay.capabilities[cap] === undefined) {
+    return { refuse: `the calling client did not declare the "${cap}" capability` };
+  }
+  return { relay };
+}
+
+interface Call {
+  relay: ClientRelay | undefined;
+  /** A call of another client was in flight at some point of this one's life. */
+  mixed: boolean;
+}
+
 /**
  * Decides which downstream client gets an upstream's request to "the
- * client" (sampling, elicitation, roots).
+ * client" (sampling, elicitation, roots) when the transport cannot say which
+ * call it belongs to (stdio, legacy SSE: one channel for everything).
+ * Where the transport can say (a request inside one call's HTTP answer
+ * stream), that call's relay is used directly (`admit`), never this.
  *
- * The rule: neither MCP transport tells the client which of its pending
- * calls a server→client request belongs to, so we relay only when the
- * answer is unambiguous: every call in flight on this upstream carries the
- * SAME relay (one downstream client). No call in flight, a call without a
- * relay, or calls from two different relays mean refusal with a JSON-RPC
- * error. A security gateway never sends one client's sampling request (or
- * its roots or elicitation) to another client, and never guesses.
- * A relay whose declared capabilities lack the method is refused too.
+ * The rule: relay only when the answer is unambiguous. The calls in flight
+ * on this upstream are all one client's, and no call of another client was
+ * in flight at any time during their lives (so a request left over from an earlier, overlapping call
+ * of another client cannot land on it). Anything else is refused with a
+ * JSON-RPC error. A security gateway never sends one client's sampling
+ * request (or its roots or elicitation) to another client, and never guesses.
  */
 export class RelayRouter {
-  private readonly inFlight = new Map<number, ClientRelay | undefined>();
+  private readonly inFlight = new Map<number, Call>();
   private next = 0;
 
   /** Registers a call; returns the function that ends it. */
   begin(relay: ClientRelay | undefined): () => void {
     const id = this.next++;
-    this.inFlight.set(id, relay);
+    const call: Call = { relay, mixed: false };
+    for (const c of this.inFlight.values()) {
+      if (c.relay === relay) continue;
+      c.mixed = true;
+      call.mixed = true;
+    }
+    this.inFlight.set(id, call);
     return () => this.inFlight.delete(id);
   }
 
   choose(method: string): RelayChoice {
-    const relays = new Set(this.inFlight.values());
-    if (relays.size === 0) return { refuse: 'no call in flight on this upstream to relay the request to' };
-    if (relays.size > 1) return { refuse: 'calls from several clients are in flight; the request cannot be attributed to one' };
-    const [relay] = relays;
-    if (!relay) return { refuse: 'the calling client cannot receive upstream requests' };
-    const cap = CAPABILITY_OF[method];
-    if (relay.capabilities !== undefined && cap !== undefined && relay.capabilities[cap] === undefined) {
-      return { refuse: `the calling client did not declare the "${cap}" capability` };
-    }
-    return { relay };
+    const calls = [...this.inFlight.values()];
+    if (calls.length === 0) return { refuse: 'no call in flight on this upstream to relay the request to' };
+    if (new Set(calls.map((c) => c.relay)).size > 1) return { refuse: 'calls from several clients are in flight; the request cannot be attributed to one' };
+    if (calls.some((c) => c.mixed)) return { refuse: 'a call of another client overlapped this one; the request cannot be attributed to one' };
+    return admit(calls[0]!.relay, method);
   }
 }

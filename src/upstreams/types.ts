@@ -56,6 +56,8 @@ export interface UpstreamCallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   onProgress?: (p: ProgressUpdate) => void;
+  /** Notifications that arrive inside this call's answer (they belong to its caller, not to everyone). */
+  onNotification?: (method: string, params: unknown) => void;
   relay?: ClientRelay;
 }
 
@@ -64,6 +66,7 @@ export interface UpstreamCallOptions {
  * - `catalog` (catalog: UpstreamCatalog): the item lists changed.
  * - `notification` (method: string, params: unknown): logging, resources/updated, ...
  * - `state` (status: UpstreamStatus)
+ * - `relay_refused` (RelayRefusal): an upstream→client request refused because no caller could be matched to it
  */
 export interface Upstream extends EventEmitter {
   readonly id: string;
@@ -78,6 +81,11 @@ export interface Upstream extends EventEmitter {
   request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamCallOptions): Promise<Record<string, unknown>>;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface RelayRefusal {
+  method: string;
+  reason: string;
 }
 
 /** The logger shape upstreams accept (src/log's Logger fits). */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerConfig } from '../config/types.js';
 import { createUpstream } from './create-upstream.js';
-import type { Upstream, UpstreamCatalog, UpstreamOptions, UpstreamStatus } from './types.js';
+import type { RelayRefusal, Upstream, UpstreamCatalog, UpstreamOptions, UpstreamStatus } from './types.js';
 
 /**
  * All enabled upstreams. `disabled` servers are not created. Events, each
@@ -9,6 +9,7 @@ import type { Upstream, UpstreamCatalog, UpstreamOptions, UpstreamStatus } from 
  * - `catalog` (id, catalog: UpstreamCatalog)
  * - `notification` (id, method, params)
  * - `state` (id, status: UpstreamStatus)
+ * - `relay_refused` (id, { method, reason }): an upstream→client request no caller could be matched to
  */
 export class UpstreamManager extends EventEmitter {
   private readonly upstreams = new Map<string, Upstream>();
@@ -21,6 +22,7 @@ export class UpstreamManager extends EventEmitter {
       upstream.on('catalog', (catalog: UpstreamCatalog) => this.emit('catalog', id, catalog));
       upstream.on('notification', (method: string, params: unknown) => this.emit('notification', id, method, params));
       upstream.on('state', (status: UpstreamStatus) => this.emit('state', id, status));
+      upstream.on('relay_refused', (info: RelayRefusal) => this.emit('relay_refused', id, info));
       this.upstreams.set(id, upstream);
     }
   }

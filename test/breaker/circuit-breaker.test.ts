@@ -226,7 +226,7 @@ describe('CircuitBreaker.run', () => {
       server: 's',
       clock,
       rule: { name: 'external-services', failureThreshold: 3, resetTimeoutMs: 60_000, halfOpenMaxCalls: 3 },
-      severity: { auth: 'low', validation: 'low', upstream_error: 'medium', timeout: 'critical', protocol: 'high', connection: 'high' },
+      severity: { auth: 'low', validation: 'low', upstream_error: 'medium', timeout: 'critical', protocol: 'high', connection: 'high', response_too_large: 'low' },
     });
     expect(breaker.severityOf('timeout')).toBe('critical');
     await expect(breaker.run(() => Promise.reject(new HatagoError('ERR_UPSTREAM_UNAVAILABLE')))).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' });

@@ -58,7 +58,7 @@ describe.each(['stdio', 'http'] as const)('upstream-to-client requests over %s',
     expect(textOf(r)).toContain('hatago refused sampling/createMessage');
   });
 
-  test('is refused when calls from two clients are in flight, and neither client is asked', async () => {
+  test('with calls from two clients in flight, neither is asked for the other\'s request', async () => {
     const alice = relay('alice');
     const bob = relay('bob');
     // bob's slow call keeps a second relay in flight while alice's tool asks for sampling.
@@ -67,8 +67,31 @@ describe.each(['stdio', 'http'] as const)('upstream-to-client requests over %s',
     const r = await u.request('tools/call', { name: 'sample', arguments: {} }, { relay: alice });
     ac.abort();
     await bobCall;
-    expect(r.isError).toBe(true);
-    expect(textOf(r)).toContain('several clients');
+    expect(bob.calls).toEqual([]);
+    if (kind === 'http') {
+      // The request came inside alice's answer stream: it is hers, and only hers.
+      expect(textOf(r)).toBe('alice answers hello');
+      expect(alice.calls).toEqual(['sampling/createMessage']);
+    } else {
+      // One channel for everything: it cannot be attributed, so nobody is asked.
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toContain('several clients');
+      expect(alice.calls).toEqual([]);
+    }
+  });
+
+  test('a request sent after its call ended goes to nobody, not to the caller in flight then', async () => {
+    const alice = relay('alice');
+    const bob = relay('bob');
+    const ac = new AbortController();
+    // On stdio bob's call overlaps alice's; over HTTP the deferred request arrives on the GET stream.
+    const bobCall = u.request('tools/call', { name: 'slow', arguments: { steps: 1000, delayMs: 20 } }, { relay: bob, signal: ac.signal }).catch(() => 'aborted');
+    const refused = waitForEvent<[{ method: string; reason: string }]>(u, 'relay_refused', (e) => e.method === 'sampling/createMessage');
+    expect(textOf(await u.request('tools/call', { name: 'sample_later', arguments: { delayMs: 100 } }, { relay: alice }))).toBe('scheduled');
+    const [info] = await refused;
+    ac.abort();
+    await bobCall;
+    expect(info.reason).toMatch(kind === 'http' ? /outside the answer stream of any call/ : /another client overlapped/);
     expect(alice.calls).toEqual([]);
     expect(bob.calls).toEqual([]);
   });

@@ -23,10 +23,13 @@ builtin_classification := {
 	"timeout": "high",
 	"protocol": "high",
 	"connection": "critical",
+	# One call's answer passed maxResponseBytes: a property of that call (often
+	# of what its caller asked for), not of the upstream's health.
+	"response_too_large": "low",
 }
 
 # The error kinds the runtime reports, and the severities a rule may give them.
-kinds := {"timeout", "connection", "auth", "validation", "upstream_error", "protocol"}
+kinds := {"timeout", "connection", "auth", "validation", "upstream_error", "protocol", "response_too_large"}
 
 levels := {"low", "medium", "high", "critical"}
 

@@ -34,6 +34,7 @@ builtin_levels := {
 	"timeout": "high",
 	"protocol": "high",
 	"connection": "critical",
+	"response_too_large": "low",
 }
 
 # --- rule choice ---------------------------------------------------------------
@@ -156,6 +157,11 @@ test_invalid_level_is_ignored if {
 	cfg := {"circuitBreaker": {"rules": {"default": {"errorClassification": {"timeout": "severe"}}}}}
 	breaker.severity == "high" with input as {"breaker": {"server": "s", "error_kind": "timeout"}}
 		with data.config as cfg
+}
+
+test_response_too_large_does_not_count_by_default if {
+	breaker.severity == "low" with input as {"breaker": {"server": "s", "error_kind": "response_too_large"}}
+		with data.config as guide_config
 }
 
 test_unknown_kind_has_no_severity if {

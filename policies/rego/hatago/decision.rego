@@ -14,6 +14,7 @@ import data.hatago.login
 import data.hatago.network
 import data.hatago.ratelimit
 import data.hatago.rbac
+import data.hatago.sessions
 import data.hatago.suspicious
 
 default decision := {
@@ -158,7 +159,7 @@ visible := [x | some x in rbac.visible; not custom_hidden[x]] if {
 request_decision := {"allow": true, "reasons": [], "visible": visible, "rate_limits": ratelimit.limits} if {
 	request_allow
 	list_method
-} else := {"allow": true, "reasons": [], "rate_limits": ratelimit.limits} if {
+} else := object.union({"allow": true, "reasons": [], "rate_limits": ratelimit.limits}, sessions.extra) if {
 	request_allow
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": []} if {
 	list_method

@@ -46,6 +46,10 @@ default_role := authz.defaultRole if role_def(authz.defaultRole)
 # type "completion": follows what it completes (input.request.kind).
 # type "admin": hub administration, not MCP (GET /health/details asks for
 #   "admin/status"); needs the admin permission admin:<category>:<action>.
+# type "server": "server/observe", asked by the runtime (never sent by a
+#   client) before a session hears server input.request.server's
+#   notifications (logging, list_changed): allowed when some grant, in every
+#   layer, covers that server, whatever its category and action.
 methods := {
 	"initialize": {"type": "session"},
 	"ping": {"type": "session"},
@@ -62,6 +66,7 @@ methods := {
 	"prompts/get": {"type": "item", "category": "prompts", "action": "generate"},
 	"completion/complete": {"type": "completion"},
 	"admin/status": {"type": "admin", "category": "status", "action": "read"},
+	"server/observe": {"type": "server"},
 }
 
 completion_targets := {
@@ -347,6 +352,40 @@ deny contains {"rule": "rbac.token_scope", "message": lib.msg(["the token's scop
 	not disabled
 	spec.type == "admin"
 	not admin_scope_ok
+}
+
+# --- observing a server ------------------------------------------------------
+
+covers_server(g) if wild_or(g.server, input.request.server)
+
+observe_perm_ok if not perm_claim
+
+observe_perm_ok if {
+	some g in perm_grants
+	covers_server(g)
+}
+
+observe_scope_ok if not scope_claim
+
+observe_scope_ok if {
+	some g in scope_grants
+	covers_server(g)
+}
+
+may_observe if {
+	spec.type == "server"
+	some g in all_role_grants
+	covers_server(g)
+	observe_perm_ok
+	observe_scope_ok
+}
+
+allow if may_observe
+
+deny contains {"rule": "rbac.server_not_visible", "message": lib.msg(["no grant of ", sort(effective_roles), " covers server ", object.get(input.request, "server", null)])} if {
+	not disabled
+	spec.type == "server"
+	not may_observe
 }
 
 # --- lists ------------------------------------------------------------------

@@ -464,3 +464,41 @@ test_admin_status_anonymous_needs_authentication_disabled if {
 	d := decide(null, "admin/status", null, null)
 	d.code == "ERR_UNAUTHENTICATED"
 }
+
+# --- server/observe ------------------------------------------------------------
+
+observe_input(roles, server) := {
+	"contract": 1, "stage": "request",
+	"principal": {"sub": "u", "roles": roles, "permissions": null, "scope": null},
+	"request": {"method": "server/observe", "server": server},
+}
+
+observe_roles := {"authorization": {"roles": {
+	"admin": {"permissions": ["mcp:*:*"]},
+	"fs": {"permissions": ["server:filesystem:*"]},
+	"fsread": {"permissions": ["server:filesystem:tools:call:read_*"]},
+	"readonly": {"permissions": ["mcp:tools:list"]},
+	"none": {"permissions": ["admin:servers:manage"]},
+}}}
+
+test_observe_any_grant_on_the_server if {
+	rbac.allow with input as observe_input(["fs"], "filesystem") with data.config as observe_roles
+	rbac.allow with input as observe_input(["fsread"], "filesystem") with data.config as observe_roles
+	rbac.allow with input as observe_input(["admin"], "other") with data.config as observe_roles
+	rbac.allow with input as observe_input(["readonly"], "other") with data.config as observe_roles
+}
+
+test_observe_denied_for_other_servers if {
+	not rbac.allow with input as observe_input(["fs"], "other") with data.config as observe_roles
+	d := rbac.deny with input as observe_input(["fs"], "other") with data.config as observe_roles
+	some r in d
+	r.rule == "rbac.server_not_visible"
+	not rbac.allow with input as observe_input(["none"], "filesystem") with data.config as observe_roles
+}
+
+test_observe_narrowed_by_token_permissions if {
+	inp := json.patch(observe_input(["admin"], "other"), [{"op": "replace", "path": "/principal/permissions", "value": ["server:filesystem:*"]}])
+	not rbac.allow with input as inp with data.config as observe_roles
+	inp2 := json.patch(observe_input(["admin"], "filesystem"), [{"op": "replace", "path": "/principal/permissions", "value": ["server:filesystem:*"]}])
+	rbac.allow with input as inp2 with data.config as observe_roles
+}
