@@ -233,6 +233,12 @@ export interface AuditTrailConfig {
   file?: string;
   /** Rotate once the file would pass this size. Default 50 MiB. */
   maxBytes?: number;
+  /** Rotated files kept; older ones are deleted (the chain then starts at `<file>.anchor`). Default 10. */
+  maxFiles?: number;
+  /** Also delete rotated files last written longer ago than this. Default: no age limit. */
+  maxAgeDays?: number;
+  /** Past this size one record's large metadata values become {truncated, bytes, sha256} markers. Default 16384. */
+  maxRecordBytes?: number;
 }
 
 /** `security.suspicious`: thresholds the policy hatago.suspicious reads (docs/audit.md). */

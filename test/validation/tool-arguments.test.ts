@@ -79,7 +79,7 @@ describe('tool arguments against the upstream tool inputSchema', () => {
     expect(text(await client.callTool({ name: 'filesystem_echo', arguments: { text: 'ten chars!' } }))).toBe('ten chars!');
     await client.callTool({ name: 'filesystem_tighten', arguments: {} });
     // The upstream's list_changed makes the hub list again; wait until it has.
-    for (let i = 0; i < 100; i++) {
+    for (;;) {
       const echo = (await client.listTools()).tools.find((t) => t.name === 'filesystem_echo');
       if ((echo?.inputSchema.properties?.text as { maxLength?: number } | undefined)?.maxLength === 5) break;
       await new Promise((r) => setTimeout(r, 50));

@@ -6,6 +6,7 @@ import { CONFIG_KEY_ENV, decryptConfig, encryptConfig, looksEncrypted, writePriv
 import { loadConfig } from '../../config/load-config.js';
 import { HatagoError } from '../../errors/index.js';
 import { runCommand } from '../run-command.js';
+import { printOut } from '../terminal.js';
 
 interface KeyOptions {
   key?: string;
@@ -79,7 +80,7 @@ async function validateAction(opts: ValidateOptions): Promise<void> {
     ...(opts.configFromEnv === true && { fromEnv: true }),
     ...(opts.decryptKey !== undefined && { decryptKey: opts.decryptKey }),
   });
-  process.stdout.write(`ok: ${source}\n`);
+  printOut(`ok: ${source}\n`);
 }
 
 function keyOptions(cmd: Command): Command {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { HatagoError } from '../../errors/index.js';
 import { runCommand } from '../run-command.js';
+import { printOut } from '../terminal.js';
 
 interface MetricsOptions {
   config?: string;
@@ -44,7 +45,7 @@ export function registerMetricsCommand(program: Command): Command {
           }
           throw new HatagoError('ERR_INVALID_REQUEST', { message: `${url.origin}/metrics answered ${res.status}: ${message}` });
         }
-        process.stdout.write(text);
+        printOut(text); // label values come from configs and upstreams
       }),
     );
 }

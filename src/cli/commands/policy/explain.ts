@@ -10,6 +10,7 @@ import { HatagoError } from '../../../errors/index.js';
 import { firedRules, type FiredRule } from '../../../policy/explain/index.js';
 import { readDecision } from '../../../policy/index.js';
 import { runCommand } from '../../run-command.js';
+import { escapeControls, printOut, terminalJson } from '../../terminal.js';
 import { decisionJson, decisionText, EXIT_DENY } from './eval.js';
 import { inputError, loadRuntimeConfig, parseFormat, readDecisionInput } from './inputs.js';
 import { requireOpa, type Opa } from './opa-tools.js';
@@ -39,13 +40,13 @@ function firedText(reasons: { rule: string }[], fired: FiredRule[]): string[] {
   const lines: string[] = [];
   for (const r of reasons) {
     const where = fired.filter((f) => f.rule === r.rule);
-    lines.push(`  ${r.rule}: ${where.length === 0 ? 'not a `contains` rule (a default or computed reason)' : ''}`);
-    for (const f of where) lines.push(`    ${f.file}:${f.row}  ${f.source ?? ''}`);
+    lines.push(`  ${escapeControls(String(r.rule))}: ${where.length === 0 ? 'not a `contains` rule (a default or computed reason)' : ''}`);
+    for (const f of where) lines.push(`    ${escapeControls(f.file)}:${f.row}  ${escapeControls(f.source ?? '')}`);
   }
   const others = fired.filter((f) => !reasons.some((r) => r.rule === f.rule));
   if (others.length > 0) {
     lines.push('fired but not in the decision:');
-    for (const f of others) lines.push(`  ${f.rule ?? '?'}  ${f.file}:${f.row}  ${f.source ?? ''}`);
+    for (const f of others) lines.push(`  ${escapeControls(f.rule ?? '?')}  ${escapeControls(f.file)}:${f.row}  ${escapeControls(f.source ?? '')}`);
   }
   return lines;
 }
@@ -80,13 +81,13 @@ export function registerExplain(policy: Command): void {
           allow = decision.allow;
           const fired = decision.allow ? [] : firedRules(out.explanation, { cwd: process.cwd() });
           if (format === 'json') {
-            process.stdout.write(`${JSON.stringify({ ...decisionJson(decision), fired, dir: opts.dir, config: rt.source }, null, 2)}\n`);
+            process.stdout.write(`${terminalJson({ ...decisionJson(decision), fired, dir: opts.dir, config: rt.source }, 2)}\n`);
           } else {
             const lines = [decisionText(decision)];
             if (!decision.allow) lines.push('rules:', ...firedText(decision.reasons, fired));
-            process.stdout.write(`${lines.join('\n')}\n`);
+            printOut(`${lines.join('\n')}\n`);
           }
-          if (opts.trace !== undefined) process.stdout.write(`\nopa eval --explain=${opts.trace}:\n${opaEval(opa, opts.dir, files, opts.trace, 'pretty')}`);
+          if (opts.trace !== undefined) printOut(`\nopa eval --explain=${opts.trace}:\n${opaEval(opa, opts.dir, files, opts.trace, 'pretty')}`);
         } finally {
           rmSync(tmp, { recursive: true, force: true });
         }
