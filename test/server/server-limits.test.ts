@@ -185,7 +185,7 @@ describe('config validation of the limits', () => {
     try {
       const { code, output } = await runHatago(['config', 'validate', '--config', file]);
       expect(code).toBe(1);
-      expect(output).toContain(`\n  ${line}`);
+      expect(output).toContain(`\\x0a  ${line}`); // one CLI line: the message's breaks are escaped
       expect(output).toContain('[ERR_CONFIG_INVALID]');
     } finally {
       rmSync(dir, { recursive: true, force: true });
