@@ -181,7 +181,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   }
 }
 
-/** What /health shows of the policy: no paths, URLs or rejection reasons (those go to the log). */
+/** What /health/details shows of the policy: no paths, URLs or rejection reasons (those go to the log). */
 function policyHealth(s: PolicyLifecycleStatus): Record<string, unknown> {
   return {
     revision: s.revision,
