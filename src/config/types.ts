@@ -36,6 +36,18 @@ export interface ServerConfig {
 export interface HttpConfig {
   host: string;
   port: number;
+  /** Open connections at most, all addresses together (0: no cap). Default 1024 (docs/server-limits.md). */
+  maxConnections?: number;
+  /** Open connections at most from one socket address (0: no cap). Default 64. */
+  maxConnectionsPerIp?: number;
+  /** Time to send the request headers. Default 10000. */
+  headersTimeoutMs?: number;
+  /** Time to send the whole request (not the response). Default 30000. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections close after this long. Default 5000. */
+  keepAliveTimeoutMs?: number;
+  /** A connection with no request in progress is closed after this long without data. Default 30000. */
+  idleTimeoutMs?: number;
   ssl?: {
     enabled: boolean;
     cert?: string;

@@ -173,6 +173,8 @@ export class McpEndpoint {
       return writeJson(res, route.httpStatus, { jsonrpc: '2.0', id, error: { code: route.code, message: route.message, data } });
     }
     if (route.kind === 'modern') {
+      const mismatch = nameHeaderMismatch(mcpName, route.message as unknown as Message);
+      if (mismatch) return writeHttpError(res, mismatch, jsonRpcId(body.id));
       if (route.messageKind === 'notification') return void res.writeHead(202).end();
       return this.answer(route.message as unknown as Message, req, res, this.modernContext(base), true);
     }
@@ -350,8 +352,37 @@ export class McpEndpoint {
   }
 }
 
+/** Where a 2026-07-28 request's Mcp-Name header comes from in its body. */
+const NAME_SOURCE: Record<string, 'name' | 'uri'> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  'resources/subscribe': 'uri',
+  'resources/unsubscribe': 'uri',
+};
+
+/**
+ * A 2026-07-28 Mcp-Name header must name what the body names: a gateway or
+ * proxy in front may have routed or authorized on the header, the hub acts on
+ * the body. The 400 ERR_HEADER_MISMATCH (-32020) to answer otherwise. The SDK classifier
+ * already refuses a mismatched Mcp-Method and MCP-Protocol-Version.
+ */
+function nameHeaderMismatch(headerValue: string | null, msg: Message): HatagoError | undefined {
+  const field = typeof msg.method === 'string' ? NAME_SOURCE[msg.method] : undefined;
+  if (headerValue === null || field === undefined || !isObject(msg.params)) return undefined;
+  const bodyValue = msg.params[field];
+  if (typeof bodyValue !== 'string') return undefined;
+  const raw = headerValue.trim();
+  // Non-ASCII values travel as =?base64?<value>?= (SEP-2243).
+  const sentinel = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/i.exec(raw);
+  const named = sentinel ? Buffer.from(sentinel[1]!, 'base64').toString('utf8') : raw;
+  if (named === bodyValue) return undefined;
+  return new HatagoError('ERR_HEADER_MISMATCH', { data: { header: 'Mcp-Name' }, detail: `Mcp-Name ${JSON.stringify(named.slice(0, 128))} vs params.${field} ${JSON.stringify(bodyValue.slice(0, 128))}` });
+}
+
 /** The stable hatago code of an SDK validation-ladder rejection. */
 function ladderCode(rpcCode: number, message: string): ErrorCode {
+  if (rpcCode === JsonRpc.HEADER_MISMATCH) return 'ERR_HEADER_MISMATCH';
   if (/protocol version/i.test(message)) return 'ERR_UNSUPPORTED_PROTOCOL_VERSION';
   if (rpcCode === JsonRpc.INVALID_PARAMS) return 'ERR_INVALID_PARAMS';
   return 'ERR_INVALID_REQUEST';

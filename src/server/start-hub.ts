@@ -147,6 +147,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       pipeline,
+      // GET /health/details: the same policy and rate-limit stages as MCP requests, method admin/status.
+      statusGuard: guard,
       ...(auth && { tokenCheck: (p: Principal) => auth.tokenStatus(p) }),
       events,
       healthExtras: () => ({
@@ -166,7 +168,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const rs = auth?.resourceServer;
     if (rs) outer.get(rs.metadataPaths, protectedResourceMetadataRoute(rs));
     outer.use(httpApp.app);
-    const { server, url } = await listen(config.http, outer);
+    const { server, url } = await listen(config.http, outer, logger);
     cleanup.push(() => httpApp.close());
     cleanup.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
     lifecycle.start();
@@ -180,7 +182,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   }
 }
 
-/** What /health shows of the policy: no paths, URLs or rejection reasons (those go to the log). */
+/** What /health/details shows of the policy: no paths, URLs or rejection reasons (those go to the log). */
 function policyHealth(s: PolicyLifecycleStatus): Record<string, unknown> {
   return {
     revision: s.revision,

@@ -21,7 +21,7 @@ async function call(name: string, args: Record<string, unknown> = {}) {
 }
 
 async function breakerState(server: string): Promise<string> {
-  const health = (await (await fetch(`${hub.url}/health`)).json()) as { circuitBreakers: { servers: Record<string, { state: string }> } };
+  const health = (await (await fetch(`${hub.url}/health/details`)).json()) as { circuitBreakers: { servers: Record<string, { state: string }> } };
   return health.circuitBreakers.servers[server]!.state;
 }
 
@@ -53,7 +53,7 @@ beforeAll(async () => {
 
 describe('a breaker per upstream', () => {
   it('uses the rule named after a server tag, else default', async () => {
-    const health = (await (await fetch(`${hub.url}/health`)).json()) as { circuitBreakers: { servers: Record<string, { rule: string; failureThreshold: number }> } };
+    const health = (await (await fetch(`${hub.url}/health/details`)).json()) as { circuitBreakers: { servers: Record<string, { rule: string; failureThreshold: number }> } };
     expect(health.circuitBreakers.servers.flaky).toMatchObject({ rule: 'external-services', failureThreshold: 2 });
     expect(health.circuitBreakers.servers.steady).toMatchObject({ rule: 'default', failureThreshold: 5 });
   });

@@ -41,7 +41,7 @@ function answerOf(r: { json: any; text: string }): any {
 }
 
 async function health(): Promise<{ upstreams: { id: string; state: string; restarts: number }[]; circuitBreakers: { servers: Record<string, { state: string }> } }> {
-  return (await (await fetch(`${hub.url}/health`)).json()) as never;
+  return (await (await fetch(`${hub.url}/health/details`)).json()) as never;
 }
 
 function expectTooLarge(answer: any, server: string): void {

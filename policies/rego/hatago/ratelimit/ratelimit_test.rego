@@ -234,7 +234,7 @@ expected_action(m, s) if {
 }
 
 expected_action(m, s) if {
-	s.type in {"session", "completion", "server"}
+	s.type in {"session", "completion", "server", "admin"}
 	not ratelimit.action with input as req(m, null, null, alice)
 }
 

@@ -421,6 +421,50 @@ test_compiled_role_grants_decide_like_parsed_ones if {
 
 compile_input(req, roles) := {"contract": 1, "stage": "request", "transport": "http", "principal": {"sub": "u", "roles": roles, "claims": {}}, "request": req}
 
+# --- admin requests (GET /health/details) -------------------------------------
+
+test_admin_status_needs_an_admin_permission if {
+	can(who(["admin"]), "admin/status", null, null)
+	not can(who(["user"]), "admin/status", null, null)
+	not can(who(["readonly"]), "admin/status", null, null)
+	d := decide(who(["user"]), "admin/status", null, null)
+	d.code == "ERR_PERMISSION_DENIED"
+	rules_of(d) == {"rbac.missing_permission"}
+}
+
+test_admin_status_permission_forms if {
+	roles := {"ops": {"permissions": ["admin:status:read"]}, "wide": {"permissions": ["admin"]}, "writer": {"permissions": ["admin:status:write"]}, "other": {"permissions": ["admin:servers:*", "mcp:*:*", "server:*:*"]}}
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "roles": roles}}
+	decide_cfg(cfg, who(["ops"]), "admin/status", null, null).allow == true
+	decide_cfg(cfg, who(["wide"]), "admin/status", null, null).allow == true
+	decide_cfg(cfg, who(["writer"]), "admin/status", null, null).allow == false
+	decide_cfg(cfg, who(["other"]), "admin/status", null, null).allow == false
+	not rbac.parse_admin("admin::read")
+	not rbac.parse_admin("admin:a:b:c")
+	not rbac.parse_admin("mcp:*:*")
+}
+
+test_admin_status_narrowed_by_token_claims if {
+	narrowed := object.union(who(["admin"]), {"permissions": ["mcp:tools:list"]})
+	d := decide(narrowed, "admin/status", null, null)
+	d.allow == false
+	rules_of(d) == {"rbac.token_permissions"}
+	kept := object.union(who(["admin"]), {"permissions": ["admin:status:read"], "scope": "admin:status"})
+	can(kept, "admin/status", null, null)
+	scoped := object.union(who(["admin"]), {"scope": ["mcp:tools"]})
+	rules_of(decide(scoped, "admin/status", null, null)) == {"rbac.token_scope"}
+}
+
+test_admin_status_with_authorization_disabled if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": false}}
+	decide_cfg(cfg, who([]), "admin/status", null, null).allow == true
+}
+
+test_admin_status_anonymous_needs_authentication_disabled if {
+	d := decide(null, "admin/status", null, null)
+	d.code == "ERR_UNAUTHENTICATED"
+}
+
 # --- server/observe ------------------------------------------------------------
 
 observe_input(roles, server) := {
