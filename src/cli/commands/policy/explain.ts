@@ -54,7 +54,7 @@ export function registerExplain(policy: Command): void {
   policy
     .command('explain')
     .description('show the Rego rules that produced a deny, from the sources (exit 0 allow, 2 deny, 1 error)')
-    .requiredOption('--input <file>', 'decision input (JSON), or a decision-log line')
+    .requiredOption('--input <file>', 'policy input (JSON), or one decision-log or audit-log line')
     .option('--dir <dir>', 'Rego sources and data.json', DEFAULT_DIR)
     .option('--config <file>', 'config file for data.config (default: ./hatago.config.json, else the embedded default)')
     .option('--format <f>', 'text or json', 'text')
