@@ -25,13 +25,19 @@ interface ExplainOptions {
   trace?: string;
 }
 
-function opaEval(opa: Opa, dir: string, files: { input: string; data: string }, explain: string, format: string) {
+function opaEval(opa: Opa, dir: string, files: { input: string; data: string; capabilities: string }, explain: string, format: string) {
+  // The build's capabilities: a built-in the hub's wasm runtime lacks fails here too, with the hint.
   const r = opa.run([
-    'eval', `--format=${format}`, `--explain=${explain}`,
+    'eval', `--format=${format}`, `--explain=${explain}`, '--capabilities', files.capabilities,
     '-d', dir, '--ignore', '*_test.rego', '-d', files.data, '-i', files.input,
     'data.hatago.decision',
   ]);
-  if (r.status !== 0) throw new HatagoError('ERR_POLICY_TOOL_FAILED', { message: `opa eval failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}` });
+  if (r.status !== 0) {
+    // `file:line: message` for each error (a syntax error in the sources), else OPA's first line.
+    const errors = opa.errorLines(r.stdout) ?? opa.errorLines(r.stderr);
+    const why = errors ? errors.join('; ') : (r.stderr || r.stdout).trim().split('\n')[0];
+    throw new HatagoError('ERR_POLICY_TOOL_FAILED', { message: `opa eval failed: ${why}` });
+  }
   return r.stdout;
 }
 
@@ -70,7 +76,7 @@ export function registerExplain(policy: Command): void {
         const tmp = mkdtempSync(path.join(tmpdir(), 'hatago-explain-'));
         let allow = false;
         try {
-          const files = { input: path.join(tmp, 'input.json'), data: path.join(tmp, 'config.json') };
+          const files = { input: path.join(tmp, 'input.json'), data: path.join(tmp, 'config.json'), capabilities: opa.capabilities() };
           writeFileSync(files.input, JSON.stringify(input));
           writeFileSync(files.data, JSON.stringify({ config: rt.data }));
           const out = JSON.parse(opaEval(opa, opts.dir, files, 'full', 'json')) as { result?: { expressions?: { value: unknown }[] }[]; explanation?: unknown };
