@@ -86,6 +86,14 @@ describe('one input format for eval, explain and diff', () => {
     expect(out.summary).toMatchObject({ replayed: withInput().length, skippedLines: audit.length - withInput().length });
   });
 
+  it('eval refuses a whole log (several inputs) and says which command takes one', async () => {
+    const r = await runHatago(['policy', 'eval', '--input', 'logs/audit.log'], { cwd: hub.dir });
+    expect(r.code).toBe(1);
+    expect(r.output.trim()).toBe(
+      `hatago: input file logs/audit.log holds ${withInput().length} decision inputs: eval and explain take one (copy one line, e.g. sed -n 5p), diff --replay takes a whole log [ERR_POLICY_INPUT_INVALID]`,
+    );
+  });
+
   it('an audit line without an input is refused with what eval takes', async () => {
     // A real record with its input taken out, as other audit events are.
     const { metadata, ...rest } = withInput()[0]!.record;
