@@ -12,10 +12,14 @@ const HELP: Partial<Record<ErrorCode, string>> = {
     `Send initialize first and repeat its Mcp-Session-Id response header on every request (2025-11-25), or send a stateless 2026-07-28 request with params._meta; see ${CURL_DOC}`,
 };
 
+/** A body that fails the JSON-RPC envelope schema (data.errors), e.g. the guide's `{"method": "tools/list"}`. */
+const MESSAGE_HELP = `Send one JSON-RPC 2.0 message: {"jsonrpc":"2.0","id":1,"method":"...","params":{...}}; see ${CURL_DOC}`;
+
 const ENVELOPE_HELP =
   `A 2026-07-28 request carries params._meta with "io.modelcontextprotocol/protocolVersion": "2026-07-28" and "io.modelcontextprotocol/clientCapabilities": {}; see ${CURL_DOC}`;
 
-export function helpFor(code: ErrorCode): string | undefined {
+export function helpFor(code: ErrorCode, data?: Record<string, unknown>): string | undefined {
+  if (code === 'ERR_INVALID_REQUEST') return Array.isArray(data?.errors) ? MESSAGE_HELP : undefined;
   return HELP[code];
 }
 

@@ -15,7 +15,7 @@ export interface JsonRpcErrorBody {
  */
 export function toJsonRpcError(err: unknown, id: JsonRpcId = null): { status: number; body: JsonRpcErrorBody } {
   const e = err instanceof HatagoError ? err : new HatagoError('ERR_INTERNAL');
-  const help = helpFor(e.code);
+  const help = helpFor(e.code, e.data);
   return {
     status: e.status,
     body: {

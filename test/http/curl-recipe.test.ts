@@ -135,6 +135,24 @@ describe("the security guide's curl line", () => {
     });
   });
 
+  it('with the Content-Type: 400 ERR_INVALID_REQUEST (not JSON-RPC), with what to send', async () => {
+    const res = await rawRequest(hub.mcpUrl, { body: '{"method": "tools/list"}', headers: auth() });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32600,
+        message: 'Invalid JSON-RPC request',
+        data: {
+          code: 'ERR_INVALID_REQUEST',
+          help: 'Send one JSON-RPC 2.0 message: {"jsonrpc":"2.0","id":1,"method":"...","params":{...}}; see docs/curl.md',
+          errors: [{ path: '/', keyword: 'required', message: "must have required property 'jsonrpc'" }],
+        },
+      },
+    });
+  });
+
   it('as a JSON-RPC message, without a session: 400 ERR_SESSION_REQUIRED, with what to send', async () => {
     const res = await rawRequest(hub.mcpUrl, { body: { jsonrpc: '2.0', id: 1, method: 'tools/list' }, headers: auth() });
     expect(res.status).toBe(400);
