@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeCapabilities } from './lib/capabilities.mjs';
-import { repoRoot, runOpa } from './lib/opa.mjs';
+import { opaPathOrExit, repoRoot, runOpa } from './lib/opa.mjs';
 import { misplacedPackages } from './lib/packages.mjs';
 
 const { values: opts } = parseArgs({
@@ -31,6 +31,7 @@ if (!existsSync(src)) {
   console.error(`policy:check: no policy sources at ${dirArg}`);
   process.exit(1);
 }
+opaPathOrExit('policy:check'); // a missing OPA is one line, not a stack trace
 
 function step(name, args) {
   const r = runOpa(args, { cwd: process.cwd() });

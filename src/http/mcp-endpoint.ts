@@ -6,7 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
-import { HatagoError, JsonRpc, type ErrorCode } from '../errors/index.js';
+import { envelopeHelp, HatagoError, JsonRpc, type ErrorCode } from '../errors/index.js';
 import { toClientError } from '../hub/client-error.js';
 import type { Hub } from '../hub/hub.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../hub/server-info.js';
@@ -169,7 +169,7 @@ export class McpEndpoint {
       // versions we speak): clients negotiate from its exact code and data.
       // hatago's stable code rides beside the SDK's data (whose keys never include `code`).
       const id = isObject(body) ? jsonRpcId(body.id) : null;
-      const data = { ...(isObject(route.data) ? route.data : route.data !== undefined && { detail: route.data }), code: ladderCode(route.code, route.message) };
+      const data = { ...(isObject(route.data) ? route.data : route.data !== undefined && { detail: route.data }), code: ladderCode(route.code, route.message), ...envelopeHelp(route.data) };
       return writeJson(res, route.httpStatus, { jsonrpc: '2.0', id, error: { code: route.code, message: route.message, data } });
     }
     if (route.kind === 'modern') {

@@ -3,7 +3,7 @@
 // bundle and reports every changed decision. Exit 0 no change, 2 changes,
 // 1 error. Changed means what shadow mode counts: allow, code, visible.
 import type { Command } from 'commander';
-import { readReplayLine, type ReplayEntry } from '../../../policy/decision-log/index.js';
+import { INPUT_FORMATS, readReplayLine, type ReplayEntry } from '../../../policy/decision-log/index.js';
 import { PolicyEngine, type PolicyDecision } from '../../../policy/index.js';
 import { differingFields, summarize, type DecisionField } from '../../../policy/shadow/index.js';
 import { runCommand } from '../../run-command.js';
@@ -44,7 +44,7 @@ export async function readReplay(file: string): Promise<{ entries: ReplayEntry[]
     if (e) entries.push(e);
     else skipped++;
   });
-  if (entries.length === 0) throw inputError(`replay file ${file} holds no decision inputs (decision-log lines, or audit records with metadata.input)`);
+  if (entries.length === 0) throw inputError(`replay file ${file} holds no decision inputs: each line must be ${INPUT_FORMATS}`);
   return { entries, skipped };
 }
 
@@ -59,7 +59,7 @@ export function registerDiff(policy: Command): void {
     .command('diff')
     .description('replay recorded decision inputs through the active and a candidate bundle (exit 0 no change, 2 changes, 1 error)')
     .requiredOption('--candidate <file>', 'candidate bundle')
-    .requiredOption('--replay <file>', 'decision log (or audit log with metadata.input), one JSON record a line')
+    .requiredOption('--replay <file>', 'audit log, decision log or policy inputs, one JSON record a line')
     .option('--bundle <file>', 'active bundle (default: policies.bundle of the config)')
     .option('--config <file>', 'config file for data.config (default: ./hatago.config.json, else the embedded default)')
     .option('--format <f>', 'text or json', 'text')

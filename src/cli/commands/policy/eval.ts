@@ -38,7 +38,7 @@ export function registerEval(policy: Command): void {
   policy
     .command('eval')
     .description('evaluate one decision input with a bundle, as the hub would (exit 0 allow, 2 deny, 1 error)')
-    .requiredOption('--input <file>', 'decision input (JSON), or a decision-log line')
+    .requiredOption('--input <file>', 'policy input (JSON), or one decision-log or audit-log line')
     .option('--bundle <file>', 'policy bundle (default: policies.bundle of the config)')
     .option('--config <file>', 'config file for data.config (default: ./hatago.config.json, else the embedded default)')
     .option('--format <f>', 'json or text', 'json')

@@ -26,13 +26,19 @@ interface ExplainOptions {
   trace?: string;
 }
 
-function opaEval(opa: Opa, dir: string, files: { input: string; data: string }, explain: string, format: string) {
+function opaEval(opa: Opa, dir: string, files: { input: string; data: string; capabilities: string }, explain: string, format: string) {
+  // The build's capabilities: a built-in the hub's wasm runtime lacks fails here too, with the hint.
   const r = opa.run([
-    'eval', `--format=${format}`, `--explain=${explain}`,
+    'eval', `--format=${format}`, `--explain=${explain}`, '--capabilities', files.capabilities,
     '-d', dir, '--ignore', '*_test.rego', '-d', files.data, '-i', files.input,
     'data.hatago.decision',
   ]);
-  if (r.status !== 0) throw new HatagoError('ERR_POLICY_TOOL_FAILED', { message: `opa eval failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}` });
+  if (r.status !== 0) {
+    // `file:line: message` for each error (a syntax error in the sources), else OPA's first line.
+    const errors = opa.errorLines(r.stdout) ?? opa.errorLines(r.stderr);
+    const why = errors ? errors.join('; ') : (r.stderr || r.stdout).trim().split('\n')[0];
+    throw new HatagoError('ERR_POLICY_TOOL_FAILED', { message: `opa eval failed: ${why}` });
+  }
   return r.stdout;
 }
 
@@ -55,7 +61,7 @@ export function registerExplain(policy: Command): void {
   policy
     .command('explain')
     .description('show the Rego rules that produced a deny, from the sources (exit 0 allow, 2 deny, 1 error)')
-    .requiredOption('--input <file>', 'decision input (JSON), or a decision-log line')
+    .requiredOption('--input <file>', 'policy input (JSON), or one decision-log or audit-log line')
     .option('--dir <dir>', 'Rego sources and data.json', DEFAULT_DIR)
     .option('--config <file>', 'config file for data.config (default: ./hatago.config.json, else the embedded default)')
     .option('--format <f>', 'text or json', 'text')
@@ -71,7 +77,7 @@ export function registerExplain(policy: Command): void {
         const tmp = mkdtempSync(path.join(tmpdir(), 'hatago-explain-'));
         let allow = false;
         try {
-          const files = { input: path.join(tmp, 'input.json'), data: path.join(tmp, 'config.json') };
+          const files = { input: path.join(tmp, 'input.json'), data: path.join(tmp, 'config.json'), capabilities: opa.capabilities() };
           writeFileSync(files.input, JSON.stringify(input));
           writeFileSync(files.data, JSON.stringify({ config: rt.data }));
           const out = JSON.parse(opaEval(opa, opts.dir, files, 'full', 'json')) as { result?: { expressions?: { value: unknown }[] }[]; explanation?: unknown };
