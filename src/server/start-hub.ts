@@ -112,8 +112,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const breakers = createBreakers(policy.current(), config, logger, metrics, opts.securityEvents ?? discardEvents);
   breakers.start();
   cleanup.push(() => breakers.stop());
-  // A new bundle may change breaker rules: derive the table again on every activation.
-  cleanup.push(policy.onActivated((engine) => breakers.apply(breakerTable(engine, config))));
+  // A new bundle may change breaker rules: the table is derived from each candidate before it is activated
+  // (a bundle whose table cannot be derived is rejected whole), and installed with it.
+  cleanup.push(policy.derive({ prepare: (engine) => breakerTable(engine, config), apply: (table) => breakers.apply(table) }));
   const rateLimitStore = createRateLimitStore(config.security.rateLimit, logger);
   cleanup.push(() => rateLimitStore.close());
 
