@@ -12,10 +12,12 @@ import { auditFilePath } from './audit-sink.js';
 // signing secret comes from ${HATAGO_AUTH_SECRET} is readable without it.
 
 /**
- * `--config F`, else ./hatago.config.json, else the default: the audit file
- * the hub started from the same working folder would write.
+ * The parsed config file a CLI reader looks at (`--config F`, else
+ * ./hatago.config.json), decrypted when it is encrypted, with nothing
+ * expanded: callers expand only the values they read. Undefined when there
+ * is no file (the embedded default applies).
  */
-export function auditFileFromConfig(configPath: string | undefined, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+export function configFileFor(configPath: string | undefined, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { file: string; parsed: unknown } | undefined {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
   let file: string | undefined;
@@ -25,14 +27,25 @@ export function auditFileFromConfig(configPath: string | undefined, opts: { cwd?
   } else if (existsSync(path.join(cwd, CONFIG_FILE_NAME))) {
     file = path.join(cwd, CONFIG_FILE_NAME);
   }
-  if (file === undefined) return auditFilePath({ security: {} }, cwd);
+  if (file === undefined) return undefined;
   const key = env[CONFIG_KEY_ENV];
-  const parsed = openConfigText(readFileSync(file, 'utf8'), file, key !== undefined ? { fromEnv: key } : {});
-  const audit = (parsed as { security?: { audit?: { file?: unknown } } } | null)?.security?.audit;
+  return { file, parsed: openConfigText(readFileSync(file, 'utf8'), file, key !== undefined ? { fromEnv: key } : {}) };
+}
+
+/**
+ * `--config F`, else ./hatago.config.json, else the default: the audit file
+ * the hub started from the same working folder would write.
+ */
+export function auditFileFromConfig(configPath: string | undefined, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const found = configFileFor(configPath, { cwd, env });
+  if (found === undefined) return auditFilePath({ security: {} }, cwd);
+  const audit = (found.parsed as { security?: { audit?: { file?: unknown } } } | null)?.security?.audit;
   const value = audit?.file;
   if (value === undefined) return auditFilePath({ security: {} }, cwd);
   if (typeof value !== 'string' || value === '') {
-    throw new HatagoError('ERR_CONFIG_INVALID', { message: `${file}: security.audit.file must be a non-empty string`, data: { path: file } });
+    throw new HatagoError('ERR_CONFIG_INVALID', { message: `${found.file}: security.audit.file must be a non-empty string`, data: { path: found.file } });
   }
   return auditFilePath({ security: { audit: { file: expandEnv(value, env, '/security/audit/file') } } }, cwd);
 }

@@ -16,7 +16,8 @@ afterAll(() => {
 async function written(maxRecordBytes: number | undefined, metadata: Record<string, unknown>): Promise<{ line: string; metadata: Record<string, any> }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const cwd = mkdtempSync(path.join(tmpdir(), 'hatago-audit-cap-'));
   dirs.push(cwd);
-  const sink = await createAuditSink({ mcpServers: {}, security: { audit: { ...(maxRecordBytes !== undefined && { maxRecordBytes }) } } }, undefined, { cwd });
+  // The sanitizer's own cut of long strings is raised, so what these tests see is the record cap alone.
+  const sink = await createAuditSink({ mcpServers: {}, security: { audit: { ...(maxRecordBytes !== undefined && { maxRecordBytes }) }, logging: { maxStringLength: 1_048_576 } } }, undefined, { cwd });
   await sink({ event: 'permission_denied', user: 'carol', metadata });
   await sink.close();
   const file = path.join(cwd, 'logs', 'audit.log');

@@ -47,13 +47,25 @@ export async function runHatago(args: string[], opts: { cwd?: string; env?: Reco
 }
 
 export async function startHubProcess(config: Record<string, unknown>, opts: StartHubOptions = {}): Promise<HubProcess> {
-  const port = await freePort();
   const host = opts.host ?? '127.0.0.1';
-  const { dir, file } = writeConfig({ ...config, http: { host, port, ...(config.http as object | undefined) } });
-  const proc = spawnProcess(process.execPath, [HATAGO_BIN, 'serve', '--config', file, ...(opts.args ?? [])], { cwd: dir, env: opts.env ?? {} });
-  const m = await proc.waitForLine(/hatago listening on (https?:\/\/[^\s"]+)\/mcp/, 30000);
-  const url = m[1]!;
-  return { proc, dir, url, mcpUrl: `${url}/mcp`, stop: () => proc.kill('SIGTERM') };
+  const given = config.http as { port?: number } | undefined;
+  // A free port can be taken by another process before the hub binds it (a busy
+  // machine runs many tests at once): then the hub is started again on another.
+  for (let attempt = 1; ; attempt++) {
+    const port = given?.port ?? (await freePort());
+    const { dir, file } = writeConfig({ ...config, http: { host, port, ...(config.http as object | undefined) } });
+    const proc = spawnProcess(process.execPath, [HATAGO_BIN, 'serve', '--config', file, ...(opts.args ?? [])], { cwd: dir, env: opts.env ?? {} });
+    try {
+      const m = await proc.waitForLine(/hatago listening on (https?:\/\/[^\s"]+)\/mcp/, 30000);
+      const url = m[1]!;
+      return { proc, dir, url, mcpUrl: `${url}/mcp`, stop: () => proc.kill('SIGTERM') };
+    } catch (err) {
+      const raced = given?.port === undefined && attempt < 5 && /ERR_PORT_IN_USE/.test(proc.output());
+      await proc.kill();
+      rmSync(dir, { recursive: true, force: true });
+      if (!raced) throw err;
+    }
+  }
 }
 
 /** A fixture upstream over stdio, as a config entry. */

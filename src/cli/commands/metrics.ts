@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
+import { configFileFor } from '../../audit/trail-path.js';
+import { embeddedDefaultConfig } from '../../config/default-config.js';
+import { expandEnv } from '../../config/expand-env.js';
 import { ERROR_CODES, HatagoError, type ErrorCode } from '../../errors/index.js';
 import { runCommand } from '../run-command.js';
 import { printOut } from '../terminal.js';
@@ -41,9 +43,10 @@ export function registerMetricsCommand(program: Command): Command {
       runCommand(async (opts: MetricsOptions) => {
         let base = opts.url;
         if (base === undefined) {
-          const { config } = await loadConfig(opts.config !== undefined ? { path: opts.config } : {});
-          const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-          base = `${config.http.ssl?.enabled ? 'https' : 'http'}://${host}:${config.http.port}`;
+          // Only http.* is read (and only its ${VAR}s expanded): a scraper needs the hub's address, not its secrets.
+          const http = hubAddress(configFileFor(opts.config)?.parsed);
+          const host = http.host === '0.0.0.0' ? '127.0.0.1' : http.host.includes(':') ? `[${http.host}]` : http.host;
+          base = `${http.tls ? 'https' : 'http'}://${host}:${http.port}`;
         }
         const url = new URL('/metrics', base);
         if (opts.filter) url.searchParams.set('filter', opts.filter);
@@ -93,4 +96,17 @@ function refused(where: string, status: number, r: Refusal, sentToken: boolean):
     return new HatagoError(code, { message: `${where}: this address is blocked after suspicious activity${until}${after}; exempt scrapers with security.suspicious.exemptAddresses` });
   }
   return new HatagoError(code ?? 'ERR_INVALID_REQUEST', { message: `${where} answered ${status}: ${r.message ?? ''}`.trimEnd() });
+}
+
+/** The hub's http.host, http.port and whether TLS is on, from a parsed config (else the embedded default's). */
+function hubAddress(parsed: unknown): { host: string; port: number; tls: boolean } {
+  const http = (parsed as { http?: { host?: unknown; port?: unknown; ssl?: { enabled?: unknown } } } | undefined)?.http ?? {};
+  const expand = (v: unknown, pointer: string) => (typeof v === 'string' ? expandEnv(v, process.env, pointer) : v);
+  const host = expand(http.host, '/http/host');
+  const port = Number(expand(http.port, '/http/port'));
+  return {
+    host: typeof host === 'string' && host !== '' ? host : embeddedDefaultConfig().http.host,
+    port: Number.isInteger(port) && port > 0 ? port : embeddedDefaultConfig().http.port,
+    tls: http.ssl?.enabled === true,
+  };
 }
