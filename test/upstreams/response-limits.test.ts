@@ -14,6 +14,7 @@ useProcessCleanup();
 
 const MiB = 1024 * 1024;
 const HOSTILE = packagePath('test', 'fixtures', 'servers', 'hostile-http.mjs');
+const HOSTILE_STDIO = packagePath('test', 'fixtures', 'servers', 'hostile-stdio.mjs');
 
 let hub: HubProcess;
 let sid: string;
@@ -63,6 +64,7 @@ beforeAll(async () => {
       json: { url: fixtureJson.url, maxResponseBytes: MiB },
       hostile: { url: hostile.url, maxResponseBytes: MiB },
       victim: { url: victim.url, maxResponseBytes: MiB, tags: ['hostile'] },
+      evil: { command: process.execPath, args: [HOSTILE_STDIO], maxResponseBytes: MiB },
     },
     security: {
       authorization: { enabled: true, defaultRole: 'admin' },
@@ -137,6 +139,16 @@ describe('a hostile upstream', () => {
     expect(answerOf(await dying).error.data.code).toMatch(/^ERR_UPSTREAM_(UNAVAILABLE|ERROR)$/);
     expect(answerOf(await call('stdio_echo', { text: 'alive' })).result.content[0].text).toBe('alive');
     expect(hub.proc.output()).not.toMatch(/Uncaught|RangeError|unhandled/i);
+  });
+});
+
+describe('a hostile stdio upstream', () => {
+  it('an oversized line that answers nothing and has no valid id is dropped; the hub goes on', async () => {
+    expect(answerOf(await call('evil_bad_line', { bytes: 2 * MiB })).result.content[0].text).toBe('sent');
+    // The bad line arrives while this call waits; its answer still comes back whole.
+    expect(answerOf(await call('evil_wait', { ms: 300 })).result.content[0].text).toBe('waited');
+    expect(answerOf(await call('stdio_echo', { text: 'alive' })).result.content[0].text).toBe('alive');
+    expect(hub.proc.output()).not.toMatch(/Uncaught|SyntaxError: Bad escaped/);
   });
 });
 
