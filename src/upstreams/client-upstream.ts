@@ -29,6 +29,8 @@ const CLIENT_INFO = { name: 'hatago', version: '0.1.0' };
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const LIVENESS_TIMEOUT_MS = 5_000;
+/** Upstream requests inside one call's answer being relayed or answered at once; more are dropped. */
+const MAX_IN_STREAM_REQUESTS = 16;
 
 /** Spec methods the SDK knows a result schema for; anything else is passed through unvalidated. */
 const SPEC_METHODS = new Set([
@@ -252,6 +254,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const method = m.method;
     if (typeof method !== 'string') return; // someone else's response: not ours to take
     if (m.id !== undefined && m.id !== null) {
+      // Each is answered by a POST of its own: an answer full of requests must not fan out without bound.
+      if (relayed.size >= MAX_IN_STREAM_REQUESTS) {
+        this.log.warn('Upstream request inside an answer dropped: too many at once', { server: this.id, method, max: MAX_IN_STREAM_REQUESTS });
+        return;
+      }
       void this.answerInStream(m.id, method, m.params, session, relayed, call.relay);
       return;
     }
@@ -282,13 +289,15 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       const e = err as { code?: unknown; message?: unknown; data?: unknown };
       const code = Number.isSafeInteger(e.code) ? (e.code as number) : -32603;
       reply = { jsonrpc: '2.0', id, error: { code, message: String(e.message ?? 'Internal error'), ...(e.data === undefined ? {} : { data: e.data }) } };
-    } finally {
-      relayed.delete(id);
     }
-    // A request the upstream cancelled gets no answer.
-    if (ctrl.signal.aborted) return;
-    await this.fast?.notify(reply, session).catch((err: unknown) =>
-      this.log.debug('Upstream request answer not delivered', { server: this.id, method, reason: shortReason(err, this.config) }));
+    try {
+      // A request the upstream cancelled gets no answer.
+      if (ctrl.signal.aborted) return;
+      await this.fast?.notify(reply, session).catch((err: unknown) =>
+        this.log.debug('Upstream request answer not delivered', { server: this.id, method, reason: shortReason(err, this.config) }));
+    } finally {
+      relayed.delete(id); // counted until its answer is delivered (MAX_IN_STREAM_REQUESTS)
+    }
   }
 
   // --- connection lifecycle ---

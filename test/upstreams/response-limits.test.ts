@@ -122,6 +122,13 @@ describe('a hostile upstream', () => {
     expect(answerOf(await call('hostile_echo', { text: 'again' })).result.content[0].text).toBe('again');
   });
 
+  it('an answer full of requests to the client is answered only up to a bound, not one POST each', async () => {
+    const r = await call('hostile_fanout', { n: 5000 });
+    expect(answerOf(r).result.content[0].text).toBe('fanned out');
+    const count = Number(answerOf(await call('hostile_answers')).result.content[0].text);
+    expect(count).toBeLessThanOrEqual(16);
+  });
+
   it('many small events within the bound are read to the answer', async () => {
     const r = await call('hostile_many_events', { n: 2000 });
     expect(answerOf(r).result.content[0].text).toBe('done');
