@@ -43,6 +43,8 @@ export type TokenCheck = (principal: Principal) => Promise<'ok' | 'expired' | 'r
 
 /** How often sessions are checked for idleness and for revoked or expired tokens. */
 const SWEEP_MS = 2000;
+/** How often open GET streams get an SSE comment (a half-open connection is found when the write fails). */
+const HEARTBEAT_MS = 15_000;
 
 export interface McpEndpointOptions {
   hub: Hub;
@@ -68,6 +70,7 @@ export class McpEndpoint {
   private readonly events: SecurityEventSink;
   private readonly sweeper: NodeJS.Timeout;
   private sweeping = false;
+  private lastHeartbeat = Date.now();
 
   constructor(opts: McpEndpointOptions) {
     this.hub = opts.hub;
@@ -101,12 +104,18 @@ export class McpEndpoint {
     this.sweeping = true;
     try {
       const now = Date.now();
-      const verdicts = new Map<Principal, Promise<'ok' | 'expired' | 'revoked'>>();
+      if (now - this.lastHeartbeat >= HEARTBEAT_MS) {
+        this.lastHeartbeat = now;
+        for (const session of this.sessions.values()) session.heartbeat();
+      }
+      // One check per token (by jti) per sweep, however many sessions hold it.
+      const verdicts = new Map<unknown, Promise<'ok' | 'expired' | 'revoked'>>();
       const verdict = (p: Principal | null) => {
         if (!p || !this.tokenCheck) return Promise.resolve('ok' as const);
-        let v = verdicts.get(p);
+        const key = p.claims.jti ?? p;
+        let v = verdicts.get(key);
         // A store that cannot answer counts as revoked: fail closed.
-        if (!v) verdicts.set(p, (v = this.tokenCheck(p).catch(() => 'revoked' as const)));
+        if (!v) verdicts.set(key, (v = this.tokenCheck(p).catch(() => 'revoked' as const)));
         return v;
       };
       for (const session of [...this.sessions.values()]) {
@@ -204,7 +213,8 @@ export class McpEndpoint {
     }
     session.protocolVersion = String(result.protocolVersion);
     this.sessions.set(session.id, session);
-    session.disconnectHub = this.hub.connect(session.id, session, ctx);
+    // The policy decides what the session hears for whoever holds it now (a refreshed or narrower token).
+    session.disconnectHub = this.hub.connect(session.id, session, () => ({ ...ctx, principal: session.observer }));
     writeJson(res, 200, { jsonrpc: '2.0', id, result }, { 'Mcp-Session-Id': session.id });
   }
 

@@ -62,8 +62,10 @@ const REFUSING_RELAY: ClientRelay = {
 
 interface Connection {
   sink: ClientSink;
-  /** Who is connected, as the policy sees them when it is asked about a server. */
-  caller: CallerContext;
+  /** Who is connected now, as the policy sees them when it is asked about a server. */
+  caller: () => CallerContext;
+  /** The principal the cached observe decisions were made for. */
+  observedAs: unknown;
   /** Minimum level of forwarded log messages (logging/setLevel); undefined = all. */
   minLevel: number;
   /** The policy's answer per server ("server/observe"), until the policy changes. */
@@ -109,8 +111,8 @@ export class Hub {
    * disconnects it. A server's notifications reach it only when the policy
    * lets `caller` observe that server.
    */
-  connect(connectionId: string, sink: ClientSink, caller: CallerContext): () => void {
-    this.connections.set(connectionId, { sink, caller, minLevel: 0, observes: new Map(), queue: Promise.resolve() });
+  connect(connectionId: string, sink: ClientSink, caller: () => CallerContext): () => void {
+    this.connections.set(connectionId, { sink, caller, observedAs: undefined, minLevel: 0, observes: new Map(), queue: Promise.resolve() });
     return () => this.disconnect(connectionId);
   }
 
@@ -120,10 +122,16 @@ export class Hub {
   }
 
   private mayObserve(conn: Connection, server: string): Promise<boolean> {
+    const caller = conn.caller();
+    if (caller.principal !== conn.observedAs) {
+      // Another token holds the session now: its decisions are its own.
+      conn.observes.clear();
+      conn.observedAs = caller.principal;
+    }
     let answer = conn.observes.get(server);
     if (!answer) {
       // Fail closed: an evaluation error or a deny means nothing from that server.
-      answer = this.observer.check(conn.caller, { method: 'server/observe', server }).then(() => true, () => false);
+      answer = this.observer.check(caller, { method: 'server/observe', server }).then(() => true, () => false);
       conn.observes.set(server, answer);
     }
     return answer;
@@ -131,6 +139,7 @@ export class Hub {
 
   /** Delivers to `conn`, in order, if it may observe `server`. */
   private deliver(conn: Connection, server: string, method: string, params?: Result): void {
+    if (conn.sink.listening === false) return; // nothing would reach it: no decision, no queue
     conn.queue = conn.queue.then(async () => {
       if (await this.mayObserve(conn, server)) conn.sink.notify(method, params);
     });
@@ -426,8 +435,11 @@ export class Hub {
     const p = isObject(params) ? params : {};
     if (method === 'notifications/resources/updated') {
       if (typeof p.uri !== 'string') return;
-      // Subscribers were authorized when they subscribed.
-      for (const id of this.subscriptions.subscribers(p.uri, server)) this.connections.get(id)?.sink.notify(method, p);
+      // Subscribers were authorized when they subscribed; they must still be allowed to observe the server now.
+      for (const id of this.subscriptions.subscribers(p.uri, server)) {
+        const conn = this.connections.get(id);
+        if (conn) this.deliver(conn, server, method, p);
+      }
     } else if (method === 'notifications/message') {
       const out = attributed(server, p);
       const level = LOG_LEVELS.indexOf(String(p.level));
@@ -447,6 +459,7 @@ export class Hub {
   /** A list changed on `servers`: told to the connections that may observe one of them. */
   private broadcast(method: string, servers: ReadonlySet<string>): void {
     for (const conn of this.connections.values()) {
+      if (conn.sink.listening === false) continue;
       conn.queue = conn.queue.then(async () => {
         for (const server of servers) {
           if (await this.mayObserve(conn, server)) return conn.sink.notify(method);

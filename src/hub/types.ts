@@ -118,6 +118,8 @@ export interface HubRequest {
  */
 export interface ClientSink {
   notify(method: string, params?: Record<string, unknown>): void;
+  /** false while nothing can reach the client (a session without an open stream): the hub skips it. */
+  readonly listening?: boolean;
 }
 
 /** The set of upstreams the hub fronts. UpstreamManager satisfies it; so does a plain array wrapper. */

@@ -92,8 +92,18 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     ...(config.upstreams?.timeoutMs !== undefined && { defaultTimeoutMs: config.upstreams.timeoutMs }),
   });
   // An upstream's request to "the client" that no caller could be matched to is refused, and recorded.
+  // At most one record per upstream per 10 s, carrying how many were refused meanwhile: an upstream cannot flood the trail.
+  const refusals = new Map<string, { until: number; suppressed: number }>();
   upstreams.on('relay_refused', (server: string, info: RelayRefusal) => {
-    audit({ event: 'relay_refused', level: 'warn', metadata: { server, method: info.method, reason: info.reason } }).catch((err: unknown) =>
+    const now = Date.now();
+    const seen = refusals.get(server);
+    if (seen && now < seen.until) {
+      seen.suppressed++;
+      return;
+    }
+    refusals.set(server, { until: now + 10_000, suppressed: 0 });
+    const metadata = { server, method: info.method, reason: info.reason, ...(seen && seen.suppressed > 0 && { suppressedBefore: seen.suppressed }) };
+    audit({ event: 'relay_refused', level: 'warn', metadata }).catch((err: unknown) =>
       logger.error('audit record of a refused relay failed', { component: 'upstream', error: String(err) }));
   });
   await upstreams.start();
@@ -120,14 +130,15 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
 
   try {
     // Stages after routing, in lifecycle order: policy, then rate limits (counted from the policy's decision).
-    const policyGuard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
-    const guard = new RateLimitStage(policyGuard, {
+    const guard = new RateLimitStage(new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events }), {
       store: rateLimitStore,
       logger,
       events: opts.securityEvents ?? discardEvents,
     });
     // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
-    const hub = new Hub({ upstreams, breakers, validation, guard, observer: policyGuard, logger: logger.child({ component: 'hub' }) });
+    // Its own guard: not counted against rate limits, and its denials are recorded at once.
+    const observer = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
+    const hub = new Hub({ upstreams, breakers, validation, guard, observer, logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
     cleanup.push(policy.onActivated(() => hub.policyChanged()));
 

@@ -61,7 +61,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private readonly defaultTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
-  private readonly relays = new RelayRouter();
+  private readonly relays: RelayRouter;
   private readonly progress = new ProgressTap();
   private readonly limits: ResponseLimits;
 
@@ -98,6 +98,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.backoff = { initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 };
     this.limits = responseLimits(config);
+    // A call that ended unanswered may still get requests for as long as it could have run.
+    this.relays = new RelayRouter(config.timeoutMs ?? this.defaultTimeoutMs);
   }
 
   status(): UpstreamStatus {
@@ -154,18 +156,32 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const progress = opts.onProgress ? this.progress.open(opts.onProgress) : undefined;
     const sent = progress ? withProgressToken(params, progress.token) : params;
     const end = this.relays.begin(opts.relay);
+    let answered = false;
     try {
       const session = this.fastSession();
       // Its errors come out mapped already.
-      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts);
+      if (session) {
+        try {
+          const result = await this.fastRequest(session, gen, method, sent, timeoutMs, opts);
+          answered = true;
+          return result;
+        } catch (err) {
+          if (err instanceof UpstreamRpcError) answered = true; // an error answer is an answer
+          throw err;
+        }
+      }
       try {
-        return await send(client, method, sent, reqOpts);
+        const result = await send(client, method, sent, reqOpts);
+        answered = true;
+        return result;
       } catch (err) {
+        // A JSON-RPC error is an answer too: the upstream is done with the call.
+        if (ProtocolError.isInstance(err)) answered = true;
         throw this.mapCallError(err, gen, timeoutMs, opts.signal);
       }
     } finally {
       progress?.close();
-      end();
+      end(answered);
     }
   }
 
