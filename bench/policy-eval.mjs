@@ -2,7 +2,11 @@
 // Decisions per second and p50/p99 latency of one request-stage decision
 // with the shipped bundle, input encoding included. Needs `npx tsc -p tsconfig.json`.
 //
-//   node bench/policy-eval.mjs [--bundle F] [--n 200000] [--warmup 20000]
+//   node bench/policy-eval.mjs [--bundle F] [--n 200000] [--warmup 20000] [--baseline B]
+//
+// --baseline B: also load bundle B and time both in alternating rounds of
+// 1000 decisions in this one process, then print the ratio of their median
+// round times (load on a shared machine hits both alike).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,6 +18,7 @@ const { values: opts } = parseArgs({
     bundle: { type: 'string', default: join(root, 'policies', 'bundle', 'hatago.tar.gz') },
     n: { type: 'string', default: '200000' },
     warmup: { type: 'string', default: '20000' },
+    baseline: { type: 'string' },
   },
 });
 const N = Number(opts.n);
@@ -30,6 +35,7 @@ let seq = 0;
 // Built per call, as the request stage would: fresh objects, varying values.
 function requestInput() {
   seq++;
+  const args = { path: `/srv/data/report-${seq % 100}.csv`, encoding: 'utf-8', maxBytes: 65536 };
   return {
     contract: 1,
     stage: 'request',
@@ -50,7 +56,9 @@ function requestInput() {
       server: 'filesystem',
       name: 'read_file',
       exposed: 'filesystem_read_file',
-      arguments: { path: `/srv/data/report-${seq % 100}.csv`, encoding: 'utf-8', maxBytes: 65536 },
+      arguments: args,
+      // What the runtime sends since contract v1 gained request.params (the validation rules walk it).
+      params: { name: 'filesystem_read_file', arguments: args },
       protocol_version: '2025-11-25',
       session_id: '2c1f0e4a-5b7d-4f43-9b1e-0d7a6a3c9e11',
     },
@@ -80,3 +88,21 @@ const pct = (p) => samples[Math.min(N - 1, Math.floor((p / 100) * N))].toFixed(1
 console.log(`${N} decisions in ${totalMs.toFixed(0)} ms (allowed ${allowed})`);
 console.log(`decisions/s ${Math.round(N / (totalMs / 1000))}`);
 console.log(`p50 ${pct(50)} µs  p90 ${pct(90)} µs  p99 ${pct(99)} µs  max ${samples[N - 1].toFixed(1)} µs`);
+
+if (opts.baseline) {
+  const base = await PolicyEngine.load(opts.baseline, { runtimeData: config });
+  for (let i = 0; i < WARMUP; i++) base.decide(requestInput());
+  const ROUND = 1000;
+  const rounds = Math.max(10, Math.floor(N / ROUND / 2));
+  const times = { bundle: [], baseline: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, e] of [['bundle', engine], ['baseline', base]]) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < ROUND; i++) e.decide(requestInput());
+      times[name].push(Number(process.hrtime.bigint() - t0) / 1000 / ROUND);
+    }
+  }
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [mb, mo] = [median(times.bundle), median(times.baseline)];
+  console.log(`alternating rounds (${rounds} x ${ROUND} each): bundle ${mb.toFixed(1)} µs, baseline ${opts.baseline.replace(root + '/', '')} ${mo.toFixed(1)} µs, ratio ${(mb / mo).toFixed(3)}`);
+}

@@ -4,7 +4,7 @@
 // reload (baseline), then during R back-to-back reloads (the bundle file is
 // replaced, alternately in place and renamed over, with two builds of
 // policies/rego that differ in data.json). Prints reload time (load in the
-// hub, and file write -> /health showing the new revision) and request
+// hub, and file write -> /health/details showing the new revision) and request
 // latency p50/p99 for both phases. Needs `npx tsc -p tsconfig.json` and OPA.
 //
 //   node bench/policy-reload.mjs [--clients N] [--reloads R] [--baseline-seconds S]
@@ -35,7 +35,8 @@ function buildVariant(name, permissions) {
   cpSync(path.join(root, 'policies', 'rego'), src, { recursive: true });
   const dataFile = path.join(src, 'data.json');
   const data = JSON.parse(readFileSync(dataFile, 'utf8'));
-  data.hatago.roles.tester = { permissions };
+  // admin:status:read: the revision is read from /health/details.
+  data.hatago.roles.tester = { permissions: [...permissions, 'admin:status:read'] };
   writeFileSync(dataFile, JSON.stringify(data, null, 2));
   const out = path.join(tmp, `${name}.tar.gz`);
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-policy.mjs'), '--src', src, '--out', out], { encoding: 'utf8' });
@@ -86,7 +87,7 @@ const baseUrl = await new Promise((resolve, reject) => {
   hub.on('exit', (code) => reject(new Error(`hub exited ${code}: ${out}`)));
 });
 
-const health = async () => (await (await fetch(`${baseUrl}/health`)).json()).policy;
+const health = async () => (await (await fetch(`${baseUrl}/health/details`)).json()).policy;
 const clients = await Promise.all(
   Array.from({ length: CLIENTS }, async () => {
     const c = new Client({ name: 'bench', version: '1' });
@@ -139,7 +140,7 @@ const final = await health();
 const hubLoads = loadMs.slice(1); // the first line is the start-up load
 console.log(`policy reload under load: ${CLIENTS} clients (tools/list + tools/call), ${RELOADS} reloads, debounce ${DEBOUNCE_MS} ms, bundle ${(A.bytes.length / 1024).toFixed(0)} KiB`);
 console.log(`  reload in the hub (read, verify, instantiate, smoke, swap): p50 ${fmt(pct(hubLoads, 50))}  p99 ${fmt(pct(hubLoads, 99))}  max ${fmt(Math.max(...hubLoads))}`);
-console.log(`  file write -> /health shows it (incl. debounce):            p50 ${fmt(pct(reloadMs, 50))}  p99 ${fmt(pct(reloadMs, 99))}  max ${fmt(Math.max(...reloadMs))}`);
+console.log(`  file write -> /health/details shows it (incl. debounce):    p50 ${fmt(pct(reloadMs, 50))}  p99 ${fmt(pct(reloadMs, 99))}  max ${fmt(Math.max(...reloadMs))}`);
 console.log(`  ${RELOADS} back-to-back reloads took ${(reloadWall / 1000).toFixed(2)} s`);
 console.log(`  request latency, no reloads:     p50 ${fmt(pct(latencies.baseline, 50))}  p99 ${fmt(pct(latencies.baseline, 99))}  (${latencies.baseline.length} requests)`);
 console.log(`  request latency, during reloads: p50 ${fmt(pct(latencies.reload, 50))}  p99 ${fmt(pct(latencies.reload, 99))}  (${latencies.reload.length} requests)`);

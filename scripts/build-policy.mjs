@@ -14,7 +14,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readBundleFiles } from './lib/bundle-files.mjs';
 import { writeCapabilities } from './lib/capabilities.mjs';
-import { repoRoot, runOpa } from './lib/opa.mjs';
+import { opaErrorLines } from './lib/opa-errors.mjs';
+import { opaPathOrExit, repoRoot, runOpa } from './lib/opa.mjs';
 import { sourceRevision } from './lib/revision.mjs';
 
 const COMPARED = ['policy.wasm', 'data.json', '.manifest'];
@@ -40,6 +41,7 @@ function fail(message) {
 
 function build(target) {
   if (!existsSync(src)) fail(`no policy sources at ${shown(src)}`);
+  opaPathOrExit('policy:build');
   const capabilities = writeCapabilities();
   const revision = sourceRevision(src);
   const args = [
@@ -58,7 +60,11 @@ function build(target) {
   args.push('.');
   mkdirSync(dirname(target), { recursive: true });
   const r = runOpa(args, { cwd: src });
-  if (r.status !== 0) fail(`opa build failed:\n${(r.stderr || r.stdout).trim()}`);
+  if (r.status !== 0) {
+    // file:line: message, paths as the user names them (OPA ran inside src).
+    const lines = opaErrorLines(r.stderr || r.stdout, { base: shown(src) });
+    fail(`opa build failed:\n${lines ? lines.map((l) => `  ${l}`).join('\n') : (r.stderr || r.stdout).trim()}`);
+  }
   return revision;
 }
 

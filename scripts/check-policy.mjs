@@ -3,7 +3,8 @@
 //   1. opa fmt --list --fail          (formatting)
 //   2. opa check --strict             (policies under the wasm capabilities;
 //                                      tests under OPA's own, they never run in wasm)
-//   3. build-policy.mjs --check       (the shipped bundle matches the sources)
+//   3. package layout                 (package hatago.x lives in hatago/x/)
+//   4. build-policy.mjs --check       (the shipped bundle matches the sources)
 //
 //   --src D   default policies/rego
 //   --out F   bundle to compare (default policies/bundle/hatago.tar.gz)
@@ -13,7 +14,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeCapabilities } from './lib/capabilities.mjs';
-import { repoRoot, runOpa } from './lib/opa.mjs';
+import { opaPathOrExit, repoRoot, runOpa } from './lib/opa.mjs';
+import { misplacedPackages } from './lib/packages.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,6 +31,7 @@ if (!existsSync(src)) {
   console.error(`policy:check: no policy sources at ${dirArg}`);
   process.exit(1);
 }
+opaPathOrExit('policy:check'); // a missing OPA is one line, not a stack trace
 
 function step(name, args) {
   const r = runOpa(args, { cwd: process.cwd() });
@@ -46,6 +49,13 @@ step('opa check --strict (policies, wasm capabilities)', [
   'check', '--strict', '--capabilities', writeCapabilities(), '--ignore', '*_test.rego', dirArg,
 ]);
 step('opa check --strict (policies and tests)', ['check', '--strict', dirArg]);
+
+const misplaced = misplacedPackages(src);
+if (misplaced.length === 0) console.log('ok    package layout');
+else {
+  console.log('FAIL  package layout');
+  failures.push(`package layout:\n${misplaced.map((m) => `  ${m.file}: package ${m.package} belongs in ${m.expected}`).join('\n')}`);
+}
 
 const build = spawnSync(
   process.execPath,

@@ -1,9 +1,9 @@
 // `@himorishige/hatago/security`: the security guide's TypeScript API.
 export { AuthenticationManager, bearerFromHeader, wwwAuthenticate } from './auth/index.js';
-export type { AuthenticationOptions, TokenClaims } from './auth/index.js';
+export type { AuthenticationDeps, AuthenticationOptions, SignOptions, TokenClaims } from './auth/index.js';
 export { MemoryRevokedTokenStore, RedisRevokedTokenStore, type RevokedTokenStore } from './auth/revocation/index.js';
 export { hashPassword, verifyPassword, parsePasswordHash } from './auth/users/index.js';
-export { AuthorizationManager, type AuthorizationManagerOptions, type AuthorizationUser } from './authz/index.js';
+export { AuthorizationManager, type AuthorizationManagerOptions, type AuthorizationRule, type AuthorizationUser, type PermissionDecision } from './authz/index.js';
 export { HatagoError, ERROR_CODES, type ErrorCode } from './errors/index.js';
 export { ValidationManager, type ValidationIssue, type ValidationResult } from './validation/index.js';
 export { RateLimiter, MemoryStore, RedisStore, type RateLimitStore, type RateLimit, type RateLimitOutcome } from './ratelimit/index.js';

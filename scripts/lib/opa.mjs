@@ -19,12 +19,22 @@ export function opaVersion() {
 export function opaPath() {
   const override = process.env.HATAGO_OPA;
   if (override) {
-    if (!existsSync(override)) throw new Error(`HATAGO_OPA=${override} does not exist`);
+    if (!existsSync(override)) throw new Error(`HATAGO_OPA=${override} does not exist: run npm run opa:install or set HATAGO_OPA`);
     return resolve(override);
   }
   const p = join(repoRoot, '.tools', `opa-v${opaVersion()}`, 'opa');
-  if (!existsSync(p)) throw new Error(`OPA ${opaVersion()} is not installed at ${p}: run npm run opa:install`);
+  if (!existsSync(p)) throw new Error(`OPA ${opaVersion()} is not installed at ${p}: run npm run opa:install or set HATAGO_OPA`);
   return p;
+}
+
+/** For scripts: OPA's path, or one line `<name>: <why>` and exit 1 (no stack trace). */
+export function opaPathOrExit(name) {
+  try {
+    return opaPath();
+  } catch (err) {
+    console.error(`${name}: ${err.message}`);
+    process.exit(1);
+  }
 }
 
 /**

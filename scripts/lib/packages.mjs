@@ -35,3 +35,22 @@ export function untestedPackages(dir) {
   }
   return [...policy].filter(([pkg]) => !tested.has(pkg)).map(([pkg, files]) => ({ package: pkg, files }));
 }
+
+/**
+ * [{ file, package, expected }] of Rego files whose folder does not spell
+ * their package: package hatago.ratelimit lives in hatago/ratelimit/, and a
+ * test package "<name>_test" beside <name>. (Regal's
+ * directory-package-mismatch, which cannot be installed here.)
+ */
+export function misplacedPackages(dir) {
+  const out = [];
+  for (const file of regoFiles(dir)) {
+    const pkg = packageOf(file);
+    if (!pkg) continue;
+    const name = file.endsWith('_test.rego') ? pkg.replace(/_test$/, '') : pkg;
+    const expected = name.split('.').join('/');
+    const folder = relative(dir, file).split(sep).slice(0, -1).join('/');
+    if (folder !== expected) out.push({ file: relative(dir, file).split(sep).join('/'), package: pkg, expected: `${expected}/` });
+  }
+  return out;
+}

@@ -1,7 +1,9 @@
 import { mkdirSync, renameSync, statSync, existsSync } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { headName, rotatedName, rotatedNumbers } from './files.js';
+import { chainPointText, HEAD_BYTES, readChainPoint, type ChainPoint } from './anchors.js';
+import { anchorName, headName, rotatedName, rotatedNumbers } from './files.js';
+import { acquireTrailLock, releaseTrailLock } from './lock.js';
 import { AUDIT_COMPONENT, GENESIS_HASH, recordHash, type AuditRecord } from './record.js';
 
 /** A record before the log numbers and chains it. */
@@ -10,9 +12,17 @@ export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'compon
 export interface AuditLogOptions {
   /** Rotate once the file would grow past this many bytes. Default 50 MiB. */
   maxBytes?: number;
+  /** Rotated files kept (`<file>.1` ... `<file>.N`); older ones are deleted at rotation. Default 10. */
+  maxFiles?: number;
+  /** Rotated files last written longer ago than this are deleted too. Default: no age limit. */
+  maxAgeDays?: number;
+  /** How long to wait for another live writer to release the trail's lock. Default 5000 ms. */
+  lockWaitMs?: number;
   /** fdatasync after each batch (default true). Off only for benchmarks. */
   sync?: boolean;
 }
+
+export const DEFAULT_MAX_FILES = 10;
 
 interface Pending {
   entry: AuditEntry;
@@ -31,6 +41,8 @@ const MAX_BATCH = 512;
 export class AuditLog {
   private fh: FileHandle | null = null;
   private ino = -1;
+  private head: FileHandle | null = null;
+  private headIno = -1;
   private size = 0;
   private seq = 0;
   private lastHash = GENESIS_HASH;
@@ -38,23 +50,40 @@ export class AuditLog {
   private writing = false;
   private closed = false;
   private readonly maxBytes: number;
+  private readonly maxFiles: number;
+  private readonly maxAgeMs: number | null;
   private readonly sync: boolean;
 
   private constructor(readonly file: string, opts: AuditLogOptions) {
     this.maxBytes = opts.maxBytes ?? 50 * 1024 * 1024;
+    this.maxFiles = opts.maxFiles ?? DEFAULT_MAX_FILES;
+    this.maxAgeMs = opts.maxAgeDays !== undefined ? opts.maxAgeDays * 86_400_000 : null;
     this.sync = opts.sync !== false;
   }
 
-  /** Opens (creating folders) and continues the chain from the last record on disk. */
+  /**
+   * Takes the trail's lock (one writer per trail, across processes: a
+   * second hub on the same file stops here), opens it (creating folders) and
+   * continues the chain from the last record on disk, else from the start
+   * anchor (every older record deleted by retention).
+   */
   static async open(file: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
     const log = new AuditLog(path.resolve(file), opts);
     mkdirSync(path.dirname(log.file), { recursive: true });
-    const last = (await lastRecord(log.file)) ?? (await lastRotatedRecord(log.file));
-    if (last) {
-      log.seq = last.seq;
-      log.lastHash = last.hash;
+    await acquireTrailLock(log.file, opts.lockWaitMs);
+    try {
+      const last = (await lastRecord(log.file)) ?? (await lastRotatedRecord(log.file)) ?? startAnchor(log.file);
+      if (last) {
+        log.seq = last.seq;
+        log.lastHash = last.hash;
+      }
+      await log.reopen();
+      await log.retain(); // finishes a retention a crash interrupted
+    } catch (err) {
+      await log.fh?.close().catch(() => undefined);
+      releaseTrailLock(log.file);
+      throw err;
     }
-    await log.reopen();
     return log;
   }
 
@@ -75,7 +104,10 @@ export class AuditLog {
     this.closed = true;
     while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.fh?.close().catch(() => undefined);
+    await this.head?.close().catch(() => undefined);
     this.fh = null;
+    this.head = null;
+    releaseTrailLock(this.file);
   }
 
   private async drain(): Promise<void> {
@@ -101,23 +133,45 @@ export class AuditLog {
       lines.push(`${JSON.stringify(r)}\n`);
     }
     const bytes = Buffer.from(lines.join(''), 'utf8');
+    let written: { fh: FileHandle; at: number } | null = null;
     try {
       await this.ensureFile(bytes.length);
       const fh = this.fh!;
+      written = { fh, at: this.size };
       await fh.write(bytes, 0, bytes.length, null);
       if (this.sync) await fh.datasync();
       this.size += bytes.length;
-      await this.writeHead().catch(() => undefined); // the records are durable; the anchor is best effort
+      // Part of the batch: a trail whose head cannot follow fails the batch like a failed write.
+      await this.writeHead();
     } catch (err) {
-      // Nothing of this batch counts: the callers fail their requests closed.
+      // Nothing of this batch counts: the callers fail their requests closed,
+      // and bytes it may have left in the file are cut off again, so the next
+      // batch chains on from the last record that did count.
       this.seq = startSeq;
       this.lastHash = startHash;
+      if (written) await this.undo(written.fh, written.at);
       await this.fh?.close().catch(() => undefined);
+      await this.head?.close().catch(() => undefined);
       this.fh = null;
+      this.head = null;
       for (const p of batch) p.reject(err);
       return;
     }
     batch.forEach((p, i) => p.resolve(records[i]!));
+  }
+
+  /** Truncates a failed batch away; if even that fails, chains on from whatever the file holds. */
+  private async undo(fh: FileHandle, size: number): Promise<void> {
+    try {
+      await fh.truncate(size);
+      if (this.sync) await fh.datasync();
+    } catch {
+      const last = await lastRecord(this.file).catch(() => null);
+      if (last) {
+        this.seq = last.seq;
+        this.lastHash = last.hash;
+      }
+    }
   }
 
   private chain(entry: AuditEntry): AuditRecord {
@@ -154,7 +208,49 @@ export class AuditLog {
       for (const n of rotatedNumbers(this.file).reverse()) renameSync(rotatedName(this.file, n), rotatedName(this.file, n + 1));
       renameSync(this.file, rotatedName(this.file, 1));
       await this.reopen();
+      await this.retain();
     }
+  }
+
+  /**
+   * Deletes rotated files past maxFiles or maxAgeDays, oldest first, after
+   * writing the start anchor: the seq and hash of the newest deleted record,
+   * where `verify` starts the chain of the kept files. A crash between the
+   * two leaves files that the next open or rotation deletes.
+   */
+  private async retain(): Promise<void> {
+    const numbers = rotatedNumbers(this.file);
+    const cutoff = this.maxAgeMs !== null ? Date.now() - this.maxAgeMs : null;
+    let first: number | undefined;
+    for (const n of numbers) {
+      const old = cutoff !== null && (await stat(rotatedName(this.file, n))).mtimeMs < cutoff;
+      if (n > this.maxFiles || old) {
+        first = n;
+        break;
+      }
+    }
+    if (first === undefined) return;
+    const doomed = numbers.filter((n) => n >= first); // newest first
+    let point: ChainPoint | null = null;
+    for (const n of doomed) {
+      point = await lastRecord(rotatedName(this.file, n));
+      if (point) break;
+    }
+    if (point) await this.writeAnchor(point);
+    for (const n of [...doomed].reverse()) await unlink(rotatedName(this.file, n));
+  }
+
+  private async writeAnchor(point: ChainPoint): Promise<void> {
+    const target = anchorName(this.file);
+    const tmp = `${target}.tmp-${process.pid}`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.write(chainPointText(point));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, target);
   }
 
   private async reopen(): Promise<void> {
@@ -171,15 +267,41 @@ export class AuditLog {
     this.size = st.size;
   }
 
-  /** `<file>.head`: the last seq and hash, so verify notices records cut from the end. */
+  /**
+   * `<file>.head`: the last seq and hash, so verify notices records cut from
+   * the end. Kept open and overwritten in place with one fixed-width write
+   * per batch (never truncated, so a crash leaves the old or the new head,
+   * not an empty one); reopened when it was deleted or replaced.
+   */
   private async writeHead(): Promise<void> {
-    const fh = await open(headName(this.file), 'w', 0o600);
+    const name = headName(this.file);
+    let onDisk: number | null;
     try {
-      await fh.write(`${JSON.stringify({ seq: this.seq, hash: this.lastHash })}\n`);
-    } finally {
-      await fh.close();
+      onDisk = statSync(name).ino;
+    } catch {
+      onDisk = null;
     }
+    const reopened = !this.head || onDisk !== this.headIno;
+    if (reopened) {
+      await this.head?.close().catch(() => undefined);
+      this.head = null;
+      const fh = await open(name, onDisk === null ? 'w' : 'r+', 0o600);
+      this.head = fh;
+      this.headIno = (await fh.stat()).ino;
+    }
+    const head = this.head!;
+    const text = Buffer.from(chainPointText({ seq: this.seq, hash: this.lastHash }, HEAD_BYTES), 'utf8');
+    await head.write(text, 0, text.length, 0);
+    if (reopened) await head.truncate(text.length); // a longer file found there loses its tail
+    if (this.sync) await head.datasync();
   }
+}
+
+/** The start anchor, when retention deleted the oldest files. */
+function startAnchor(file: string): ChainPoint | null {
+  const r = readChainPoint(anchorName(file));
+  if (r.kind === 'garbled') throw new Error(`${anchorName(file)} ${r.why}`);
+  return r.kind === 'ok' ? r.point : null;
 }
 
 async function lastRecord(file: string): Promise<{ seq: number; hash: string } | null> {

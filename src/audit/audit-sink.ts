@@ -6,6 +6,8 @@ import { sanitizerFromConfig } from '../log/from-config.js';
 import type { Sanitizer } from '../log/sanitizer.js';
 import type { SecurityEvent, SecurityEventName, SecurityEventSink } from '../pipeline/security-events.js';
 import { AuditLog } from './audit-log.js';
+import { AuditLockedError } from './lock.js';
+import { capRecord, DEFAULT_MAX_RECORD_BYTES } from './record-cap.js';
 
 export type { AuditTrailConfig as AuditConfig } from '../config/types.js';
 
@@ -48,17 +50,25 @@ export async function createAuditSink(
   }
   const sanitizer = opts.sanitizer ?? sanitizerFromConfig(config);
   const file = auditFilePath(config, opts.cwd);
+  const maxRecordBytes = audit.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let trail: AuditLog;
   try {
-    trail = await AuditLog.open(file, { ...(audit.maxBytes !== undefined && { maxBytes: audit.maxBytes }) });
+    trail = await AuditLog.open(file, {
+      ...(audit.maxBytes !== undefined && { maxBytes: audit.maxBytes }),
+      ...(audit.maxFiles !== undefined && { maxFiles: audit.maxFiles }),
+      ...(audit.maxAgeDays !== undefined && { maxAgeDays: audit.maxAgeDays }),
+    });
   } catch (err) {
-    throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { message: `audit trail ${file} cannot be opened: ${(err as Error)?.message ?? String(err)}`, cause: err });
+    // A trail another hub writes: one line naming the file and that hub's pid.
+    const message = err instanceof AuditLockedError ? err.message : `audit trail ${file} cannot be opened: ${(err as Error)?.message ?? String(err)}`;
+    throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { message, cause: err });
   }
   log.info('audit trail open', { file, seq: trail.lastSeq });
 
   const sink = async (e: SecurityEvent): Promise<void> => {
     try {
-      await trail.append({
+      // Masked first, then bounded (the markers' hashes are of masked values).
+      await trail.append(capRecord({
         level: e.level ?? (WARN_EVENTS.has(e.event) ? 'warn' : 'info'),
         event: e.event,
         user: str(sanitizer.value(e.user ?? null)),
@@ -68,7 +78,7 @@ export async function createAuditSink(
         ...(e.decisionId !== undefined && { decisionId: e.decisionId }),
         ...(e.revision !== undefined && { revision: e.revision }),
         metadata: (sanitizer.value(e.metadata ?? {}) as Record<string, unknown>) ?? {},
-      });
+      }, maxRecordBytes));
     } catch (err) {
       log.error('audit record could not be written', { event: e.event, error: (err as Error)?.message ?? String(err) });
       throw err;

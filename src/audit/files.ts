@@ -1,9 +1,15 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
-/** Rotated files are `<file>.1` (newest) ... `<file>.N` (oldest); the tail anchor is `<file>.head`. */
+/**
+ * Rotated files are `<file>.1` (newest) ... `<file>.N` (oldest); the tail
+ * anchor is `<file>.head`, the start anchor (written once old rotated files
+ * are deleted) `<file>.anchor`, and the writer's lock `<file>.lock`.
+ */
 export const rotatedName = (file: string, n: number): string => `${file}.${n}`;
 export const headName = (file: string): string => `${file}.head`;
+export const anchorName = (file: string): string => `${file}.anchor`;
+export const lockName = (file: string): string => `${file}.lock`;
 
 /** Numbers of the rotated files that exist, ascending (1 = newest). */
 export function rotatedNumbers(file: string): number[] {

@@ -74,7 +74,7 @@ export class SuspiciousActivityMonitor implements RecentActivity {
     this.log = (opts.logger ?? silentLogger).child({ component: 'suspicious' });
     this.maxPerKey = opts.maxPerKey ?? 1000;
     // Learn the window before the first event (the counts depend on it).
-    this.ask(null, null);
+    this.ask(null, null, null);
   }
 
   /** A sink that passes every event on and raises suspicious_activity into the same sink. */
@@ -119,7 +119,7 @@ export class SuspiciousActivityMonitor implements RecentActivity {
     };
     const ipCounts = recent('ip', e.ip);
     const userCounts = recent('user', e.user);
-    const asked = this.ask(ipCounts, userCounts);
+    const asked = this.ask(e.ip ?? null, ipCounts, userCounts);
     // Record field names avoid masked fragments ("key", "auth"): the sanitizer would hide them.
     const shown = (c: { auth_failures: number; denials: number } | null) => c && { failures: c.auth_failures, denials: c.denials };
     if (!asked) return;
@@ -162,10 +162,11 @@ export class SuspiciousActivityMonitor implements RecentActivity {
   }
 
   /** Asks the policy; a failed or malformed answer is logged and treated as "not suspicious". */
-  private ask(ip: object | null, user: object | null): { answer: SuspiciousAnswer; decisionId: string; revision: string; reasons: unknown } | null {
+  private ask(clientIp: string | null, ip: object | null, user: object | null): { answer: SuspiciousAnswer; decisionId: string; revision: string; reasons: unknown } | null {
     const engine = this.policy.current();
     const decisionId = randomUUID();
-    const d = engine.decide({ contract: 1, stage: 'suspicious', now_ns: this.now() * 1e6, transport: 'http', recent: { ip, user } });
+    // client_ip: the policy may exempt the address from blocks (security.suspicious.exemptAddresses).
+    const d = engine.decide({ contract: 1, stage: 'suspicious', now_ns: this.now() * 1e6, transport: 'http', client_ip: clientIp, recent: { ip, user } });
     const answer = (d as { raw?: unknown }).raw as SuspiciousAnswer | undefined;
     if (d.allow !== true || typeof answer !== 'object' || answer === null) {
       this.log.warn('the policy gave no suspicious-activity answer', { decisionId, revision: engine.revision, code: d.code, reasons: d.reasons });

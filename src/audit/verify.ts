@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { headName, trailFiles } from './files.js';
+import { readChainPoint } from './anchors.js';
+import { anchorName, headName, trailFiles } from './files.js';
 import { GENESIS_HASH, recordHash } from './record.js';
 
 export type VerifyResult =
@@ -12,14 +13,19 @@ export type VerifyResult =
  * prevHash equal to the previous hash, hash equal to the record's own.
  * The first bad line is named with why. An edited line fails its hash, a
  * removed or reordered one fails seq/prevHash, a torn one fails to parse,
- * and records cut from the end fall short of the `.head` anchor.
+ * and records cut from the end fall short of the `.head` anchor, which must
+ * be there and readable unless the trail is empty. When retention deleted
+ * the oldest files, the chain starts at `.anchor` (the last deleted record)
+ * instead of seq 0 and the genesis hash.
  */
 export function verifyTrail(file: string): VerifyResult {
   const files = trailFiles(file).filter((f) => existsSync(f));
-  let prevSeq = 0;
-  let prevHash = GENESIS_HASH;
   let records = 0;
   const fail = (f: string, line: number, reason: string): VerifyResult => ({ ok: false, records, files, file: f, line, reason });
+  const start = readChainPoint(anchorName(file));
+  if (start.kind === 'garbled') return fail(anchorName(file), 1, `the start anchor ${start.why}`);
+  let prevSeq = start.kind === 'ok' ? start.point.seq : 0;
+  let prevHash = start.kind === 'ok' ? start.point.hash : GENESIS_HASH;
   for (const f of files) {
     const lines = readFileSync(f, 'utf8').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
@@ -40,25 +46,20 @@ export function verifyTrail(file: string): VerifyResult {
       records++;
     }
   }
-  const head = readHead(file);
-  if (head && head.seq > prevSeq) {
-    const last = files[files.length - 1] ?? file;
-    return fail(last, lineCount(last) + 1, `trail ends at seq ${prevSeq} but ${headName(file)} records seq ${head.seq} (records were cut from the end)`);
+  const last = files[files.length - 1] ?? file;
+  const head = readChainPoint(headName(file));
+  if (head.kind !== 'ok') {
+    if (records === 0 && start.kind === 'missing') return { ok: true, records, files };
+    const why = head.kind === 'missing' ? 'is missing' : head.why;
+    return fail(headName(file), 1, `the head anchor ${why}, so records cut from the end of ${last} would go unnoticed`);
   }
-  if (head && head.seq === prevSeq && head.hash !== prevHash) {
-    const last = files[files.length - 1] ?? file;
+  if (head.point.seq > prevSeq) {
+    return fail(last, lineCount(last) + 1, `trail ends at seq ${prevSeq} but ${headName(file)} records seq ${head.point.seq} (records were cut from the end)`);
+  }
+  if (head.point.seq === prevSeq && head.point.hash !== prevHash) {
     return fail(last, lineCount(last), `last record's hash differs from ${headName(file)} (the end of the trail was rewritten)`);
   }
   return { ok: true, records, files };
-}
-
-function readHead(file: string): { seq: number; hash: string } | null {
-  try {
-    const h = JSON.parse(readFileSync(headName(file), 'utf8')) as { seq?: unknown; hash?: unknown };
-    return typeof h.seq === 'number' && typeof h.hash === 'string' ? { seq: h.seq, hash: h.hash } : null;
-  } catch {
-    return null;
-  }
 }
 
 function lineCount(f: string): number {

@@ -2,15 +2,19 @@
 // algorithms of their own family. The result maps each accepted `alg` to the
 // one key that may verify it; an `alg` with no key of its family has no
 // entry, so it can never fall back to another key.
+//
+// Everything here is synchronous (node:crypto KeyObjects, one readFileSync
+// per key file, once per manager): that lets `new AuthenticationManager()`
+// load its keys on first use and generateToken return a string, as the guide
+// shows. jose verifies with the same KeyObjects.
 
-import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { importPKCS8, importSPKI, type CryptoKey } from 'jose';
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { familyOf, type KeyFamily } from './algorithms.js';
 import { authConfigInvalid } from './errors.js';
 import type { KeySource, ResolvedAuthOptions } from './options.js';
 
-export type JoseKey = CryptoKey | Uint8Array;
+export type JoseKey = KeyObject;
 
 export interface KeyRing {
   /** Accepted algorithms, in order of preference. */
@@ -21,10 +25,10 @@ export interface KeyRing {
   readonly signing?: { alg: string; key: JoseKey };
 }
 
-async function readPem(src: KeySource): Promise<string> {
+function readPem(src: KeySource): string {
   if ('pem' in src) return src.pem;
   try {
-    return await readFile(src.path, 'utf8');
+    return readFileSync(src.path, 'utf8');
   } catch (cause) {
     throw authConfigInvalid(`cannot read ${src.from} file '${src.path}'`, cause);
   }
@@ -64,7 +68,13 @@ function defaultAlgFor(key: KeyObject): string {
   }
 }
 
+/** loadKeyRingSync as a promise (a failure is a rejection). */
 export async function loadKeyRing(opts: ResolvedAuthOptions): Promise<KeyRing> {
+  return loadKeyRingSync(opts);
+}
+
+/** Reads and checks the configured keys. Throws ERR_CONFIG_INVALID. */
+export function loadKeyRingSync(opts: ResolvedAuthOptions): KeyRing {
   let secret: Uint8Array | undefined;
   if (opts.secret !== undefined) {
     // A PEM pasted into `secret` is the classic algorithm-confusion setup.
@@ -74,7 +84,7 @@ export async function loadKeyRing(opts: ResolvedAuthOptions): Promise<KeyRing> {
 
   let privateKey: KeyObject | undefined;
   if (opts.privateKey !== undefined) {
-    const pem = await readPem(opts.privateKey);
+    const pem = readPem(opts.privateKey);
     try {
       privateKey = createPrivateKey(pem);
     } catch (cause) {
@@ -85,7 +95,7 @@ export async function loadKeyRing(opts: ResolvedAuthOptions): Promise<KeyRing> {
 
   let publicKey: KeyObject | undefined;
   if (opts.publicKey !== undefined) {
-    const pem = await readPem(opts.publicKey);
+    const pem = readPem(opts.publicKey);
     if (pem.includes('PRIVATE KEY')) throw authConfigInvalid(`${opts.publicKey.from}: holds a private key, expected a public key`);
     try {
       publicKey = createPublicKey(pem);
@@ -111,29 +121,19 @@ export async function loadKeyRing(opts: ResolvedAuthOptions): Promise<KeyRing> {
 
   const verify = new Map<string, JoseKey>();
   let signing: KeyRing['signing'];
-  const spki = publicKey?.export({ type: 'spki', format: 'pem' }).toString();
-  const pkcs8 = privateKey?.export({ type: 'pkcs8', format: 'pem' }).toString();
   for (const alg of algorithms) {
     const family = familyOf(alg);
     if (family === undefined) throw authConfigInvalid(`algorithm '${alg}' is not supported`);
     if (family.kind === 'secret') {
       if (secret === undefined) continue;
       if (secret.byteLength < family.minBytes) throw authConfigInvalid(`secret must be at least ${family.minBytes} bytes for ${alg}`);
-      // Imported once as a non-extractable HMAC key bound to this hash.
-      const hmac = (await webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, [
-        'sign',
-        'verify',
-      ])) as CryptoKey;
+      const hmac = createSecretKey(secret);
       verify.set(alg, hmac);
       signing ??= { alg, key: hmac };
       continue;
     }
-    if (publicKey !== undefined && spki !== undefined && matches(publicKey, family)) {
-      verify.set(alg, await importSPKI(spki, alg));
-    }
-    if (privateKey !== undefined && pkcs8 !== undefined && signing === undefined && matches(privateKey, family)) {
-      signing = { alg, key: await importPKCS8(pkcs8, alg) };
-    }
+    if (publicKey !== undefined && matches(publicKey, family)) verify.set(alg, publicKey);
+    if (privateKey !== undefined && signing === undefined && matches(privateKey, family)) signing = { alg, key: privateKey };
   }
 
   if (opts.enabled && verify.size === 0) {

@@ -1,10 +1,11 @@
-// The guide's AuthenticationManager. Keys are read and imported once, in
-// `create()` (jose key import is async, so there is no public constructor);
-// after that every call is pure CPU work on the imported keys.
+// The guide's AuthenticationManager. `new AuthenticationManager(opts)`
+// checks the options at once and reads the keys on first use (synchronously,
+// once); `AuthenticationManager.create(opts)` does both up front, so a bad key
+// file fails start-up. After that every call is pure CPU work on the keys.
 
 import type { Principal } from '../hub/types.js';
 import { bearerFromHeader } from './bearer.js';
-import { loadKeyRing, type KeyRing } from './keys.js';
+import { loadKeyRingSync, type KeyRing } from './keys.js';
 import { resolveAuthOptions, type AuthenticationOptions, type ResolvedAuthOptions } from './options.js';
 import { signToken, type SignOptions, type TokenClaims } from './sign-token.js';
 import { verifyToken } from './verify-token.js';
@@ -12,36 +13,47 @@ import { tokenRejected } from './errors.js';
 import type { RevokedTokenStore } from './revocation/types.js';
 import { createResourceServer, type OAuth2ResourceServer } from './oauth2/index.js';
 
+export interface AuthenticationDeps {
+  /** Store of revoked `jti`s, asked by verifyToken and tokenStatus. */
+  revoked?: RevokedTokenStore;
+}
+
 export class AuthenticationManager {
   readonly #opts: ResolvedAuthOptions;
-  readonly #keys: KeyRing;
+  #keys: KeyRing | undefined;
   readonly #revoked: RevokedTokenStore | undefined;
   /** type "oauth2": tokens come from the provider and are validated by it (docs/oauth2.md). */
-  #oauth2: OAuth2ResourceServer | undefined;
+  readonly #oauth2: OAuth2ResourceServer | undefined;
 
-  private constructor(opts: ResolvedAuthOptions, keys: KeyRing, revoked?: RevokedTokenStore) {
-    this.#opts = opts;
-    this.#keys = keys;
-    this.#revoked = revoked;
+  /**
+   * Resolves options against HATAGO_AUTH_* (throws ERR_CONFIG_INVALID for bad
+   * options); the keys are read on first use and a bad key throws there.
+   */
+  constructor(opts: AuthenticationOptions = {}, deps: AuthenticationDeps = {}) {
+    if (opts.type === 'oauth2') {
+      this.#revoked = undefined; // the provider owns its tokens' revocation
+      // A manager that verifies provider tokens and signs none (it holds no key).
+      const rs = createResourceServer(opts);
+      const o = rs.options;
+      this.#oauth2 = rs;
+      this.#opts = { enabled: opts.enabled ?? true, expiresInSeconds: 0, clockTolerance: o.clockTolerance, maxTokenBytes: o.maxTokenBytes, now: o.now };
+      this.#keys = { algorithms: o.algorithms, verify: new Map() };
+      return;
+    }
+    this.#revoked = deps.revoked;
+    this.#opts = resolveAuthOptions(opts);
   }
 
-  /** Resolves options against HATAGO_AUTH_*, reads and imports the keys. Throws ERR_CONFIG_INVALID. */
-  static async create(opts: AuthenticationOptions = {}, deps: { revoked?: RevokedTokenStore } = {}): Promise<AuthenticationManager> {
-    if (opts.type === 'oauth2') return AuthenticationManager.#forOAuth2(opts);
-    const resolved = resolveAuthOptions(opts);
-    return new AuthenticationManager(resolved, await loadKeyRing(resolved), deps.revoked);
-  }
-
-  /** A manager that verifies provider tokens and signs none (it holds no key). */
-  static #forOAuth2(opts: AuthenticationOptions): AuthenticationManager {
-    const rs = createResourceServer(opts);
-    const o = rs.options;
-    const m = new AuthenticationManager(
-      { enabled: opts.enabled ?? true, expiresInSeconds: 0, clockTolerance: o.clockTolerance, maxTokenBytes: o.maxTokenBytes, now: o.now },
-      { algorithms: o.algorithms, verify: new Map() },
-    );
-    m.#oauth2 = rs;
+  /** Like the constructor, but reads and checks the keys now. Rejects with ERR_CONFIG_INVALID. */
+  static async create(opts: AuthenticationOptions = {}, deps: AuthenticationDeps = {}): Promise<AuthenticationManager> {
+    const m = new AuthenticationManager(opts, deps);
+    m.#ring();
     return m;
+  }
+
+  #ring(): KeyRing {
+    this.#keys ??= loadKeyRingSync(this.#opts);
+    return this.#keys;
   }
 
   /** The OAuth 2.0 resource server (type "oauth2"), for the RFC 9728 metadata route. */
@@ -56,7 +68,7 @@ export class AuthenticationManager {
 
   /** Accepted algorithms, in order of preference. */
   get algorithms(): readonly string[] {
-    return this.#keys.algorithms;
+    return this.#ring().algorithms;
   }
 
   /** Lifetime of generated tokens, in seconds. */
@@ -66,15 +78,18 @@ export class AuthenticationManager {
 
   /** Algorithm generateToken signs with, if any key can sign. */
   get signingAlgorithm(): string | undefined {
-    return this.#keys.signing?.alg;
+    return this.#ring().signing?.alg;
   }
 
-  /** Signs a token for `claims` (sub required). Throws ERR_INVALID_PARAMS or ERR_CONFIG_INVALID. */
-  generateToken(claims: TokenClaims, opts?: SignOptions): Promise<string> {
+  /**
+   * Signs a token for `claims` (sub required) and returns it (synchronous:
+   * signing needs no I/O). Throws ERR_INVALID_PARAMS or ERR_CONFIG_INVALID.
+   */
+  generateToken(claims: TokenClaims, opts?: SignOptions): string {
     return signToken(
       claims,
       {
-        keys: this.#keys,
+        keys: this.#ring(),
         expiresInSeconds: this.#opts.expiresInSeconds,
         now: this.#opts.now,
         ...(this.#opts.issuer !== undefined && { issuer: this.#opts.issuer }),
@@ -93,7 +108,7 @@ export class AuthenticationManager {
   async verifyToken(token: string): Promise<Principal> {
     if (this.#oauth2) return this.#oauth2.verifyToken(token);
     const principal = await verifyToken(token, {
-      keys: this.#keys,
+      keys: this.#ring(),
       clockTolerance: this.#opts.clockTolerance,
       maxTokenBytes: this.#opts.maxTokenBytes,
       now: this.#opts.now,

@@ -15,8 +15,8 @@ export interface AuthenticationOptions {
   enabled?: boolean;
   /** 'jwt' (default): hatago's own tokens; 'oauth2': access tokens from an OAuth 2.0 provider (docs/oauth2.md). */
   type?: 'jwt' | 'oauth2';
-  /** HMAC secret for HS256/384/512 (UTF-8, at least as many bytes as the hash). */
-  secret?: string;
+  /** HMAC secret for HS256/384/512 (UTF-8, at least as many bytes as the hash). Undefined or '': HATAGO_AUTH_SECRET. */
+  secret?: string | undefined;
   /** Accepted (and signing) algorithms in order of preference. Default: derived from the keys. */
   algorithms?: string[];
   /** Lifetime of generated tokens: '24h', '30m', '45s', '7d' or seconds. Default '1h'. */

@@ -1,8 +1,10 @@
 // Mints a token the same module will accept: signs with the first accepted
 // algorithm that has a signing key and sets iat, exp, jti, iss and aud itself.
+// Signing is synchronous (node:crypto), so generateToken returns the token
+// itself, as the guide shows; verification (jose) is a separate implementation,
+// which the round-trip tests exercise for every algorithm.
 
-import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { constants, createHmac, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { HatagoError } from '../errors/index.js';
 import { parseDuration } from './duration.js';
 import type { KeyRing } from './keys.js';
@@ -39,7 +41,27 @@ function invalid(detail: string): HatagoError {
   return new HatagoError('ERR_INVALID_PARAMS', { message: `Invalid token claims: ${detail}`, detail });
 }
 
-export async function signToken(claims: TokenClaims, ctx: SignContext, opts: SignOptions = {}): Promise<string> {
+const b64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
+
+/** The JWS signature (RFC 7518 §3) of `input` with `key` for `alg`. */
+function jwsSignature(alg: string, key: KeyObject, input: string): Buffer {
+  const hash = `sha${alg.slice(2)}`;
+  switch (alg.slice(0, 2)) {
+    case 'HS':
+      return createHmac(hash, key).update(input).digest();
+    case 'RS':
+      return sign(hash, Buffer.from(input), key);
+    case 'PS':
+      return sign(hash, Buffer.from(input), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+    case 'ES':
+      // JWS wants r||s, not DER.
+      return sign(hash, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    default:
+      throw new HatagoError('ERR_CONFIG_INVALID', { detail: `security.authentication: cannot sign with '${alg}'` });
+  }
+}
+
+export function signToken(claims: TokenClaims, ctx: SignContext, opts: SignOptions = {}): string {
   const signing = ctx.keys.signing;
   if (signing === undefined) {
     throw new HatagoError('ERR_CONFIG_INVALID', {
@@ -60,12 +82,9 @@ export async function signToken(claims: TokenClaims, ctx: SignContext, opts: Sig
   }
 
   const now = Math.floor(ctx.now().getTime() / 1000);
-  const jwt = new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: signing.alg, typ: 'JWT' })
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttl)
-    .setJti(randomUUID());
-  if (ctx.issuer !== undefined) jwt.setIssuer(ctx.issuer);
-  if (ctx.audience !== undefined) jwt.setAudience(ctx.audience.length === 1 ? ctx.audience[0]! : [...ctx.audience]);
-  return jwt.sign(signing.key);
+  const payload: Record<string, unknown> = { ...claims, iat: now, exp: now + ttl, jti: randomUUID() };
+  if (ctx.issuer !== undefined) payload.iss = ctx.issuer;
+  if (ctx.audience !== undefined) payload.aud = ctx.audience.length === 1 ? ctx.audience[0]! : [...ctx.audience];
+  const input = `${b64url(JSON.stringify({ alg: signing.alg, typ: 'JWT' }))}.${b64url(JSON.stringify(payload))}`;
+  return `${input}.${jwsSignature(signing.alg, signing.key, input).toString('base64url')}`;
 }

@@ -1,2 +1,2 @@
-export { AuthorizationManager, type AuthorizationManagerOptions, type AuthorizationUser } from './authorization-manager.js';
+export { AuthorizationManager, type AuthorizationManagerOptions, type AuthorizationRule, type AuthorizationUser, type PermissionDecision } from './authorization-manager.js';
 export { permissionRequest } from './permission-request.js';

@@ -1,6 +1,6 @@
 import type { BreakerRule, ErrorKind, Severity, SeverityTable } from './types.js';
 
-// The built-in values the policy falls back to. policies/rego/breaker/breaker.rego
+// The built-in values the policy falls back to. policies/rego/hatago/breaker/breaker.rego
 // holds the same numbers; docs/circuit-breakers.md documents them.
 
 export const ERROR_KINDS: readonly ErrorKind[] = ['timeout', 'connection', 'auth', 'validation', 'upstream_error', 'protocol', 'response_too_large'];

@@ -1,4 +1,5 @@
 import { isHatagoError } from '../errors/index.js';
+import { escapeControls, printErr } from './terminal.js';
 
 /**
  * Runs a CLI action and turns any failure into one clear line on stderr and
@@ -13,8 +14,9 @@ export function runCommand<A extends unknown[]>(action: (...args: A) => Promise<
       const message = isHatagoError(err)
         ? `${err.message}${err.detail !== undefined ? ` (${err.detail})` : ''} [${err.code}]`
         : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
-      process.stderr.write(`hatago: ${message}\n`);
-      if (process.env.HATAGO_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+      // Messages quote files, inputs and answers: one line, nothing a terminal would run.
+      printErr(`hatago: ${escapeControls(message)}\n`);
+      if (process.env.HATAGO_DEBUG) printErr(`${(err as Error)?.stack ?? ''}\n`);
       process.exitCode = 1;
       // Start-up failures may leave child processes or timers behind; exit now.
       setImmediate(() => process.exit(1));

@@ -100,6 +100,7 @@ function withDefaults(c: Partial<HatagoConfig>, baseDir: string): HatagoConfig {
     ...c,
     mcpServers: servers,
     http: {
+      ...c.http,
       host: c.http?.host ?? '127.0.0.1',
       port: c.http?.port ?? 3000,
       ...(c.http?.publicUrl !== undefined && { publicUrl: c.http.publicUrl }),

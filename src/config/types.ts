@@ -29,6 +29,8 @@ export interface ServerConfig {
   timeoutMs?: number;
   /** Bytes one call's answer may carry (JSON body, SSE answer stream, stdio line). Default 16 MiB. */
   maxResponseBytes?: number;
+  /** Speak this revision to the upstream instead of negotiating: 2026-07-28 statelessly, 2025-11-25 with a session. */
+  protocolVersion?: '2025-11-25' | '2026-07-28';
 }
 
 export interface HttpConfig {
@@ -36,6 +38,18 @@ export interface HttpConfig {
   port: number;
   /** The hub's public base URL as clients reach it (behind a proxy); the OAuth 2.0 resource defaults to it + /mcp. */
   publicUrl?: string;
+  /** Open connections at most, all addresses together (0: no cap). Default 1024 (docs/server-limits.md). */
+  maxConnections?: number;
+  /** Open connections at most from one socket address (0: no cap). Default 64. */
+  maxConnectionsPerIp?: number;
+  /** Time to send the request headers. Default 10000. */
+  headersTimeoutMs?: number;
+  /** Time to send the whole request (not the response). Default 30000. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections close after this long. Default 5000. */
+  keepAliveTimeoutMs?: number;
+  /** A connection with no request in progress is closed after this long without data. Default 30000. */
+  idleTimeoutMs?: number;
   ssl?: {
     enabled: boolean;
     cert?: string;
@@ -171,6 +185,8 @@ export interface RateLimitConfig {
   enabled?: boolean;
   algorithm?: 'sliding-window';
   rules?: RateLimitRule[];
+  /** Budgets of denied requests (same grammar); absent: the bundle's defaults, `[]`: none. */
+  denialLimits?: RateLimitRule[];
   /** `memory` (default) or a `redis://` / `rediss://` URL shared by several hubs. */
   store?: string;
   /** When the Redis store is unreachable: true admits, false refuses (ERR_RATE_LIMIT_UNAVAILABLE). Default false. */
@@ -215,6 +231,8 @@ export interface LoggingSecurityConfig {
   /** Key-name fragments, matched case-insensitively anywhere in a key. Default: the guide's list. */
   maskedFields?: string[];
   customSanitizer?: { patterns?: string[] };
+  /** Longer strings are cut before masking, with a length and sha256 marker. Default 4096. */
+  maxStringLength?: number;
 }
 
 /** `security.audit` (docs/audit.md). */
@@ -225,6 +243,12 @@ export interface AuditTrailConfig {
   file?: string;
   /** Rotate once the file would pass this size. Default 50 MiB. */
   maxBytes?: number;
+  /** Rotated files kept; older ones are deleted (the chain then starts at `<file>.anchor`). Default 10. */
+  maxFiles?: number;
+  /** Also delete rotated files last written longer ago than this. Default: no age limit. */
+  maxAgeDays?: number;
+  /** Past this size one record's large metadata values become {truncated, bytes, sha256} markers. Default 16384. */
+  maxRecordBytes?: number;
 }
 
 /** `security.suspicious`: thresholds the policy hatago.suspicious reads (docs/audit.md). */
@@ -235,6 +259,8 @@ export interface SuspiciousConfig {
   authFailures?: number;
   denials?: number;
   block?: { authFailures?: number; denials?: number; durationMs?: number };
+  /** CIDRs or addresses never blocked (scrapers, loopback); the policy decides. Default none. */
+  exemptAddresses?: string[];
 }
 
 export interface SecurityConfig {

@@ -11,6 +11,8 @@ export const JsonRpc = {
   INTERNAL_ERROR: -32603,
   // Server-defined range (-32000..-32099) used by hatago.
   UNAUTHENTICATED: -32001,
+  // MCP 2026-07-28 HeaderMismatch: Mcp-Method / Mcp-Name / MCP-Protocol-Version disagree with the body.
+  HEADER_MISMATCH: -32020,
   FORBIDDEN: -32003,
   RATE_LIMITED: -32029,
   UPSTREAM_UNAVAILABLE: -32010,
@@ -41,6 +43,7 @@ export const ERROR_CODES = {
   ERR_METHOD_NOT_ALLOWED: { status: 405, rpc: JsonRpc.INVALID_REQUEST, message: 'Method not allowed' },
   ERR_SESSION_REQUIRED: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Bad Request: Mcp-Session-Id header is required' },
   ERR_SESSION_NOT_FOUND: { status: 404, rpc: JsonRpc.INVALID_REQUEST, message: 'Session not found' },
+  ERR_HEADER_MISMATCH: { status: 400, rpc: JsonRpc.HEADER_MISMATCH, message: 'Bad Request: the request headers and body disagree' },
   ERR_SESSION_LIMIT: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Too many open sessions: end one (DELETE /mcp) or wait for one to expire' },
   ERR_UNSUPPORTED_PROTOCOL_VERSION: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Unsupported protocol version' },
   ERR_METHOD_NOT_FOUND: { status: 200, rpc: JsonRpc.METHOD_NOT_FOUND, message: 'Method not found' },

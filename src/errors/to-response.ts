@@ -1,4 +1,5 @@
 import { HatagoError } from './hatago-error.js';
+import { helpFor } from './help.js';
 
 export type JsonRpcId = string | number | null;
 
@@ -14,12 +15,13 @@ export interface JsonRpcErrorBody {
  */
 export function toJsonRpcError(err: unknown, id: JsonRpcId = null): { status: number; body: JsonRpcErrorBody } {
   const e = err instanceof HatagoError ? err : new HatagoError('ERR_INTERNAL');
+  const help = helpFor(e.code, e.data);
   return {
     status: e.status,
     body: {
       jsonrpc: '2.0',
       id,
-      error: { code: e.rpcCode, message: e.message, data: { code: e.code, ...e.data } },
+      error: { code: e.rpcCode, message: e.message, data: { code: e.code, ...(help !== undefined && { help }), ...e.data } },
     },
   };
 }

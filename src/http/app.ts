@@ -1,12 +1,17 @@
-// The express app: POST/GET/DELETE /mcp and GET /health. The injected
-// pipeline (network + authentication stages, owned by src/pipeline) runs
-// before anything of /mcp is read; its HatagoError ends the exchange with
-// the error's status.
+// The express app: POST/GET/DELETE /mcp, and the health endpoints:
+//   GET /health          liveness, no detail (answers every address: probes)
+//   GET /health/ready    readiness, no detail
+//   GET /health/details  upstreams, breakers, policy: the pipeline (network +
+//                        authentication) and the policy's answer for method
+//                        admin/status first, like an MCP request.
+// The injected pipeline (network + authentication stages, owned by
+// src/pipeline) runs before anything of /mcp is read; its HatagoError ends
+// the exchange with the error's status.
 
 import express, { type Express, type Request, type Response } from 'express';
 import { HatagoError } from '../errors/index.js';
 import type { Hub } from '../hub/hub.js';
-import type { HubLogger } from '../hub/types.js';
+import type { HubLogger, RequestGuard } from '../hub/types.js';
 import { anonymousPipeline, type CallerBase, type HttpPipeline } from './caller.js';
 import { McpEndpoint, type TokenCheck } from './mcp-endpoint.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
@@ -18,8 +23,13 @@ export interface HttpAppOptions {
   logger: HubLogger;
   /** Network + authentication stages. Default: an anonymous caller. */
   pipeline?: HttpPipeline;
-  /** Extra /health fields, e.g. `{ policy: { revision } }`. */
+  /** Extra /health/details fields, e.g. `{ policy: { revision } }`. */
   healthExtras?: () => Record<string, unknown>;
+  /**
+   * Asked for method `admin/status` before /health/details answers (the
+   * policy's decision, audited, rate limited). Absent: /health/details is not served.
+   */
+  statusGuard?: RequestGuard;
   maxBodyBytes?: number;
   /** Structural limits of every /mcp body (security.validation). */
   limits?: StructureLimits;
@@ -35,6 +45,8 @@ export interface HttpApp {
   close(): void;
   sessionCount(): number;
 }
+
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const pipeline = opts.pipeline ?? anonymousPipeline;
@@ -70,12 +82,35 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.delete('/mcp', mcp((req, res, base) => endpoint.delete(req, res, base)));
   app.all('/mcp', (_req, res) => writeHttpError(res, new HatagoError('ERR_METHOD_NOT_ALLOWED')));
 
-  app.get('/health', (_req, res) => {
+  // Liveness: the process serves HTTP. Nothing else, to anyone.
+  app.get('/health', (_req, res) => writeJson(res, 200, { status: 'ok' }, NO_STORE));
+
+  // Readiness, without naming anything: 503 only when upstreams are configured and none is ready.
+  app.get('/health/ready', (_req, res) => {
     const upstreams = opts.hub.status();
     const ready = upstreams.filter((u) => u.state === 'ready').length;
-    const status = ready === upstreams.length ? 'ok' : 'degraded';
-    writeJson(res, 200, { status, upstreams, ...opts.healthExtras?.() });
+    if (upstreams.length > 0 && ready === 0) return writeJson(res, 503, { status: 'not_ready' }, NO_STORE);
+    writeJson(res, 200, { status: ready === upstreams.length ? 'ready' : 'degraded' }, NO_STORE);
   });
+
+  const statusGuard = opts.statusGuard;
+  if (statusGuard) {
+    app.get('/health/details', async (req, res) => {
+      try {
+        const base = await pipeline(req);
+        // Not an MCP request: no protocol revision. Rate-limit headers, if the policy names limits, go on the answer.
+        const headers: Record<string, string> = {};
+        await statusGuard.check({ transport: 'http', protocolVersion: 'none', client: base.client, principal: base.principal, responseHeaders: headers }, { method: 'admin/status' });
+        const upstreams = opts.hub.status();
+        const ready = upstreams.filter((u) => u.state === 'ready').length;
+        const status = ready === upstreams.length ? 'ok' : 'degraded';
+        writeJson(res, 200, { status, upstreams, ...opts.healthExtras?.() }, { ...headers, ...NO_STORE });
+      } catch (err) {
+        if (!(err instanceof HatagoError)) opts.logger.error('unexpected error on /health/details', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+        writeHttpError(res, err);
+      }
+    });
+  }
 
   return { app, close: () => endpoint.closeAll(), sessionCount: () => endpoint.sessionCount };
 }

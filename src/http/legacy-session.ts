@@ -66,6 +66,21 @@ export class LegacySession implements ClientSink {
     return this.getStream?.isOpen === true;
   }
 
+  /** The hub delivers server notifications only while the GET stream is open. */
+  get listening(): boolean {
+    return this.hasOpenStream;
+  }
+
+  /** The principal the session's notifications are decided for: the GET stream's token, else the latest request's. */
+  get observer(): Principal | null {
+    return this.streamPrincipal ?? this.principal;
+  }
+
+  /** An SSE comment on the GET stream: a peer that went away is noticed when the write fails. */
+  heartbeat(): void {
+    this.getStream?.comment();
+  }
+
   /** Ends the standalone GET stream (its token was revoked or expired); the session stays. */
   endGetStream(): void {
     this.getStream?.end();

@@ -6,7 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
-import { HatagoError, JsonRpc, type ErrorCode } from '../errors/index.js';
+import { envelopeHelp, HatagoError, JsonRpc, type ErrorCode } from '../errors/index.js';
 import { toClientError } from '../hub/client-error.js';
 import type { Hub } from '../hub/hub.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../hub/server-info.js';
@@ -43,6 +43,8 @@ export type TokenCheck = (principal: Principal) => Promise<'ok' | 'expired' | 'r
 
 /** How often sessions are checked for idleness and for revoked or expired tokens. */
 const SWEEP_MS = 2000;
+/** How often open GET streams get an SSE comment (a half-open connection is found when the write fails). */
+const HEARTBEAT_MS = 15_000;
 
 export interface McpEndpointOptions {
   hub: Hub;
@@ -68,6 +70,7 @@ export class McpEndpoint {
   private readonly events: SecurityEventSink;
   private readonly sweeper: NodeJS.Timeout;
   private sweeping = false;
+  private lastHeartbeat = Date.now();
 
   constructor(opts: McpEndpointOptions) {
     this.hub = opts.hub;
@@ -101,12 +104,18 @@ export class McpEndpoint {
     this.sweeping = true;
     try {
       const now = Date.now();
-      const verdicts = new Map<Principal, Promise<'ok' | 'expired' | 'revoked'>>();
+      if (now - this.lastHeartbeat >= HEARTBEAT_MS) {
+        this.lastHeartbeat = now;
+        for (const session of this.sessions.values()) session.heartbeat();
+      }
+      // One check per token (by jti) per sweep, however many sessions hold it.
+      const verdicts = new Map<unknown, Promise<'ok' | 'expired' | 'revoked'>>();
       const verdict = (p: Principal | null) => {
         if (!p || !this.tokenCheck) return Promise.resolve('ok' as const);
-        let v = verdicts.get(p);
+        const key = p.claims.jti ?? p;
+        let v = verdicts.get(key);
         // A store that cannot answer counts as revoked: fail closed.
-        if (!v) verdicts.set(p, (v = this.tokenCheck(p).catch(() => 'revoked' as const)));
+        if (!v) verdicts.set(key, (v = this.tokenCheck(p).catch(() => 'revoked' as const)));
         return v;
       };
       for (const session of [...this.sessions.values()]) {
@@ -169,10 +178,12 @@ export class McpEndpoint {
       // versions we speak): clients negotiate from its exact code and data.
       // hatago's stable code rides beside the SDK's data (whose keys never include `code`).
       const id = isObject(body) ? jsonRpcId(body.id) : null;
-      const data = { ...(isObject(route.data) ? route.data : route.data !== undefined && { detail: route.data }), code: ladderCode(route.code, route.message) };
+      const data = { ...(isObject(route.data) ? route.data : route.data !== undefined && { detail: route.data }), code: ladderCode(route.code, route.message), ...envelopeHelp(route.data) };
       return writeJson(res, route.httpStatus, { jsonrpc: '2.0', id, error: { code: route.code, message: route.message, data } });
     }
     if (route.kind === 'modern') {
+      const mismatch = nameHeaderMismatch(mcpName, route.message as unknown as Message);
+      if (mismatch) return writeHttpError(res, mismatch, jsonRpcId(body.id));
       if (route.messageKind === 'notification') return void res.writeHead(202).end();
       return this.answer(route.message as unknown as Message, req, res, this.modernContext(base), true);
     }
@@ -202,7 +213,8 @@ export class McpEndpoint {
     }
     session.protocolVersion = String(result.protocolVersion);
     this.sessions.set(session.id, session);
-    session.disconnectHub = this.hub.connect(session.id, session, ctx);
+    // The policy decides what the session hears for whoever holds it now (a refreshed or narrower token).
+    session.disconnectHub = this.hub.connect(session.id, session, () => ({ ...ctx, principal: session.observer }));
     writeJson(res, 200, { jsonrpc: '2.0', id, result }, { 'Mcp-Session-Id': session.id });
   }
 
@@ -350,8 +362,37 @@ export class McpEndpoint {
   }
 }
 
+/** Where a 2026-07-28 request's Mcp-Name header comes from in its body. */
+const NAME_SOURCE: Record<string, 'name' | 'uri'> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  'resources/subscribe': 'uri',
+  'resources/unsubscribe': 'uri',
+};
+
+/**
+ * A 2026-07-28 Mcp-Name header must name what the body names: a gateway or
+ * proxy in front may have routed or authorized on the header, the hub acts on
+ * the body. The 400 ERR_HEADER_MISMATCH (-32020) to answer otherwise. The SDK classifier
+ * already refuses a mismatched Mcp-Method and MCP-Protocol-Version.
+ */
+function nameHeaderMismatch(headerValue: string | null, msg: Message): HatagoError | undefined {
+  const field = typeof msg.method === 'string' ? NAME_SOURCE[msg.method] : undefined;
+  if (headerValue === null || field === undefined || !isObject(msg.params)) return undefined;
+  const bodyValue = msg.params[field];
+  if (typeof bodyValue !== 'string') return undefined;
+  const raw = headerValue.trim();
+  // Non-ASCII values travel as =?base64?<value>?= (SEP-2243).
+  const sentinel = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/i.exec(raw);
+  const named = sentinel ? Buffer.from(sentinel[1]!, 'base64').toString('utf8') : raw;
+  if (named === bodyValue) return undefined;
+  return new HatagoError('ERR_HEADER_MISMATCH', { data: { header: 'Mcp-Name' }, detail: `Mcp-Name ${JSON.stringify(named.slice(0, 128))} vs params.${field} ${JSON.stringify(bodyValue.slice(0, 128))}` });
+}
+
 /** The stable hatago code of an SDK validation-ladder rejection. */
 function ladderCode(rpcCode: number, message: string): ErrorCode {
+  if (rpcCode === JsonRpc.HEADER_MISMATCH) return 'ERR_HEADER_MISMATCH';
   if (/protocol version/i.test(message)) return 'ERR_UNSUPPORTED_PROTOCOL_VERSION';
   if (rpcCode === JsonRpc.INVALID_PARAMS) return 'ERR_INVALID_PARAMS';
   return 'ERR_INVALID_REQUEST';

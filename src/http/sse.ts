@@ -53,6 +53,12 @@ export class SseStream {
     return true;
   }
 
+  /** An SSE comment (ignored by clients): keeps intermediaries open and finds dead peers. */
+  comment(): void {
+    if (!this.isOpen || !this.started) return;
+    this.res.write(': keep-alive\n\n');
+  }
+
   end(): void {
     if (this.isOpen) this.res.end();
     this.open = false;

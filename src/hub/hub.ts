@@ -16,6 +16,9 @@ import {
   type ServerIdentity,
 } from './server-info.js';
 import { SubscriptionTable } from './subscriptions.js';
+import { isUpstreamRpcError } from '../upstreams/errors.js';
+import { safeUrl, truncateLine } from '../upstreams/redact.js';
+import type { ServerConfig } from '../config/types.js';
 import type { HubValidation } from '../validation/index.js';
 import type { CallerContext, ClientSink, GuardRequest, GuardResult, HubLogger, HubRequest, RequestGuard, UpstreamSource } from './types.js';
 
@@ -59,8 +62,10 @@ const REFUSING_RELAY: ClientRelay = {
 
 interface Connection {
   sink: ClientSink;
-  /** Who is connected, as the policy sees them when it is asked about a server. */
-  caller: CallerContext;
+  /** Who is connected now, as the policy sees them when it is asked about a server. */
+  caller: () => CallerContext;
+  /** The principal the cached observe decisions were made for. */
+  observedAs: unknown;
   /** Minimum level of forwarded log messages (logging/setLevel); undefined = all. */
   minLevel: number;
   /** The policy's answer per server ("server/observe"), until the policy changes. */
@@ -106,8 +111,8 @@ export class Hub {
    * disconnects it. A server's notifications reach it only when the policy
    * lets `caller` observe that server.
    */
-  connect(connectionId: string, sink: ClientSink, caller: CallerContext): () => void {
-    this.connections.set(connectionId, { sink, caller, minLevel: 0, observes: new Map(), queue: Promise.resolve() });
+  connect(connectionId: string, sink: ClientSink, caller: () => CallerContext): () => void {
+    this.connections.set(connectionId, { sink, caller, observedAs: undefined, minLevel: 0, observes: new Map(), queue: Promise.resolve() });
     return () => this.disconnect(connectionId);
   }
 
@@ -117,10 +122,16 @@ export class Hub {
   }
 
   private mayObserve(conn: Connection, server: string): Promise<boolean> {
+    const caller = conn.caller();
+    if (caller.principal !== conn.observedAs) {
+      // Another token holds the session now: its decisions are its own.
+      conn.observes.clear();
+      conn.observedAs = caller.principal;
+    }
     let answer = conn.observes.get(server);
     if (!answer) {
       // Fail closed: an evaluation error or a deny means nothing from that server.
-      answer = this.observer.check(conn.caller, { method: 'server/observe', server }).then(() => true, () => false);
+      answer = this.observer.check(caller, { method: 'server/observe', server }).then(() => true, () => false);
       conn.observes.set(server, answer);
     }
     return answer;
@@ -128,6 +139,7 @@ export class Hub {
 
   /** Delivers to `conn`, in order, if it may observe `server`. */
   private deliver(conn: Connection, server: string, method: string, params?: Result): void {
+    if (conn.sink.listening === false) return; // nothing would reach it: no decision, no queue
     conn.queue = conn.queue.then(async () => {
       if (await this.mayObserve(conn, server)) conn.sink.notify(method, params);
     });
@@ -229,6 +241,7 @@ export class Hub {
       ...(entry && { server: entry.server, name: entry.local }),
       ...(exposed !== undefined && { exposed }),
       ...(args && { arguments: args }),
+      params,
     });
     if (exposed === undefined) throw new HatagoError('ERR_INVALID_PARAMS', { message: 'params.name must be a string' });
     if (!entry) throw new HatagoError(unknown, { data: { name: exposed } });
@@ -240,7 +253,7 @@ export class Hub {
   private async readResource(params: Result, ctx: CallerContext): Promise<Result> {
     const uri = requireUri(params);
     const route = tryRoute(this.catalog, uri);
-    await this.check(ctx, { method: 'resources/read', ...(route.ok && { server: route.server }), name: uri, exposed: uri });
+    await this.check(ctx, { method: 'resources/read', ...(route.ok && { server: route.server }), name: uri, exposed: uri, params });
     if (!route.ok) throw route.error;
     return this.forward(route.server, 'resources/read', forwardable(params), ctx);
   }
@@ -248,7 +261,7 @@ export class Hub {
   private async subscribe(params: Result, ctx: CallerContext): Promise<Result> {
     const uri = requireUri(params);
     const route = tryRoute(this.catalog, uri);
-    await this.check(ctx, { method: 'resources/subscribe', ...(route.ok && { server: route.server }), name: uri, exposed: uri });
+    await this.check(ctx, { method: 'resources/subscribe', ...(route.ok && { server: route.server }), name: uri, exposed: uri, params });
     if (!route.ok) throw route.error;
     const client = requireConnection(ctx);
     if (this.subscriptions.add(uri, route.server, client)) {
@@ -317,6 +330,7 @@ export class Hub {
       ...(server !== undefined && { server }),
       ...(name !== undefined && { name }),
       ...(exposed !== undefined && { exposed }),
+      params,
     });
     if (failure || server === undefined) throw failure ?? new HatagoError('ERR_INVALID_PARAMS');
     return this.forward(server, 'completion/complete', { ...forwardable(params), ref: forwardRef }, ctx);
@@ -350,11 +364,11 @@ export class Hub {
         relay: ctx.relay ?? REFUSING_RELAY,
       });
       const validation = this.validation;
-      if (!validation) return answer;
       // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
-      return answer.then((result) => {
-        validation.checkResult(server, method, result);
-        return result;
+      const checked = validation ? answer.then((result) => (validation.checkResult(server, method, result), result)) : answer;
+      return checked.catch((err: unknown) => {
+        if (!ctx.signal?.aborted) this.logFailure(up, method, err);
+        throw err;
       });
     };
     if (!this.breakers) return call();
@@ -369,6 +383,19 @@ export class Hub {
     );
   }
 
+
+  /** Why an upstream call failed, where an operator looks: the server, the method, its address (no credentials). */
+  private logFailure(up: Upstream, method: string, err: unknown): void {
+    const e = err as { code?: unknown; detail?: unknown; message?: unknown };
+    const code = isUpstreamRpcError(err) ? 'upstream JSON-RPC error' : typeof e.code === 'string' ? e.code : 'error';
+    this.logger.warn('Upstream call failed', {
+      server: up.id,
+      method,
+      address: upstreamAddress(up.config),
+      code,
+      reason: truncateLine(String(e.detail ?? e.message ?? err)),
+    });
+  }
 
   // -- upstream events -----------------------------------------------------
 
@@ -408,8 +435,11 @@ export class Hub {
     const p = isObject(params) ? params : {};
     if (method === 'notifications/resources/updated') {
       if (typeof p.uri !== 'string') return;
-      // Subscribers were authorized when they subscribed.
-      for (const id of this.subscriptions.subscribers(p.uri, server)) this.connections.get(id)?.sink.notify(method, p);
+      // Subscribers were authorized when they subscribed; they must still be allowed to observe the server now.
+      for (const id of this.subscriptions.subscribers(p.uri, server)) {
+        const conn = this.connections.get(id);
+        if (conn) this.deliver(conn, server, method, p);
+      }
     } else if (method === 'notifications/message') {
       const out = attributed(server, p);
       const level = LOG_LEVELS.indexOf(String(p.level));
@@ -429,6 +459,7 @@ export class Hub {
   /** A list changed on `servers`: told to the connections that may observe one of them. */
   private broadcast(method: string, servers: ReadonlySet<string>): void {
     for (const conn of this.connections.values()) {
+      if (conn.sink.listening === false) continue;
       conn.queue = conn.queue.then(async () => {
         for (const server of servers) {
           if (await this.mayObserve(conn, server)) return conn.sink.notify(method);
@@ -441,6 +472,11 @@ export class Hub {
 /** Attributes a log message to its upstream, so clients can tell servers apart. */
 function attributed(server: string, p: Result): Result {
   return { ...p, logger: typeof p.logger === 'string' ? `${server}/${p.logger}` : server };
+}
+
+/** An upstream's address for logs: the URL without credentials or query, or the command it runs. */
+function upstreamAddress(config: ServerConfig): string {
+  return config.url ? safeUrl(config.url) : `stdio:${config.command ?? '?'}`;
 }
 
 function isObject(v: unknown): v is Result {

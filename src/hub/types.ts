@@ -74,6 +74,8 @@ export interface GuardRequest {
   /** Exposed name the client used. */
   exposed?: string;
   arguments?: Record<string, unknown>;
+  /** The params as the client sent them, for requests the hub forwards upstream (the policy drops `_meta`). */
+  params?: Record<string, unknown>;
   /** For list methods: every item that could be shown. */
   candidates?: ListCandidate[];
 }
@@ -116,6 +118,8 @@ export interface HubRequest {
  */
 export interface ClientSink {
   notify(method: string, params?: Record<string, unknown>): void;
+  /** false while nothing can reach the client (a session without an open stream): the hub skips it. */
+  readonly listening?: boolean;
 }
 
 /** The set of upstreams the hub fronts. UpstreamManager satisfies it; so does a plain array wrapper. */

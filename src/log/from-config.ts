@@ -1,7 +1,8 @@
 import type { HatagoConfig, LoggingSecurityConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 export type { LoggingSecurityConfig } from '../config/types.js';
-import { createSanitizer, type Sanitizer } from './sanitizer.js';
+import { linearPatternProblem } from './linear-pattern.js';
+import { createSanitizer, DEFAULT_MASKED_FIELDS, type Sanitizer, type SanitizerOptions } from './sanitizer.js';
 
 /**
  * The one sanitizer of a hub, from `security.logging`, knowing the literal
@@ -10,20 +11,35 @@ import { createSanitizer, type Sanitizer } from './sanitizer.js';
  */
 export function sanitizerFromConfig(config: Pick<HatagoConfig, 'security' | 'mcpServers'>): Sanitizer {
   const logging = (config.security.logging ?? {}) as LoggingSecurityConfig;
-  for (const p of logging.customSanitizer?.patterns ?? []) {
-    try {
-      new RegExp(p, 'g');
-    } catch (err) {
-      throw new HatagoError('ERR_CONFIG_INVALID', { message: `security.logging.customSanitizer.patterns: "${p}" is not a valid regex (${(err as Error).message})` });
-    }
-  }
-  const sanitizer = createSanitizer({
-    ...(logging.sanitize !== undefined && { sanitize: logging.sanitize }),
-    ...(logging.maskedFields !== undefined && { maskedFields: logging.maskedFields }),
-    ...(logging.customSanitizer?.patterns !== undefined && { patterns: logging.customSanitizer.patterns }),
-  });
+  const problems = sanitizerPatternProblems(config);
+  if (problems.length > 0) throw new HatagoError('ERR_CONFIG_INVALID', { message: problems.join('\n') });
+  const sanitizer = createSanitizer(sanitizerOptions(logging));
   sanitizer.addSecrets(configSecrets(config));
   return sanitizer;
+}
+
+/** createSanitizer's options from `security.logging`; `extraFields` are added to the masked fields. */
+export function sanitizerOptions(logging: LoggingSecurityConfig, extraFields: string[] = []): SanitizerOptions {
+  return {
+    ...(logging.sanitize !== undefined && { sanitize: logging.sanitize }),
+    ...((logging.maskedFields !== undefined || extraFields.length > 0) && { maskedFields: [...(logging.maskedFields ?? DEFAULT_MASKED_FIELDS), ...extraFields] }),
+    ...(logging.customSanitizer?.patterns !== undefined && { patterns: logging.customSanitizer.patterns }),
+    ...(logging.maxStringLength !== undefined && { maxStringLength: logging.maxStringLength }),
+  };
+}
+
+/**
+ * One line per `customSanitizer.patterns` entry the linear-time engine cannot
+ * run, naming its key path: config validation refuses the config with them.
+ */
+export function sanitizerPatternProblems(config: { security?: { logging?: unknown } }): string[] {
+  const logging = (config.security?.logging ?? {}) as LoggingSecurityConfig;
+  const patterns = logging.customSanitizer?.patterns;
+  if (!Array.isArray(patterns)) return [];
+  return patterns.flatMap((p, i) => {
+    const why = typeof p === 'string' ? linearPatternProblem(p) : undefined;
+    return why === undefined ? [] : [`security.logging.customSanitizer.patterns[${i}]: ${JSON.stringify(p)} ${why}`];
+  });
 }
 
 export function configSecrets(config: Pick<HatagoConfig, 'security' | 'mcpServers'>): string[] {

@@ -53,7 +53,19 @@ function denied(v: NetworkVerdict, decisionId: string, log: Logger): HatagoError
     code: v.decision.code,
     reasons: v.decision.reasons,
   });
-  return new HatagoError(v.decision.code, { data: { decisionId }, detail: v.decision.reasons.map((r) => r.rule).join(',') });
+  return new HatagoError(v.decision.code, { data: { decisionId, ...blockEnd(v.decision.raw) }, detail: v.decision.reasons.map((r) => r.rule).join(',') });
+}
+
+/**
+ * A suspicious-activity block (ERR_CLIENT_BLOCKED) ends when the policy says
+ * (`blocked_until_ns`): the client sees the time and how many seconds to wait
+ * (`retryAfter`, also sent as the Retry-After header).
+ */
+function blockEnd(raw: unknown, nowMs = Date.now()): { blockedUntil: string; retryAfter: number } | Record<string, never> {
+  const ns = (raw as { blocked_until_ns?: unknown } | undefined)?.blocked_until_ns;
+  if (typeof ns !== 'number' || !Number.isFinite(ns)) return {};
+  const untilMs = Math.ceil(ns / 1e6);
+  return { blockedUntil: new Date(untilMs).toISOString(), retryAfter: Math.max(1, Math.ceil((untilMs - nowMs) / 1000)) };
 }
 
 /**

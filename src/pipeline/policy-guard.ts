@@ -38,6 +38,37 @@ export interface PolicyGuardOptions {
 }
 
 /**
+ * A request the policy denied. It carries the decision (`output`: its
+ * `rate_limits` are the denial budgets the rate-limit stage counts) and the
+ * report of the denial (warn log and permission_denied audit record), which
+ * runs at most once: before the throw, or, when a later stage took the
+ * reports over (`deferDenialReports`), when that stage says so, or never if
+ * that stage answers 429 instead (a spent denial budget writes no record per
+ * request: docs/rate-limits.md).
+ */
+export class PolicyDenial extends HatagoError {
+  readonly decisionId: string;
+  readonly revision: string;
+  readonly output: unknown;
+  private pending: (() => Promise<void>) | undefined;
+
+  constructor(error: HatagoError, decision: { decisionId: string; revision: string; output: unknown }, report: () => Promise<void>) {
+    super(error.code, { message: error.message, ...(error.detail !== undefined && { detail: error.detail }), ...(error.data !== undefined && { data: error.data }) });
+    this.decisionId = decision.decisionId;
+    this.revision = decision.revision;
+    this.output = decision.output;
+    this.pending = report;
+  }
+
+  /** Writes the denial's log line and audit record (once; later calls do nothing). */
+  async report(): Promise<void> {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) await pending();
+  }
+}
+
+/**
  * The policy stage: asks the active policy about one MCP request and
  * enforces the answer. It decides nothing itself: only a literal allow from
  * the policy passes, everything else throws with the policy's code.
@@ -57,6 +88,16 @@ export class PolicyGuard implements RequestGuard {
   }
 
   private readonly events: SecurityEventSink | undefined;
+  private deferDenials = false;
+
+  /**
+   * The stage wrapping this guard reports denials itself (PolicyDenial.report),
+   * after counting them: the rate-limit stage does, so a denial over its
+   * budget is answered without a record of its own.
+   */
+  deferDenialReports(): void {
+    this.deferDenials = true;
+  }
 
   /** The audit record of one decision, written before the guard answers. */
   private async record(
@@ -111,13 +152,18 @@ export class PolicyGuard implements RequestGuard {
       user: ctx.principal?.sub ?? null,
       ip: ctx.client.ip,
     };
-    await this.record(ctx, req, decisionId, engine.revision, input, decision);
     if (decision.allow !== true) {
-      this.log.warn('request denied', { ...facts, code: decision.code, reasons: decision.reasons });
       // Validation rules are named to the client (it can fix its request); other reasons stay in the log.
       const rules = decision.code === 'ERR_VALIDATION_FAILED' ? { rules: decision.reasons.map((r) => r.rule) } : {};
-      throw new HatagoError(decision.code, { data: { decisionId, ...rules }, detail: decision.reasons.map((r) => r.rule).join(',') });
+      const error = new HatagoError(decision.code, { data: { decisionId, ...rules }, detail: decision.reasons.map((r) => r.rule).join(',') });
+      const denial = new PolicyDenial(error, { decisionId, revision: engine.revision, output: decision.raw }, async () => {
+        this.log.warn('request denied', { ...facts, code: decision.code, reasons: decision.reasons });
+        await this.record(ctx, req, decisionId, engine.revision, input, decision);
+      });
+      if (!this.deferDenials) await denial.report();
+      throw denial;
     }
+    await this.record(ctx, req, decisionId, engine.revision, input, decision);
     this.log.debug('request allowed', facts);
     const result: GuardResult = { decisionId, revision: engine.revision, output: decision.raw };
     if (req.candidates) result.visible = new Set(decision.visible ?? []);

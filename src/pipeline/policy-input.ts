@@ -48,6 +48,14 @@ export function principalInput(p: Principal | null): Record<string, unknown> | n
   };
 }
 
+/** `input.request.params`: the params as the client sent them, without `_meta` (hub metadata, not content). */
+export function paramsInput(params: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  if (!params) return null;
+  if (!('_meta' in params)) return params;
+  const { _meta: _dropped, ...rest } = params;
+  return rest;
+}
+
 export function requestInput(ctx: CallerContext, req: GuardRequest): Record<string, unknown> {
   return {
     contract: CONTRACT_VERSION,
@@ -64,6 +72,8 @@ export function requestInput(ctx: CallerContext, req: GuardRequest): Record<stri
       exposed: req.exposed ?? null,
       arguments: req.arguments ?? null,
       arguments_size: argumentsSize(req.arguments), // bytes of the JSON: Rego in wasm has no cheap byte size
+      // Everything the request carries upstream, so validation rules see URIs and completion values too.
+      params: paramsInput(req.params),
       protocol_version: ctx.protocolVersion,
       session_id: ctx.sessionId ?? null,
     },

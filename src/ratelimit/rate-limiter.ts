@@ -25,7 +25,12 @@ export interface RateLimitRequest {
 }
 
 export type KeyGenerator = (req: RateLimitRequest) => string;
-export type RequestFilter = (req: RateLimitRequest) => boolean;
+/**
+ * Whether a rule applies to `req`. Only `true` matches: `false`, `undefined`
+ * or `null` do not, so the guide's `req.body?.method?.includes('generate')`
+ * works as written under strict TypeScript.
+ */
+export type RequestFilter = (req: RateLimitRequest) => boolean | undefined | null;
 
 export interface RuleOptions {
   windowMs: number;
@@ -137,7 +142,7 @@ export class RateLimiter {
    * custom key, and the names of the rules whose JavaScript filter matched.
    */
   inputAttributes(req: RateLimitRequest): { key?: string; matched: string[] } {
-    const matched = this.added.filter((a) => a.filter && a.filter(req)).map((a) => a.rule.name);
+    const matched = this.added.filter((a) => a.filter !== undefined && a.filter(req) === true).map((a) => a.rule.name);
     const key = this.keyGenerator?.(req);
     return typeof key === 'string' && key !== '' ? { key, matched } : { matched };
   }

@@ -7,8 +7,8 @@ import type { HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { DecisionHook } from '../pipeline/policy-guard.js';
-import { configSecrets, sanitizerFromConfig, type LoggingSecurityConfig } from '../log/from-config.js';
-import { createSanitizer, DEFAULT_MASKED_FIELDS } from '../log/sanitizer.js';
+import { configSecrets, sanitizerFromConfig, sanitizerOptions, type LoggingSecurityConfig } from '../log/from-config.js';
+import { createSanitizer } from '../log/sanitizer.js';
 import { DecisionLog, DEFAULT_DECISION_LOG_FILE, type Sanitizer } from '../policy/decision-log/index.js';
 import { ShadowPolicy } from '../policy/shadow/index.js';
 import { policyData } from './policy-data.js';
@@ -35,11 +35,7 @@ export interface DecisionObserverOptions {
 function decisionLogSanitizer(config: HatagoConfig, extraFields: string[] | undefined): Sanitizer {
   if (extraFields === undefined || extraFields.length === 0) return sanitizerFromConfig(config).value;
   const logging = (config.security.logging ?? {}) as LoggingSecurityConfig;
-  const s = createSanitizer({
-    ...(logging.sanitize !== undefined && { sanitize: logging.sanitize }),
-    maskedFields: [...(logging.maskedFields ?? DEFAULT_MASKED_FIELDS), ...extraFields],
-    ...(logging.customSanitizer?.patterns !== undefined && { patterns: logging.customSanitizer.patterns }),
-  });
+  const s = createSanitizer(sanitizerOptions(logging, extraFields));
   s.addSecrets(configSecrets(config));
   return s.value;
 }

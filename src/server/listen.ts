@@ -3,23 +3,44 @@ import http from 'node:http';
 import https from 'node:https';
 import type { RequestListener } from 'node:http';
 import tls from 'node:tls';
+import { serverLimits, type ServerLimits } from '../config/server-limits.js';
 import type { HttpConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import { limitConnections } from './connection-limits.js';
 
 export interface Listening {
   server: http.Server;
   url: string;
 }
 
-/** Binds HTTP, or HTTPS only when http.ssl.enabled (docs/tls.md), on host:port; an occupied port is ERR_PORT_IN_USE, not a stack trace. */
-export async function listen(cfg: HttpConfig, handler: RequestListener): Promise<Listening> {
+/** Node's timeouts from the limits. requestTimeout bounds receiving the request only, never a (streamed) response. */
+function timeouts(l: ServerLimits): http.ServerOptions {
+  return {
+    headersTimeout: l.headersTimeoutMs,
+    requestTimeout: l.requestTimeoutMs,
+    keepAliveTimeout: l.keepAliveTimeoutMs,
+    // Node checks the two timeouts above on this interval (default 30 s): make them bite on time.
+    connectionsCheckingInterval: Math.min(1000, l.headersTimeoutMs),
+  };
+}
+
+/**
+ * Binds HTTP, or HTTPS only when http.ssl.enabled (docs/tls.md), on host:port,
+ * with the server limits of docs/server-limits.md (timeouts, connection caps);
+ * an occupied port is ERR_PORT_IN_USE, not a stack trace.
+ */
+export async function listen(cfg: HttpConfig, handler: RequestListener, logger?: Logger): Promise<Listening> {
   const ssl = cfg.ssl?.enabled ? cfg.ssl : undefined;
+  const limits = serverLimits(cfg);
   let server: http.Server;
   if (ssl) {
-    server = https.createServer(tlsOptions(ssl), handler);
+    // A handshake that never finishes holds a socket like slow headers do.
+    server = https.createServer({ ...tlsOptions(ssl), ...timeouts(limits), handshakeTimeout: limits.headersTimeoutMs }, handler);
   } else {
-    server = http.createServer(handler);
+    server = http.createServer(timeouts(limits), handler);
   }
+  limitConnections(server, limits, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') reject(new HatagoError('ERR_PORT_IN_USE', { message: `Port ${cfg.port} on ${cfg.host} is already in use` }));

@@ -17,7 +17,7 @@ import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
 import type { PolicyDecider } from '../pipeline/policy-source.js';
 import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
-import { createMetrics, type HatagoMetrics } from '../metrics/index.js';
+import { countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
@@ -63,15 +63,17 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const warning = assertSafeAuthBinding(authConfig, config.http.host);
     if (warning) logger.warn(warning, { component: 'authentication' });
   }
+  // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
+  const metrics = createMetrics();
   // The audit trail first: the stages record into it (docs/audit.md).
-  const audit = await createAuditSink(config, logger);
+  const trail = await createAuditSink(config, logger);
+  // Every event passes the counters the guide's alerts read (docs/metrics.md) on its way to the trail.
+  const audit = countSecurityEvents(metrics, trail);
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
   opts = { ...opts, securityEvents: opts.securityEvents ?? audit };
   // Revoked token ids (POST /auth/logout, /auth/refresh), checked on every verification.
   const revoked = authConfig?.enabled ? createRevokedTokenStore(authConfig.revocation) : undefined;
   const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }, { ...(revoked && { revoked }) }) : undefined;
-  // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
-  const metrics = createMetrics();
   // The active policy, hot-reloaded from the bundle file or the bundle service (docs/bundles.md).
   const lifecycle = await PolicyLifecycle.create({
     policies: config.policies,
@@ -92,8 +94,18 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     ...(config.upstreams?.timeoutMs !== undefined && { defaultTimeoutMs: config.upstreams.timeoutMs }),
   });
   // An upstream's request to "the client" that no caller could be matched to is refused, and recorded.
+  // At most one record per upstream per 10 s, carrying how many were refused meanwhile: an upstream cannot flood the trail.
+  const refusals = new Map<string, { until: number; suppressed: number }>();
   upstreams.on('relay_refused', (server: string, info: RelayRefusal) => {
-    audit({ event: 'relay_refused', level: 'warn', metadata: { server, method: info.method, reason: info.reason } }).catch((err: unknown) =>
+    const now = Date.now();
+    const seen = refusals.get(server);
+    if (seen && now < seen.until) {
+      seen.suppressed++;
+      return;
+    }
+    refusals.set(server, { until: now + 10_000, suppressed: 0 });
+    const metadata = { server, method: info.method, reason: info.reason, ...(seen && seen.suppressed > 0 && { suppressedBefore: seen.suppressed }) };
+    audit({ event: 'relay_refused', level: 'warn', metadata }).catch((err: unknown) =>
       logger.error('audit record of a refused relay failed', { component: 'upstream', error: String(err) }));
   });
   await upstreams.start();
@@ -101,7 +113,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const stopAll = async () => {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
-  cleanup.unshift(() => audit.close()); // closed last, after every stage that records
+  cleanup.unshift(() => trail.close()); // closed last, after every stage that records
   if (revoked) cleanup.push(() => revoked.close());
 
   // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
@@ -112,22 +124,23 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const breakers = createBreakers(policy.current(), config, logger, metrics, opts.securityEvents ?? discardEvents);
   breakers.start();
   cleanup.push(() => breakers.stop());
-  // A new bundle may change breaker rules: derive the table again on every activation.
-  cleanup.push(policy.onActivated((engine) => breakers.apply(breakerTable(engine, config))));
+  // A new bundle may change breaker rules: the table is derived from each candidate before it is activated
+  // (a bundle whose table cannot be derived is rejected whole), and installed with it.
+  cleanup.push(policy.derive({ prepare: (engine) => breakerTable(engine, config), apply: (table) => breakers.apply(table) }));
   const rateLimitStore = createRateLimitStore(config.security.rateLimit, logger);
   cleanup.push(() => rateLimitStore.close());
 
   try {
     // Stages after routing, in lifecycle order: policy, then rate limits (counted from the policy's decision).
-    const policyGuard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
-    const guard = new RateLimitStage(policyGuard, {
+    const guard = new RateLimitStage(new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events }), {
       store: rateLimitStore,
       logger,
       events: opts.securityEvents ?? discardEvents,
-      onExceeded: (limit) => metrics.rateLimitExceeded.inc({ rule: limit }),
     });
     // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
-    const hub = new Hub({ upstreams, breakers, validation, guard, observer: policyGuard, logger: logger.child({ component: 'hub' }) });
+    // Its own guard: not counted against rate limits, and its denials are recorded at once.
+    const observer = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
+    const hub = new Hub({ upstreams, breakers, validation, guard, observer, logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
     cleanup.push(policy.onActivated(() => hub.policyChanged()));
 
@@ -157,6 +170,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       pipeline,
+      // GET /health/details: the same policy and rate-limit stages as MCP requests, method admin/status.
+      statusGuard: guard,
       ...(auth && { tokenCheck: (p: Principal) => auth.tokenStatus(p) }),
       events,
       healthExtras: () => ({
@@ -180,7 +195,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }) } });
     });
     outer.use(httpApp.app);
-    const { server, url } = await listen(config.http, outer);
+    const { server, url } = await listen(config.http, outer, logger);
     cleanup.push(() => httpApp.close());
     cleanup.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
     lifecycle.start();
@@ -196,7 +211,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   }
 }
 
-/** What /health shows of the policy: no paths, URLs or rejection reasons (those go to the log). */
+/** What /health/details shows of the policy: no paths, URLs or rejection reasons (those go to the log). */
 function policyHealth(s: PolicyLifecycleStatus): Record<string, unknown> {
   return {
     revision: s.revision,

@@ -15,6 +15,9 @@ export interface ChildStdioOptions {
 
 type Id = string | number;
 
+/** Requests remembered as in flight, at most. */
+const MAX_PENDING = 10_000;
+
 /**
  * A stdio upstream as an SDK Transport, with a bound on every line read
  * from the child. The SDK's own stdio transport gives up the whole
@@ -65,7 +68,14 @@ export class ChildStdioTransport implements Transport {
       });
       child.stdin?.on('error', (err) => this.onerror?.(err));
       child.stdout?.setEncoding('utf8');
-      child.stdout?.on('data', (chunk: string) => this.lines.push(chunk));
+      child.stdout?.on('data', (chunk: string) => {
+        // Nothing a child writes may throw past here: it would end the hub for everyone.
+        try {
+          this.lines.push(chunk);
+        } catch (err) {
+          this.onerror?.(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
       child.stdout?.on('error', (err) => this.onerror?.(err));
       child.stderr?.pipe(this.stderrStream);
     });
@@ -75,8 +85,12 @@ export class ChildStdioTransport implements Transport {
     return new Promise((resolve, reject) => {
       const stdin = this.child?.stdin;
       if (!stdin || stdin.destroyed) return reject(new Error('Not connected'));
-      const m = message as { id?: unknown; method?: unknown };
-      if (typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number')) this.pending.add(m.id);
+      // A child that stops reading gets no more than one answer's worth queued: past that the send fails.
+      if (stdin.writableLength > this.opts.limits.maxResponseBytes) return reject(new Error('upstream is not reading its input'));
+      const m = message as { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
+      if (typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number')) this.track(m.id);
+      // A request we gave up on (timeout, cancel) no longer waits for an answer.
+      if (m.method === 'notifications/cancelled') this.pending.delete(m.params?.requestId as Id);
       if (stdin.write(serializeMessage(message))) resolve();
       else stdin.once('drain', resolve);
     });
@@ -97,6 +111,12 @@ export class ChildStdioTransport implements Transport {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await wait(2000);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  /** Remembers an id in flight; bounded, the oldest forgotten first (a request the SDK gave up on without a cancel). */
+  private track(id: Id): void {
+    if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.values().next().value as Id);
+    this.pending.add(id);
   }
 
   private onLine(line: string): void {
@@ -133,19 +153,26 @@ export class ChildStdioTransport implements Transport {
   }
 
   /**
-   * Which request an oversized line answered: the one in flight, or the one
-   * whose id stands as the message's first or last member (servers write
-   * `{"jsonrpc":"2.0","id":N,...}` or `{...,"jsonrpc":"2.0","id":N}`).
+   * Which request an oversized line answered: the one whose id stands as the
+   * message's first or last member (servers write `{"jsonrpc":"2.0","id":N,...}`
+   * or `{...,"jsonrpc":"2.0","id":N}`); else, when the line names no id
+   * there, the only request in flight. A line that names an id no request
+   * has (or one that is not a JSON value) answers none.
    */
   private attribute(line: OversizedLine): Id | undefined {
-    if (this.pending.size === 1) return this.pending.values().next().value;
     const head = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)/.exec(line.head)?.[1];
     const tail = /"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)\s*\}\s*$/.exec(line.tail)?.[1];
-    for (const raw of [head, tail]) {
-      if (raw === undefined) continue;
-      const id: unknown = JSON.parse(raw);
+    const named = [head, tail].filter((raw): raw is string => raw !== undefined);
+    for (const raw of named) {
+      let id: unknown;
+      try {
+        id = JSON.parse(raw);
+      } catch {
+        continue; // not a JSON value after all (a bad escape, leading zeros)
+      }
       if ((typeof id === 'string' || typeof id === 'number') && this.pending.has(id)) return id;
     }
-    return undefined;
+    if (named.length > 0 || this.pending.size !== 1) return undefined;
+    return this.pending.values().next().value;
   }
 }

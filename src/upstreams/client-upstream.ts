@@ -30,6 +30,8 @@ const CLIENT_INFO = { name: 'hatago', version: '0.1.0' };
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const LIVENESS_TIMEOUT_MS = 5_000;
+/** Upstream requests inside one call's answer being relayed or answered at once; more are dropped. */
+const MAX_IN_STREAM_REQUESTS = 16;
 
 /** Spec methods the SDK knows a result schema for; anything else is passed through unvalidated. */
 const SPEC_METHODS = new Set([
@@ -60,7 +62,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private readonly defaultTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
-  private readonly relays = new RelayRouter();
+  private readonly relays: RelayRouter;
   private readonly progress = new ProgressTap();
   private readonly limits: ResponseLimits;
 
@@ -84,6 +86,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private checkingLiveness = false;
+  private warnedResultType = false;
   private refreshChain: Promise<void> = Promise.resolve();
 
   constructor(id: string, config: ServerConfig, opts: UpstreamOptions = {}) {
@@ -96,6 +99,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.backoff = { initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 };
     this.limits = responseLimits(config);
+    // A call that ended unanswered may still get requests for as long as it could have run.
+    this.relays = new RelayRouter(config.timeoutMs ?? this.defaultTimeoutMs);
   }
 
   status(): UpstreamStatus {
@@ -152,18 +157,32 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const progress = opts.onProgress ? this.progress.open(opts.onProgress) : undefined;
     const sent = progress ? withProgressToken(params, progress.token) : params;
     const end = this.relays.begin(opts.relay);
+    let answered = false;
     try {
       const session = this.fastSession();
       // Its errors come out mapped already.
-      if (session) return await this.fastRequest(session, gen, method, sent, timeoutMs, opts);
+      if (session) {
+        try {
+          const result = await this.fastRequest(session, gen, method, sent, timeoutMs, opts);
+          answered = true;
+          return result;
+        } catch (err) {
+          if (err instanceof UpstreamRpcError) answered = true; // an error answer is an answer
+          throw err;
+        }
+      }
       try {
-        return await send(client, method, sent, reqOpts);
+        const result = await send(client, method, sent, reqOpts);
+        answered = true;
+        return result;
       } catch (err) {
+        // A JSON-RPC error is an answer too: the upstream is done with the call.
+        if (ProtocolError.isInstance(err)) answered = true;
         throw this.mapCallError(err, gen, timeoutMs, opts.signal);
       }
     } finally {
       progress?.close();
-      end();
+      end(answered);
     }
   }
 
@@ -252,6 +271,11 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const method = m.method;
     if (typeof method !== 'string') return; // someone else's response: not ours to take
     if (m.id !== undefined && m.id !== null) {
+      // Each is answered by a POST of its own: an answer full of requests must not fan out without bound.
+      if (relayed.size >= MAX_IN_STREAM_REQUESTS) {
+        this.log.warn('Upstream request inside an answer dropped: too many at once', { server: this.id, method, max: MAX_IN_STREAM_REQUESTS });
+        return;
+      }
       void this.answerInStream(m.id, method, m.params, session, relayed, call.relay);
       return;
     }
@@ -282,13 +306,15 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       const e = err as { code?: unknown; message?: unknown; data?: unknown };
       const code = Number.isSafeInteger(e.code) ? (e.code as number) : -32603;
       reply = { jsonrpc: '2.0', id, error: { code, message: String(e.message ?? 'Internal error'), ...(e.data === undefined ? {} : { data: e.data }) } };
-    } finally {
-      relayed.delete(id);
     }
-    // A request the upstream cancelled gets no answer.
-    if (ctrl.signal.aborted) return;
-    await this.fast?.notify(reply, session).catch((err: unknown) =>
-      this.log.debug('Upstream request answer not delivered', { server: this.id, method, reason: shortReason(err, this.config) }));
+    try {
+      // A request the upstream cancelled gets no answer.
+      if (ctrl.signal.aborted) return;
+      await this.fast?.notify(reply, session).catch((err: unknown) =>
+        this.log.debug('Upstream request answer not delivered', { server: this.id, method, reason: shortReason(err, this.config) }));
+    } finally {
+      relayed.delete(id); // counted until its answer is delivered (MAX_IN_STREAM_REQUESTS)
+    }
   }
 
   // --- connection lifecycle ---
@@ -345,7 +371,10 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     client.fallbackNotificationHandler = async (n) => this.onNotification(gen, n.method, n.params);
     // The tap delivers progress (in wire order); the SDK's own progress handling is not used.
     client.setNotificationHandler('notifications/progress', () => undefined);
-    opened.transport.onmessage = (message) => this.progress.observe(message);
+    opened.transport.onmessage = (message) => {
+      this.progress.observe(message);
+      this.completeResultType(message, client);
+    };
     client.onclose = () => this.lost(gen, 'connection closed');
     client.onerror = (err) => this.onTransportError(gen, err);
     if (opened.stderr) pipeStderrToDebug(opened.stderr, this.log, this.id);
@@ -429,6 +458,25 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     // the upstream is still there, and fail this call as unavailable.
     void this.checkLiveness(gen);
     return unavailableError(this.id, reason);
+  }
+
+  /**
+   * Liberal where it costs no safety: a 2026-07-28 result that is otherwise
+   * valid but lacks `resultType` is taken as complete (what an earlier-revision
+   * result means), instead of failing the call; logged once per upstream.
+   * Runs on the raw message before the SDK decodes it.
+   */
+  private completeResultType(message: unknown, client: Client): void {
+    const m = message as { id?: unknown; method?: unknown; result?: unknown };
+    if (m.method !== undefined || m.id === undefined || typeof m.result !== 'object' || m.result === null || Array.isArray(m.result)) return;
+    const result = m.result as Record<string, unknown>;
+    if ('resultType' in result) return;
+    const version = client.getNegotiatedProtocolVersion();
+    if (version === undefined || FAST_PATH_VERSIONS.has(version)) return;
+    result.resultType = 'complete';
+    if (this.warnedResultType) return;
+    this.warnedResultType = true;
+    this.log.warn('Upstream results lack resultType; taken as complete', { server: this.id, protocolVersion: version });
   }
 
   // --- catalog ---

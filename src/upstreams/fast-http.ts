@@ -48,6 +48,10 @@ export class FastHttpTransportError extends Error {
 }
 
 const MAX_ERROR_BODY = 512;
+/** Sockets one upstream gets from the hub at most. */
+const MAX_SOCKETS = 256;
+/** How long an upstream has to acknowledge what we POST it without expecting an answer. */
+const NOTIFY_TIMEOUT_MS = 10_000;
 /** An SSE stream that stays open after our answer is closed after this long. */
 const LINGER_MS = 10_000;
 
@@ -62,7 +66,9 @@ export class FastHttpChannel {
     this.headers = { ...headers };
     const secure = this.url.protocol === 'https:';
     this.mod = secure ? https : http;
-    this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    // Bounded: whatever an upstream makes the hub send, it holds at most this many sockets to it.
+    const opts = { keepAlive: true, maxSockets: MAX_SOCKETS };
+    this.agent = secure ? new https.Agent(opts) : new http.Agent(opts);
   }
 
   close(): void {
@@ -123,6 +129,8 @@ export class FastHttpChannel {
         res.on('error', reject);
       });
       req.on('error', reject);
+      // An upstream that never answers a notification or a response we sent does not keep the socket.
+      req.setTimeout(NOTIFY_TIMEOUT_MS, () => req.destroy(new Error('upstream did not acknowledge within 10 s')));
     });
   }
 
@@ -183,8 +191,10 @@ export class FastHttpChannel {
           finish(new FastHttpTransportError('upstream sent invalid JSON', err));
           return;
         }
+        const messages = (Array.isArray(parsed) ? parsed : [parsed]) as JsonRpcMessage[];
+        if (messages.length > this.limits.maxResponseEvents) return overflow(received, `${this.limits.maxResponseEvents} messages`);
         let answer: JsonRpcMessage | undefined;
-        for (const m of (Array.isArray(parsed) ? parsed : [parsed]) as JsonRpcMessage[]) {
+        for (const m of messages) {
           if (m === null || typeof m !== 'object') continue;
           if (!answer && isOurs(m)) answer = m;
           else onMessage(m);

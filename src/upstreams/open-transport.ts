@@ -4,6 +4,7 @@ import type { ServerConfig } from '../config/types.js';
 import { childEnv } from './child-env.js';
 import { ChildStdioTransport } from './child-stdio-transport.js';
 import { responseLimits } from './response-limits.js';
+import { boundedFetch } from './bounded-fetch.js';
 
 export type TransportKind = 'stdio' | 'http' | 'sse';
 
@@ -33,6 +34,14 @@ export function transportKind(config: ServerConfig): TransportKind {
 
 export function openTransport(config: ServerConfig): OpenedTransport {
   const kind = transportKind(config);
+  const opened = openByKind(config, kind);
+  // An operator pin (mcpServers.<id>.protocolVersion) overrides negotiation:
+  // 2026-07-28 is spoken statelessly, 2025-11-25 with initialize and a session.
+  if (config.protocolVersion === undefined) return opened;
+  return { ...opened, negotiation: config.protocolVersion === '2025-11-25' ? 'legacy' : { pin: config.protocolVersion } };
+}
+
+function openByKind(config: ServerConfig, kind: TransportKind): OpenedTransport {
   if (kind === 'stdio') {
     if (!config.command) throw new Error('stdio upstream has no command');
     const transport = new ChildStdioTransport({
@@ -47,13 +56,16 @@ export function openTransport(config: ServerConfig): OpenedTransport {
   if (!config.url) throw new Error(`${kind} upstream has no url`);
   const url = new URL(config.url);
   const requestInit: RequestInit = config.headers ? { headers: { ...config.headers } } : {};
+  // Every answer is read within the server's bounds (bounded-fetch.ts).
+  const bounded = boundedFetch(responseLimits(config));
   if (kind === 'sse') {
     const headers = config.headers ?? {};
     return {
       transport: new SSEClientTransport(url, {
         requestInit,
+        fetch: bounded,
         // EventSource takes headers through its fetch; without this the GET /sse would lack auth.
-        eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+        eventSourceInit: { fetch: (u, init) => bounded(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
       }),
       kind,
       negotiation: 'legacy',
@@ -64,6 +76,7 @@ export function openTransport(config: ServerConfig): OpenedTransport {
     // upstream's loss handling (reconnect with a fresh initialize) takes over.
     transport: new StreamableHTTPClientTransport(url, {
       requestInit,
+      fetch: bounded,
       reconnectionOptions: { initialReconnectionDelay: 200, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 1 },
     }),
     kind,

@@ -43,10 +43,19 @@ interface Call {
  */
 export class RelayRouter {
   private readonly inFlight = new Map<number, Call>();
+  /**
+   * Calls that ended without their answer (timed out, cancelled, failed),
+   * until when: the upstream may still be working on them, and send a
+   * request that belongs to them after they ended.
+   */
+  private readonly unfinished = new Map<number, { relay: ClientRelay | undefined; until: number }>();
   private next = 0;
 
-  /** Registers a call; returns the function that ends it. */
-  begin(relay: ClientRelay | undefined): () => void {
+  /** `graceMs`: how long a call that ended without its answer may still have requests coming (its timeout). */
+  constructor(private readonly graceMs = 60_000, private readonly now: () => number = Date.now) {}
+
+  /** Registers a call; returns the function that ends it (`answered`: the upstream answered it). */
+  begin(relay: ClientRelay | undefined): (answered: boolean) => void {
     const id = this.next++;
     const call: Call = { relay, mixed: false };
     for (const c of this.inFlight.values()) {
@@ -55,14 +64,22 @@ export class RelayRouter {
       call.mixed = true;
     }
     this.inFlight.set(id, call);
-    return () => this.inFlight.delete(id);
+    return (answered) => {
+      this.inFlight.delete(id);
+      if (!answered) this.unfinished.set(id, { relay, until: this.now() + this.graceMs });
+    };
   }
 
   choose(method: string): RelayChoice {
+    const now = this.now();
+    for (const [id, u] of this.unfinished) if (u.until <= now) this.unfinished.delete(id);
     const calls = [...this.inFlight.values()];
     if (calls.length === 0) return { refuse: 'no call in flight on this upstream to relay the request to' };
     if (new Set(calls.map((c) => c.relay)).size > 1) return { refuse: 'calls from several clients are in flight; the request cannot be attributed to one' };
     if (calls.some((c) => c.mixed)) return { refuse: 'a call of another client overlapped this one; the request cannot be attributed to one' };
+    if ([...this.unfinished.values()].some((u) => u.relay !== calls[0]!.relay)) {
+      return { refuse: 'a call of another client ended without its answer recently; the request may be its' };
+    }
     return admit(calls[0]!.relay, method);
   }
 }

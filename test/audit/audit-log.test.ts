@@ -1,10 +1,15 @@
-import { describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditLog, type AuditEntry } from '../../src/audit/audit-log.js';
-import { trailFiles } from '../../src/audit/files.js';
+import { anchorName, headName, lockName, rotatedNumbers, trailFiles } from '../../src/audit/files.js';
+import { AuditLockedError } from '../../src/audit/lock.js';
 import { verifyTrail } from '../../src/audit/verify.js';
+import { spawnProcess, useProcessCleanup } from '../helpers/processes.js';
+
+useProcessCleanup();
 
 const entry = (i: number): AuditEntry => ({
   level: 'info',
@@ -18,13 +23,20 @@ const entry = (i: number): AuditEntry => ({
   metadata: { method: 'tools/call', i },
 });
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 function tmpFile(): string {
-  return path.join(mkdtempSync(path.join(tmpdir(), 'hatago-audit-')), 'logs', 'audit.log');
+  const dir = mkdtempSync(path.join(tmpdir(), 'hatago-audit-'));
+  dirs.push(dir);
+  return path.join(dir, 'logs', 'audit.log');
 }
 
-async function writeTrail(n: number, maxBytes?: number): Promise<string> {
-  const file = tmpFile();
-  const log = await AuditLog.open(file, maxBytes !== undefined ? { maxBytes } : {});
+async function writeTrail(n: number, maxBytes?: number, more: { maxFiles?: number; file?: string } = {}): Promise<string> {
+  const file = more.file ?? tmpFile();
+  const log = await AuditLog.open(file, { ...(maxBytes !== undefined && { maxBytes }), ...(more.maxFiles !== undefined && { maxFiles: more.maxFiles }) });
   // Sequential when rotating: rotation happens between writes (a batch is never split).
   if (maxBytes !== undefined) for (let i = 0; i < n; i++) await log.append(entry(i));
   else await Promise.all(Array.from({ length: n }, (_, i) => log.append(entry(i))));
@@ -155,5 +167,152 @@ describe('verifyTrail names the first bad line', () => {
   test('an empty trail verifies with 0 records', () => {
     const file = tmpFile();
     expect(verifyTrail(file)).toMatchObject({ ok: true, records: 0 });
+  });
+
+  test('a missing head is a failure naming it, unless the trail is empty', async () => {
+    const file = await writeTrail(5);
+    rmSync(headName(file));
+    expect(verifyTrail(file)).toMatchObject({ ok: false, file: headName(file), line: 1, reason: expect.stringMatching(/^the head anchor is missing/) });
+  });
+
+  test('a garbled head is a failure', async () => {
+    const file = await writeTrail(5);
+    writeFileSync(headName(file), '{"seq": 5, "ha');
+    expect(verifyTrail(file)).toMatchObject({ ok: false, file: headName(file), reason: expect.stringMatching(/^the head anchor is not JSON/) });
+    writeFileSync(headName(file), '{"seq": "5", "hash": "x"}');
+    expect(verifyTrail(file)).toMatchObject({ ok: false, file: headName(file), reason: expect.stringMatching(/does not hold/) });
+  });
+
+  test('records cut from the end with the head deleted too still fail', async () => {
+    const file = await writeTrail(5);
+    writeLines(file, lines(file).slice(0, 3));
+    rmSync(headName(file));
+    expect(verifyTrail(file)).toMatchObject({ ok: false, file: headName(file), reason: expect.stringMatching(/missing/) });
+  });
+});
+
+describe('the head is part of each batch', () => {
+  test('a head that cannot be written fails the batch, which leaves no record behind', async () => {
+    const file = await writeTrail(2);
+    const log = await AuditLog.open(file);
+    rmSync(headName(file));
+    mkdirSync(headName(file)); // the head's path is now a folder
+    await expect(log.append(entry(2))).rejects.toThrow(/EISDIR/);
+    expect(lines(file)).toHaveLength(2); // the records of the failed batch were cut off again
+    rmSync(headName(file), { recursive: true });
+    const r = await log.append(entry(3));
+    expect(r.seq).toBe(3);
+    await log.close();
+    expect(verifyTrail(file)).toEqual({ ok: true, records: 3, files: [file] });
+  });
+
+  test('the head is overwritten in place with one fixed-width record', async () => {
+    const file = tmpFile();
+    const log = await AuditLog.open(file);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(entry(i))));
+    await log.close();
+    const text = readFileSync(headName(file), 'utf8');
+    expect(text).toHaveLength(128);
+    const last = JSON.parse(lines(file).at(-1)!) as { seq: number; hash: string };
+    expect(JSON.parse(text)).toEqual({ seq: 50, hash: last.hash });
+  });
+});
+
+describe('retention', () => {
+  test('keeps maxFiles rotated files; verify starts at the anchor and still catches tampering', async () => {
+    const file = await writeTrail(60, 1500, { maxFiles: 2 });
+    expect(rotatedNumbers(file)).toEqual([1, 2]);
+    const anchor = JSON.parse(readFileSync(anchorName(file), 'utf8')) as { seq: number; hash: string };
+    const firstKept = JSON.parse(lines(`${file}.2`)[0]!) as { seq: number; prevHash: string };
+    expect(anchor).toEqual({ seq: firstKept.seq - 1, hash: firstKept.prevHash });
+    expect(firstKept.seq).toBeGreaterThan(1);
+    const ok = verifyTrail(file);
+    expect(ok).toMatchObject({ ok: true, files: [`${file}.2`, `${file}.1`, file] });
+    expect(ok.records).toBe(60 - anchor.seq);
+
+    const original = readFileSync(`${file}.2`, 'utf8');
+    writeFileSync(`${file}.2`, original.replace('"u0"', '"mallory"').replace('"u1"', '"mallory"').replace('"u2"', '"mallory"'));
+    expect(verifyTrail(file)).toMatchObject({ ok: false, file: `${file}.2`, line: 1, reason: expect.stringMatching(/edited/) });
+    writeFileSync(`${file}.2`, original);
+    rmSync(anchorName(file)); // without the anchor, the kept trail does not start at seq 1
+    expect(verifyTrail(file)).toMatchObject({ ok: false, file: `${file}.2`, line: 1, reason: expect.stringMatching(/seq is \d+, expected 1/) });
+    writeFileSync(anchorName(file), 'garbage');
+    expect(verifyTrail(file)).toMatchObject({ ok: false, file: anchorName(file), reason: expect.stringMatching(/start anchor is not JSON/) });
+  });
+
+  test('maxFiles 0: only the live file stays, and a reopened trail chains on and verifies', async () => {
+    const file = await writeTrail(30, 1500, { maxFiles: 0 });
+    expect(rotatedNumbers(file)).toEqual([]);
+    await writeTrail(1, 1500, { maxFiles: 0, file });
+    expect((JSON.parse(lines(file).at(-1)!) as { seq: number }).seq).toBe(31);
+    const anchor = JSON.parse(readFileSync(anchorName(file), 'utf8')) as { seq: number };
+    expect(verifyTrail(file)).toMatchObject({ ok: true, records: 31 - anchor.seq });
+  });
+
+  test('maxAgeDays deletes rotated files last written before the cut-off', async () => {
+    const file = await writeTrail(20, 1500);
+    const numbers = rotatedNumbers(file);
+    expect(numbers.length).toBeGreaterThan(2);
+    const old = new Date(Date.now() - 10 * 86_400_000);
+    for (const n of numbers.slice(1)) utimesSync(`${file}.${n}`, old, old); // all but the newest rotated file are 10 days old
+    const log = await AuditLog.open(file, { maxBytes: 1500, maxAgeDays: 7 });
+    await log.close();
+    expect(rotatedNumbers(file)).toEqual([1]);
+    expect(verifyTrail(file)).toMatchObject({ ok: true });
+  });
+});
+
+describe('one writer per trail', () => {
+  test('a second open of the same trail fails naming the holder; close releases it', async () => {
+    const file = tmpFile();
+    const log = await AuditLog.open(file);
+    expect(readFileSync(lockName(file), 'utf8').trim()).toBe(String(process.pid));
+    const second = AuditLog.open(file);
+    await expect(second).rejects.toBeInstanceOf(AuditLockedError);
+    await expect(AuditLog.open(file)).rejects.toThrow(`audit trail ${file} is in use by another hub (pid ${process.pid}, lock ${lockName(file)})`);
+    await log.close();
+    expect(existsSync(lockName(file))).toBe(false);
+    const again = await AuditLog.open(file);
+    await again.close();
+  });
+
+  test('a lock left by a dead process is taken over', async () => {
+    const file = tmpFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(lockName(file), `${gone.stdout}\n`);
+    const log = await AuditLog.open(file);
+    expect(readFileSync(lockName(file), 'utf8').trim()).toBe(String(process.pid));
+    await log.close();
+  });
+
+  test('a live holder in another process: waited for, then named; its lock goes stale when it dies', async () => {
+    const file = tmpFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    // Another process holds the lock until it is told to let go (a line on stdin) or dies.
+    const holder = spawnProcess(process.execPath, ['-e', `
+      const fs = require('node:fs');
+      fs.writeFileSync(${JSON.stringify(lockName(file))}, process.pid + '\\n');
+      console.log('holding');
+      process.stdin.once('data', () => { fs.rmSync(${JSON.stringify(lockName(file))}); console.log('released'); setTimeout(() => {}, 60000); });
+    `], { stdin: true });
+    await holder.waitForLine(/holding/);
+    await expect(AuditLog.open(file, { lockWaitMs: 300 })).rejects.toThrow(`(pid ${holder.pid}, lock ${lockName(file)})`);
+    const waiting = AuditLog.open(file, { lockWaitMs: 20000 });
+    holder.child.stdin!.write('go\n');
+    await holder.waitForLine(/released/);
+    const log = await waiting; // got the lock once the holder let go
+    await log.close();
+    writeFileSync(lockName(file), `${holder.pid}\n`); // the holder's pid in the lock again, then it dies
+    await holder.kill();
+    const after = await AuditLog.open(file, { lockWaitMs: 0 });
+    await after.close();
+  });
+
+  test('a lock that holds no pid is not taken over', async () => {
+    const file = tmpFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(lockName(file), 'not a pid');
+    await expect(AuditLog.open(file)).rejects.toThrow(`audit trail ${file} is locked by ${lockName(file)}, which holds no pid: remove it if no hub is running`);
   });
 });

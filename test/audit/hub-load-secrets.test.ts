@@ -17,7 +17,10 @@ describe('under concurrent load', () => {
   beforeAll(async () => {
     hub = await startHubProcess({
       mcpServers: { fx: fixtureStdio() },
-      security: { authentication: { enabled: true, secret: SECRET, algorithms: ['HS256'] }, authorization: { enabled: true } },
+      // No denial budgets: u4's 60 denials must each be decided and recorded here (budgets: test/server/rate-limits.test.ts).
+      security: { authentication: { enabled: true, secret: SECRET, algorithms: ['HS256'] }, authorization: { enabled: true }, rateLimit: { denialLimits: [] } },
+      // Every call of the burst on its own connection, from one address: past the default per-address cap (docs/server-limits.md).
+      http: { maxConnectionsPerIp: 1024 },
     });
   });
   afterAll(() => hub.stop());

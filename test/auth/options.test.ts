@@ -113,7 +113,7 @@ describe('refuses to start on bad settings (ERR_CONFIG_INVALID)', () => {
     const m = await AuthenticationManager.create({ enabled: false, env: NO_ENV });
     expect(m.enabled).toBe(false);
     expect(m.algorithms).toEqual([]);
-    await expectAuthError(m.generateToken({ sub: 'u' }), 'ERR_CONFIG_INVALID');
+    await expectAuthError(() => m.generateToken({ sub: 'u' }), 'ERR_CONFIG_INVALID');
     await expectAuthError(m.verifyToken('a.b.c'), 'ERR_TOKEN_INVALID');
   });
 });

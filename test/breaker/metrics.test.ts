@@ -19,9 +19,9 @@ describe('metrics', () => {
     const text = await renderMetrics(a.registry);
     expect(text).toContain('# TYPE hatago_circuit_breaker_state gauge');
     expect(text).toContain('hatago_circuit_breaker_state{server="gh"} 1');
-    expect(text).toContain('hatago_auth_failures{code="ERR_TOKEN_EXPIRED"} 1');
-    expect(text).toContain('hatago_rate_limit_exceeded{rule="per-user"} 2');
-    expect(await renderMetrics(b.registry, 'auth')).toContain('hatago_auth_failures');
+    expect(text).toContain('hatago_auth_failures_total{code="ERR_TOKEN_EXPIRED"} 1');
+    expect(text).toContain('hatago_rate_limit_exceeded_total{rule="per-user"} 2');
+    expect(await renderMetrics(b.registry, 'auth')).toContain('hatago_auth_failures_total');
     expect(await renderMetrics(b.registry, 'auth')).not.toContain('{code=');
   });
 

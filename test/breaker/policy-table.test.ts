@@ -28,7 +28,7 @@ let bundle = '';
 beforeAll(() => {
   const src = join(tmp.path, 'rego');
   mkdirSync(join(src, 'hatago'), { recursive: true });
-  cpSync(join(repoRoot, 'policies', 'rego', 'breaker', 'breaker.rego'), join(src, 'breaker', 'breaker.rego'));
+  cpSync(join(repoRoot, 'policies', 'rego', 'hatago', 'breaker', 'breaker.rego'), join(src, 'hatago', 'breaker', 'breaker.rego'));
   writeFileSync(join(src, 'hatago', 'decision.rego'), WRAPPER);
   writeFileSync(join(src, 'data.json'), JSON.stringify({ hatago: { contract: [1] } }));
   bundle = buildBundle(src, join(tmp.path, 'breaker.tar.gz'));

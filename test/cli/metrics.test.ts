@@ -1,7 +1,9 @@
 // `hatago metrics --filter circuit_breaker` against a running hub's /metrics.
+import { rmSync } from 'node:fs';
 import { fixtureStdio, runHatago, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { rawRequest } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
+import { hs256Token } from '../helpers/tokens.js';
 
 useProcessCleanup();
 
@@ -9,6 +11,11 @@ let hub: HubProcess;
 
 beforeAll(async () => {
   hub = await startHubProcess({ mcpServers: { fx: fixtureStdio() }, security: { network: { allowedIPs: ['127.0.0.1/32'], blockedIPs: ['0.0.0.0/0'] } } });
+});
+
+afterAll(async () => {
+  await hub.stop();
+  rmSync(hub.dir, { recursive: true, force: true });
 });
 
 describe('/metrics', () => {
@@ -36,9 +43,76 @@ describe('hatago metrics', () => {
     expect(output).not.toContain('hatago_auth_failures');
   });
 
+  it('keeps the counters the guide\'s alerts read, named with _total', async () => {
+    const { code, output } = await runHatago(['metrics', '--url', hub.url, '--filter', 'exceeded']);
+    expect(code).toBe(0);
+    expect(output).toContain('# TYPE hatago_rate_limit_exceeded_total counter');
+  });
+
   it('says clearly when no hub answers', async () => {
     const { code, output } = await runHatago(['metrics', '--url', 'http://127.0.0.1:1']);
     expect(code).toBe(1);
     expect(output).toMatch(/^hatago: No hub answers at http:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+describe('hatago metrics with authentication on', () => {
+  const SECRET = 'cli-metrics-secret-0123456789-0123456789!!';
+  let authHub: HubProcess;
+  let base: string;
+  const run = (token: string) => runHatago(['metrics', '--url', base, '--filter', 'auth_failures'], { env: { HATAGO_AUTH_TOKEN: token } });
+  const lines = (output: string) => output.trim().split('\n');
+
+  beforeAll(async () => {
+    // Three failures block the address (127.0.0.1: the CLI's own) for a minute.
+    authHub = await startHubProcess({
+      mcpServers: { fx: fixtureStdio() },
+      security: { authentication: { enabled: true, secret: SECRET, algorithms: ['HS256'] }, suspicious: { block: { authFailures: 3, durationMs: 60000 } } },
+    });
+    base = authHub.url;
+  });
+
+  afterAll(async () => {
+    await authHub.stop();
+    rmSync(authHub.dir, { recursive: true, force: true });
+  });
+
+  it('reads the token from HATAGO_AUTH_TOKEN', async () => {
+    const { code, output } = await run(await hs256Token(SECRET, { sub: 'metrics' }));
+    expect(output).toContain('# TYPE hatago_auth_failures_total counter');
+    expect(code).toBe(0);
+  });
+
+  it('without a token: one line that names HATAGO_AUTH_TOKEN', async () => {
+    const { code, output } = await run('');
+    expect(code).toBe(1);
+    expect(lines(output)).toEqual([`hatago: ${base}/metrics requires authentication: set HATAGO_AUTH_TOKEN to a bearer token the hub accepts [ERR_UNAUTHENTICATED]`]);
+  });
+
+  it('with a refused token: one line with the hub\'s reason and code', async () => {
+    const { code, output } = await run(await hs256Token('some-other-secret-0123456789-0123456789!!', { sub: 'metrics' }));
+    expect(code).toBe(1);
+    expect(lines(output)).toEqual([`hatago: ${base}/metrics refused the token in HATAGO_AUTH_TOKEN: Invalid token [ERR_TOKEN_INVALID]`]);
+  });
+
+  it('when the address is blocked: one line with the end of the block and the way out', async () => {
+    expect((await run('x.y.z')).code).toBe(1); // third failure: the policy blocks 127.0.0.1
+    const { code, output } = await run(await hs256Token(SECRET, { sub: 'metrics' }));
+    expect(code).toBe(1);
+    expect(lines(output)).toHaveLength(1);
+    expect(output).toMatch(
+      new RegExp(`^hatago: ${base.replace(/[.]/g, '\\.')}/metrics: this address is blocked after suspicious activity until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(retry in \\d+ s\\); exempt scrapers with security\\.suspicious\\.exemptAddresses \\[ERR_CLIENT_BLOCKED\\]\\n$`),
+    );
+  });
+});
+
+describe('hatago metrics --help', () => {
+  it('says where the token comes from and how to keep scrapers from being blocked', async () => {
+    const { code, output } = await runHatago(['metrics', '--help']);
+    expect(code).toBe(0);
+    expect(output).toContain('HATAGO_AUTH_TOKEN');
+    expect(output).toContain('hatago token --sub metrics');
+    expect(output).toContain('403 ERR_CLIENT_BLOCKED');
+    expect(output).toContain('security.suspicious.exemptAddresses');
   });
 });

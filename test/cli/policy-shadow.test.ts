@@ -60,7 +60,7 @@ beforeAll(async () => {
     mcpServers: { fx: fixtureStdio() },
     policies: { bundle: active, shadow: candidate, decisionLog: { file: 'logs/decisions.log' } },
     security: {
-      authorization: { enabled: true, defaultRole: 'tester', roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo'] } } },
+      authorization: { enabled: true, defaultRole: 'tester', roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'admin:status:read'] } } },
     },
   });
   client = new Client({ name: 'shadow-e2e', version: '1.0.0' }, { capabilities: {} });
@@ -106,8 +106,8 @@ describe('shadow mode', () => {
     expect(list).toBeDefined();
   });
 
-  it('counts the differences, shown in /health', async () => {
-    const health = (await (await fetch(`${hub.url}/health`)).json()) as { policy: { shadow: { mismatches: number; evaluated: number; bundle: string } } };
+  it('counts the differences, shown in /health/details', async () => {
+    const health = (await (await fetch(`${hub.url}/health/details`)).json()) as { policy: { shadow: { mismatches: number; evaluated: number; bundle: string } } };
     const logged = logLines(hub.proc.output()).filter((l) => l.message === 'shadow policy decision differs').length;
     expect(health.policy.shadow.mismatches).toBe(logged);
     expect(health.policy.shadow.bundle).toBe(candidate);

@@ -240,6 +240,15 @@ describe('hatago policy diff (error paths; replay of a real hub run: policy-shad
     expect(r.output).toContain('[ERR_BUNDLE_NOT_FOUND]');
   });
 
+  it('replays raw policy inputs too, as eval reads them', async () => {
+    const raw = [request('echo'), { decisionId: 'd2', input: request('add') }].map((x) => JSON.stringify(x)).join('\n');
+    const r = await runHatago(['policy', 'diff', '--bundle', active, '--candidate', candidate, '--replay', file('raw.log', raw), '--format', 'json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.output) as { summary: Record<string, unknown>; changes: { decisionId: string }[] };
+    expect(out.summary).toMatchObject({ replayed: 2, changed: 1, skippedLines: 0 });
+    expect(out.changes.map((c) => c.decisionId)).toEqual(['line-1']);
+  });
+
   it('replays audit records that carry metadata.input', async () => {
     const audit = [
       { event: 'permission_granted', decisionId: 'a1', metadata: { input: request('echo') } },

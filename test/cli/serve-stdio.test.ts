@@ -56,6 +56,7 @@ describe('hatago serve --stdio validates every message, as over HTTP', () => {
     try {
       const replies = new Map<unknown, { error?: { code: number; data?: { code?: string } }; result?: unknown }>();
       const nullAnswers: { error?: { data?: { code?: string } } }[] = [];
+      const waiting = new Set<() => void>();
       let buffer = '';
       proc.child.stdout!.on('data', (chunk: Buffer) => {
         buffer += chunk.toString('utf8');
@@ -66,13 +67,21 @@ describe('hatago serve --stdio validates every message, as over HTTP', () => {
           const m = JSON.parse(line) as { id?: unknown; error?: { data?: { code?: string } } };
           if (m.id === null) nullAnswers.push(m);
           else if (m.id !== undefined) replies.set(m.id, m as never);
+          for (const w of waiting) w();
         }
       });
       const write = (m: unknown) => proc.child.stdin!.write(`${typeof m === 'string' ? m : JSON.stringify(m)}\n`);
-      const reply = async (id: unknown) => {
-        for (let i = 0; i < 200 && !replies.has(id); i++) await new Promise((r) => setTimeout(r, 25));
-        return replies.get(id);
-      };
+      // Waits for the answer itself (the jest timeout is the only limit): no fixed deadline on a busy machine.
+      const reply = (id: unknown) =>
+        new Promise<ReturnType<typeof replies.get>>((resolve) => {
+          const check = () => {
+            if (!replies.has(id)) return;
+            waiting.delete(check);
+            resolve(replies.get(id));
+          };
+          waiting.add(check);
+          check();
+        });
 
       await proc.waitForLine(/serving MCP over stdio/, 30000); // start-up (config checks, policy load) done
       write({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
@@ -93,10 +102,16 @@ describe('hatago serve --stdio validates every message, as over HTTP', () => {
 
       write('{ this is not json');
       write('{"jsonrpc":"2.0","id":6,"method":"ping","params":{"deep":' + '['.repeat(200) + ']'.repeat(200) + '}}');
-      const nullIdAnswers = async (n: number) => {
-        for (let i = 0; i < 200 && nullAnswers.length < n; i++) await new Promise((r) => setTimeout(r, 25));
-        return nullAnswers.map((a) => a.error?.data?.code);
-      };
+      const nullIdAnswers = (n: number) =>
+        new Promise<(string | undefined)[]>((resolve) => {
+          const check = () => {
+            if (nullAnswers.length < n) return;
+            waiting.delete(check);
+            resolve(nullAnswers.map((a) => a.error?.data?.code));
+          };
+          waiting.add(check);
+          check();
+        });
       expect(await nullIdAnswers(2)).toEqual(['ERR_PARSE', 'ERR_LIMIT_EXCEEDED']);
 
       write({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'fx_echo', arguments: { text: 'still here' } } });

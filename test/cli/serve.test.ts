@@ -96,13 +96,13 @@ describe('hatago serve (2025-11-25 client)', () => {
     }
     expect(events).toContain('"event":"cancelled"');
     // A cancel is the client's doing, not the upstream's: the breaker does not count it.
-    const health = (await (await fetch(`${hub.url}/health`)).json()) as { circuitBreakers: { servers: Record<string, { state: string; failures: number }> } };
+    const health = (await (await fetch(`${hub.url}/health/details`)).json()) as { circuitBreakers: { servers: Record<string, { state: string; failures: number }> } };
     expect(health.circuitBreakers.servers.fx).toMatchObject({ state: 'closed', failures: 0 });
     expect(text(await client.callTool({ name: 'fx_echo', arguments: { text: 'after' } }))).toBe('after');
   });
 
   it('reports an upstream that never started, and keeps the others working', async () => {
-    const health = (await (await fetch(`${hub.url}/health`)).json()) as { status: string; upstreams: { id: string; state: string }[] };
+    const health = (await (await fetch(`${hub.url}/health/details`)).json()) as { status: string; upstreams: { id: string; state: string }[] };
     expect(health.status).toBe('degraded');
     expect(health.upstreams.find((u) => u.id === 'broken')?.state).toBe('failed');
     expect(health.upstreams.find((u) => u.id === 'fx')?.state).toBe('ready');

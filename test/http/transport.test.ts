@@ -183,8 +183,13 @@ describe('guard', () => {
 });
 
 describe('/health', () => {
-  test('reports each upstream and the extras', async () => {
+  test('/health is liveness only', async () => {
     const res = await fetch(run.url.replace('/mcp', '/health'));
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  test('/health/details reports each upstream and the extras', async () => {
+    const res = await fetch(run.url.replace('/mcp', '/health/details'));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { upstreams: unknown[] };
     expect(body).toMatchObject({ status: 'ok', policy: { revision: 'rev-1' } });

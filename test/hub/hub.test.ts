@@ -78,7 +78,7 @@ describe('listing and namespacing', () => {
     const client = await connect();
     await client.callTool({ name: 'loc_add', arguments: { a: 1, b: 2 } });
     const call = guard.seen.find((r) => r.method === 'tools/call' && r.exposed === 'loc_add');
-    expect(call).toEqual({ method: 'tools/call', server: 'local', name: 'add', exposed: 'loc_add', arguments: { a: 1, b: 2 } });
+    expect(call).toEqual({ method: 'tools/call', server: 'local', name: 'add', exposed: 'loc_add', arguments: { a: 1, b: 2 }, params: { name: 'loc_add', arguments: { a: 1, b: 2 } } });
     const list = guard.seen.find((r) => r.method === 'tools/list');
     expect(list?.candidates).toEqual(expect.arrayContaining([{ server: 'web', kind: 'tool', name: 'echo', exposed: 'web_echo' }]));
   });

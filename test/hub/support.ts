@@ -67,7 +67,8 @@ export async function startHub(servers: Record<string, ServerConfig>, opts: { gu
     await manager.stop();
     throw err;
   }
-  const http = createHttpApp({ hub, logger: quietLogger, ...opts.app });
+  // /health/details asks the same guard as the hub (permissive unless a test passes one).
+  const http = createHttpApp({ hub, logger: quietLogger, statusGuard: opts.guard ?? new PermissiveGuard(), ...opts.app });
   const server = await new Promise<Server>((resolve) => {
     const s = http.app.listen(0, '127.0.0.1', () => resolve(s));
   });

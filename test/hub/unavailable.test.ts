@@ -34,10 +34,10 @@ function stateOf(id: string) {
   return run.hub.status().find((s) => s.id === id)?.state;
 }
 
-test('an upstream that never started lists nothing and shows in /health', async () => {
+test('an upstream that never started lists nothing and shows in /health/details', async () => {
   const { tools } = await client.listTools();
   expect(tools.some((t) => t.name.startsWith('broken_'))).toBe(false);
-  const health = (await (await fetch(run.url.replace("/mcp", "/health"))).json()) as { status: string; upstreams: { id: string; state: string }[] };
+  const health = (await (await fetch(run.url.replace("/mcp", "/health/details"))).json()) as { status: string; upstreams: { id: string; state: string }[] };
   expect(health.status).toBe('degraded');
   expect(health.upstreams.find((u) => u.id === 'broken')?.state).toBe('failed');
 });

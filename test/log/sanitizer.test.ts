@@ -75,6 +75,21 @@ describe('createSanitizer: text', () => {
     expect(s.text(`card ${CARD}.`)).toBe(`card ${REDACTED}.`);
   });
 
+  test('the base64 pattern spares file paths and labelled digests, and still masks base64 with slashes', () => {
+    const bundle = '/srv/hatago/deployments/production/policies/bundle/hatago.tar.gz';
+    expect(s.text(`"source":"file:${bundle}"`)).toBe(`"source":"file:${bundle}"`);
+    expect(s.value({ source: `file:${bundle}`, cwd: '/home/User1/Projects/MyServerApp/node_modules/pkg' })).toEqual({
+      source: `file:${bundle}`,
+      cwd: '/home/User1/Projects/MyServerApp/node_modules/pkg',
+    });
+    const revision = `sha256:${'7a42c9e1'.repeat(8)}`;
+    expect(s.text(`policy activated ${revision}`)).toBe(`policy activated ${revision}`);
+    // Random base64 that happens to hold slashes is not a path; nor is an unlabelled digest.
+    expect(s.text('k3J/9xQvT2mZ8pL4wR7nY1cB6hD0sF5gA3eUo/Kq9Vt2Lm')).toBe(REDACTED);
+    expect(s.text(`digest ${'7a42c9e1'.repeat(8)}`)).toBe(`digest ${REDACTED}`);
+    expect(s.text(`blob ${B64}`)).toBe(`blob ${REDACTED}=`);
+  });
+
   test('masks key=value and "key":"value" assignments in text', () => {
     expect(s.text('env API_KEY=abc123 DEBUG=1')).toBe(`env API_KEY=${REDACTED} DEBUG=1`);
     expect(s.text('{"password":"hunter2","user":"bob"}')).toBe(`{"password":"${REDACTED}","user":"bob"}`);

@@ -104,4 +104,16 @@ describe('policy:check', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('undefined function time.now_ns');
   });
+
+  it('fails when a package does not live where its name says', () => {
+    const limits = 'package hatago.ratelimit\n\nlimits := []\n';
+    const limitsTest = 'package hatago.ratelimit_test\n\nimport data.hatago.ratelimit\n\ntest_none if ratelimit.limits == []\n';
+    const placed = sources({ 'hatago/decision.rego': policy, 'hatago/ratelimit/ratelimit.rego': limits, 'hatago/ratelimit/ratelimit_test.rego': limitsTest });
+    expect(runScript('check-policy.mjs', ['--src', placed, '--out', buildBundle(placed, join(tmp.path, 'placed.tar.gz'))]).stdout).toContain('ok    package layout');
+    const src = sources({ 'hatago/decision.rego': policy, 'ratelimit/ratelimit.rego': limits, 'hatago/ratelimit/ratelimit_test.rego': limitsTest });
+    const r = runScript('check-policy.mjs', ['--src', src, '--out', buildBundle(src, join(tmp.path, 'misplaced.tar.gz'))]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('FAIL  package layout');
+    expect(r.stderr).toContain('ratelimit/ratelimit.rego: package hatago.ratelimit belongs in hatago/ratelimit/');
+  });
 });

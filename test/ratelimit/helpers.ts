@@ -27,16 +27,17 @@ export async function startRedis(port?: number): Promise<RedisServer> {
 }
 
 /**
- * Builds policies/rego/ratelimit alone (the package does not import the
- * others) with scripts/build-policy.mjs and the entrypoint
- * hatago/ratelimit/limits, and loads it.
+ * Builds hatago.ratelimit with what it imports (hatago.rbac for the method
+ * map and permission grammar, hatago.lib) and nothing else, with
+ * scripts/build-policy.mjs and the entrypoint hatago/ratelimit/limits, and
+ * loads it.
  */
 export async function loadRatelimitPolicy(): Promise<WasmLimitsPolicy> {
   const dir = mkdtempSync(join(tmpdir(), 'hatago-rl-policy-'));
   try {
     const src = join(dir, 'src');
     mkdirSync(src);
-    cpSync(join(repoRoot, 'policies', 'rego', 'ratelimit', 'ratelimit.rego'), join(src, 'ratelimit.rego'));
+    for (const pkg of ['ratelimit', 'rbac', 'lib']) cpSync(join(repoRoot, 'policies', 'rego', 'hatago', pkg, `${pkg}.rego`), join(src, `${pkg}.rego`));
     const out = join(dir, 'ratelimit.tar.gz');
     const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build-policy.mjs'), '--src', src, '--out', out, '--entrypoint', LIMITS_ENTRYPOINT], { cwd: repoRoot, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`policy build failed:\n${r.stderr}${r.stdout}`);

@@ -85,6 +85,19 @@ describe('RateLimiter with the Rego policy', () => {
     expect((await rl.consume(gen)).allowed).toBe(true);
   });
 
+  it("the guide's filter as written: a predicate returning undefined (no body, no method) does not match", async () => {
+    const { rl } = limiter({ windowMs: 60000, max: 100 });
+    // No `?? false`: under strict TypeScript this returns boolean | undefined.
+    rl.addRule('expensive-operations', { windowMs: 300000, max: 1, filter: (req) => req.body?.method?.includes('generate') });
+    expect(rl.policyInput({ ...alice(), body: { method: 'prompts/generate' } }).ratelimit).toEqual({ matched: ['expensive-operations'] });
+    expect(rl.policyInput({ ...alice(), body: { method: 'tools/list' } }).ratelimit).toEqual({ matched: [] });
+    expect(rl.policyInput({ ...alice(), body: {} }).ratelimit).toEqual({ matched: [] });
+    expect(rl.policyInput(alice()).ratelimit).toEqual({ matched: [] });
+    const gen: RateLimitRequest = { ...alice(), body: { method: 'prompts/generate' } };
+    expect(await admitted(rl, gen, 3)).toBe(1);
+    expect(await admitted(rl, alice(), 3)).toBe(3);
+  });
+
   it('check decides without charging; consume charges', async () => {
     const { rl } = limiter({ windowMs: 1000, max: 1 });
     expect((await rl.check(alice())).allowed).toBe(true);

@@ -1,7 +1,7 @@
 // Rate limits in the real hub: the policy names the limits (tiers by role,
 // filters, keys), the runtime counts them, in memory or in a real redis-server
 // shared by two hub processes.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
@@ -116,6 +116,108 @@ describe('limits chosen by the policy, counted in memory', () => {
       const r = await rawRequest(hub.mcpUrl, { body: { jsonrpc: '2.0', id: i + 2, method: 'tools/list' }, headers: { authorization, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } });
       expect(r.status).toBe(200);
     }
+  });
+});
+
+interface AuditRecord {
+  event: string;
+  user: string | null;
+  ip: string | null;
+  decisionId?: string;
+  metadata: { limit?: string; denied?: string; code?: string };
+}
+
+function auditOf(hub: HubProcess): AuditRecord[] {
+  return readFileSync(path.join(hub.dir, 'logs', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+}
+
+describe('denied requests are counted too: denial budgets per address and per principal', () => {
+  let hub: HubProcess;
+  beforeAll(async () => {
+    // No denialLimits in the config: the shipped defaults (30 per minute per address and per user) apply.
+    hub = await startHubProcess({
+      mcpServers: { fx: fixtureStdio() },
+      security: { authentication: AUTH, authorization: { enabled: true, defaultRole: 'readonly' }, rateLimit: { enabled: true, rules: [] } },
+    });
+  });
+  afterAll(async () => {
+    await hub.stop();
+    rmSync(hub.dir, { recursive: true, force: true });
+  });
+
+  it('100 denied calls: 30 answered 403 and recorded, the rest 429 with Retry-After, a bounded audit trail', async () => {
+    const call = await session(hub, await bearer('flooder', ['readonly']), '127.0.0.21');
+    const answers = [];
+    for (let i = 0; i < 100; i++) answers.push(await call('fx_echo', { text: 'x' }));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(403));
+    expect(statuses.slice(30)).toEqual(Array(70).fill(429));
+    expect(answers[0]!.json.error).toMatchObject({ message: 'Forbidden: permission denied by policy', data: { code: 'ERR_PERMISSION_DENIED' } });
+    const refused = answers[30]!;
+    expect(refused.json.error).toMatchObject({ code: -32029, message: 'Rate limit exceeded', data: { code: 'ERR_RATE_LIMITED' } });
+    expect(['denials-ip', 'denials-user']).toContain(refused.json.error.data.limit);
+    const retry = Number(refused.headers['retry-after']);
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(60);
+
+    const mine = auditOf(hub).filter((r) => r.user === 'flooder');
+    const denied = mine.filter((r) => r.event === 'permission_denied');
+    const exceeded = mine.filter((r) => r.event === 'rate_limit_exceeded');
+    expect(denied).toHaveLength(30);
+    // One record per spent key and window, not one per refused call.
+    expect(exceeded.length).toBeGreaterThanOrEqual(1);
+    expect(exceeded.length).toBeLessThanOrEqual(2);
+    expect(exceeded[0]).toMatchObject({ ip: '127.0.0.21', decisionId: refused.json.error.data.decisionId, metadata: { limit: refused.json.error.data.limit, denied: 'ERR_PERMISSION_DENIED' } });
+    expect(denied.length + exceeded.length).toBeLessThanOrEqual(30 + 2);
+  });
+
+  it('the address budget holds for every principal from that address', async () => {
+    const other = await session(hub, await bearer('flooder-2', ['readonly']), '127.0.0.21');
+    const r = await other('fx_echo', { text: 'x' });
+    expect(r.status).toBe(429);
+    expect(r.json.error.data).toMatchObject({ code: 'ERR_RATE_LIMITED', limit: 'denials-ip' });
+  });
+
+  it('allowed calls are not charged to the denial budget; a denial within budget carries no rate-limit headers', async () => {
+    const call = await session(hub, await bearer('lawful', ['user']), '127.0.0.22');
+    for (let i = 0; i < 35; i++) expect((await call('fx_echo', { text: 'ok' })).status).toBe(200);
+    const reader = await session(hub, await bearer('reader', ['readonly']), '127.0.0.22');
+    const denied = await reader('fx_echo', { text: 'x' });
+    expect(denied.status).toBe(403);
+    expect(denied.json.error.data.code).toBe('ERR_PERMISSION_DENIED');
+    expect(denied.headers['x-ratelimit-limit']).toBeUndefined();
+  });
+});
+
+describe('denial budgets from the config', () => {
+  let hub: HubProcess;
+  beforeAll(async () => {
+    hub = await startHubProcess({
+      mcpServers: { fx: fixtureStdio() },
+      security: {
+        authentication: AUTH,
+        authorization: { enabled: true, defaultRole: 'readonly' },
+        rateLimit: { enabled: true, denialLimits: [{ name: 'denied-per-user', windowMs: MINUTE, max: 3, keyGenerator: 'user' }] },
+      },
+    });
+  });
+  afterAll(async () => {
+    await hub.stop();
+    rmSync(hub.dir, { recursive: true, force: true });
+  });
+
+  it('replace the defaults: 3 denials per user, no address budget', async () => {
+    const first = await session(hub, await bearer('den-1', ['readonly']), '127.0.0.23');
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push((await first('fx_echo', { text: 'x' })).status);
+    expect(codes).toEqual([403, 403, 403, 429, 429]);
+    const second = await session(hub, await bearer('den-2', ['readonly']), '127.0.0.23');
+    const r = await second('fx_echo', { text: 'x' });
+    expect(r.status).toBe(403);
+    expect(r.json.error.data.code).toBe('ERR_PERMISSION_DENIED');
+    const exceeded = auditOf(hub).filter((a) => a.event === 'rate_limit_exceeded');
+    expect(exceeded).toHaveLength(1);
+    expect(exceeded[0]).toMatchObject({ user: 'den-1', metadata: { limit: 'denied-per-user' } });
   });
 });
 

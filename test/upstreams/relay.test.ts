@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import path from 'node:path';
 import { useProcessCleanup } from '../helpers/processes.js';
 import { createUpstream } from '../../src/upstreams/index.js';
 import type { ClientRelay, Upstream, UpstreamCatalog } from '../../src/upstreams/types.js';
@@ -58,6 +59,15 @@ describe.each(['stdio', 'http'] as const)('upstream-to-client requests over %s',
     expect(textOf(r)).toContain('hatago refused sampling/createMessage');
   });
 
+  test('is refused when the relay lacks the capability', async () => {
+    const noSampling = relay('carol', { roots: {} });
+    const r = await u.request('tools/call', { name: 'sample', arguments: {} }, { relay: noSampling });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toContain('"sampling" capability');
+    expect(noSampling.calls).toEqual([]);
+  });
+
+  // These two leave a call of another client unanswered (aborted): relays from other clients are refused after them.
   test('with calls from two clients in flight, neither is asked for the other\'s request', async () => {
     const alice = relay('alice');
     const bob = relay('bob');
@@ -96,14 +106,6 @@ describe.each(['stdio', 'http'] as const)('upstream-to-client requests over %s',
     expect(bob.calls).toEqual([]);
   });
 
-  test('is refused when the relay lacks the capability', async () => {
-    const noSampling = relay('carol', { roots: {} });
-    const r = await u.request('tools/call', { name: 'sample', arguments: {} }, { relay: noSampling });
-    expect(r.isError).toBe(true);
-    expect(textOf(r)).toContain('"sampling" capability');
-    expect(noSampling.calls).toEqual([]);
-  });
-
   test('list_changed refreshes the catalog and emits it', async () => {
     const changed = waitForEvent<[UpstreamCatalog]>(u, 'catalog', (c) => c.tools.some((t) => t.name === 'added_tool'));
     await u.request('tools/call', { name: 'add_tool', arguments: { name: 'added_tool' } });
@@ -121,5 +123,30 @@ describe.each(['stdio', 'http'] as const)('upstream-to-client requests over %s',
     await u.request('tools/call', { name: 'log', arguments: { level: 'warning', message: 'careful' } });
     expect((await logged)[1]).toEqual({ level: 'warning', logger: 'fixture', data: 'careful' });
     expect(await u.request('resources/unsubscribe', { uri: 'fixture://static/readme' })).toEqual({});
+  });
+});
+
+describe('over stdio, a call that ended without its answer', () => {
+  let u: Upstream;
+  beforeAll(async () => {
+    u = createUpstream('relay-unfinished', { command: process.execPath, args: [path.resolve('test/fixtures/servers/hostile-stdio.mjs')] }, { defaultTimeoutMs: 10_000 });
+    await u.start();
+  });
+  afterAll(async () => {
+    await u.stop();
+  });
+
+  test('a request the upstream sends for it later goes to nobody, not to the next caller', async () => {
+    const alice = relay('alice');
+    const bob = relay('bob');
+    // alice gives up on her call; the upstream goes on and asks about her data while bob's call runs.
+    await expect(u.request('tools/call', { name: 'late_sample', arguments: { ms: 400 } }, { relay: alice, timeoutMs: 100 })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_TIMEOUT' });
+    const refused = waitForEvent<[{ method: string; reason: string }]>(u, 'relay_refused');
+    const bobCall = u.request('tools/call', { name: 'wait', arguments: { ms: 1500 } }, { relay: bob });
+    const [info] = await refused;
+    expect(info).toEqual({ method: 'sampling/createMessage', reason: 'a call of another client ended without its answer recently; the request may be its' });
+    expect(textOf(await bobCall)).toBe('waited');
+    expect(bob.calls).toEqual([]);
+    expect(alice.calls).toEqual([]);
   });
 });

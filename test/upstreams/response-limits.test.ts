@@ -14,6 +14,7 @@ useProcessCleanup();
 
 const MiB = 1024 * 1024;
 const HOSTILE = packagePath('test', 'fixtures', 'servers', 'hostile-http.mjs');
+const HOSTILE_STDIO = packagePath('test', 'fixtures', 'servers', 'hostile-stdio.mjs');
 
 let hub: HubProcess;
 let sid: string;
@@ -41,7 +42,7 @@ function answerOf(r: { json: any; text: string }): any {
 }
 
 async function health(): Promise<{ upstreams: { id: string; state: string; restarts: number }[]; circuitBreakers: { servers: Record<string, { state: string }> } }> {
-  return (await (await fetch(`${hub.url}/health`)).json()) as never;
+  return (await (await fetch(`${hub.url}/health/details`)).json()) as never;
 }
 
 function expectTooLarge(answer: any, server: string): void {
@@ -63,6 +64,7 @@ beforeAll(async () => {
       json: { url: fixtureJson.url, maxResponseBytes: MiB },
       hostile: { url: hostile.url, maxResponseBytes: MiB },
       victim: { url: victim.url, maxResponseBytes: MiB, tags: ['hostile'] },
+      evil: { command: process.execPath, args: [HOSTILE_STDIO], maxResponseBytes: MiB },
     },
     security: {
       authorization: { enabled: true, defaultRole: 'admin' },
@@ -92,6 +94,14 @@ describe.each([
     expect(answerOf(echo).result.content[0].text).toBe('still here');
   });
 
+  it('logs why, at warn, with the server, the method and the upstream\'s address', async () => {
+    const line = (await hub.proc.waitForLine(new RegExp(`[^\\n]*Upstream call failed[^\\n]*"server":"${server}"[^\\n]*`)))[0];
+    const rec = JSON.parse(line.slice(line.indexOf('{')));
+    expect(rec).toMatchObject({ level: 'warn', server, method: 'tools/call', code: 'ERR_UPSTREAM_ERROR' });
+    expect(rec.address).toMatch(server === 'stdio' ? /^stdio:/ : /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(rec.reason).toMatch(/too large/);
+  });
+
   it('neither restarts nor reconnects the upstream, nor opens its breaker', async () => {
     const h = await health();
     expect(h.upstreams.find((u) => u.id === server)).toMatchObject({ state: 'ready', restarts: 0 });
@@ -112,6 +122,13 @@ describe('a hostile upstream', () => {
     expect(answerOf(await call('hostile_echo', { text: 'again' })).result.content[0].text).toBe('again');
   });
 
+  it('an answer full of requests to the client is answered only up to a bound, not one POST each', async () => {
+    const r = await call('hostile_fanout', { n: 5000 });
+    expect(answerOf(r).result.content[0].text).toBe('fanned out');
+    const count = Number(answerOf(await call('hostile_answers')).result.content[0].text);
+    expect(count).toBeLessThanOrEqual(16);
+  });
+
   it('many small events within the bound are read to the answer', async () => {
     const r = await call('hostile_many_events', { n: 2000 });
     expect(answerOf(r).result.content[0].text).toBe('done');
@@ -129,6 +146,16 @@ describe('a hostile upstream', () => {
     expect(answerOf(await dying).error.data.code).toMatch(/^ERR_UPSTREAM_(UNAVAILABLE|ERROR)$/);
     expect(answerOf(await call('stdio_echo', { text: 'alive' })).result.content[0].text).toBe('alive');
     expect(hub.proc.output()).not.toMatch(/Uncaught|RangeError|unhandled/i);
+  });
+});
+
+describe('a hostile stdio upstream', () => {
+  it('an oversized line that answers nothing and has no valid id is dropped; the hub goes on', async () => {
+    expect(answerOf(await call('evil_bad_line', { bytes: 2 * MiB })).result.content[0].text).toBe('sent');
+    // The bad line arrives while this call waits; its answer still comes back whole.
+    expect(answerOf(await call('evil_wait', { ms: 300 })).result.content[0].text).toBe('waited');
+    expect(answerOf(await call('stdio_echo', { text: 'alive' })).result.content[0].text).toBe('alive');
+    expect(hub.proc.output()).not.toMatch(/Uncaught|SyntaxError: Bad escaped/);
   });
 });
 

@@ -3,7 +3,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { HubProcess } from '../helpers/hub-process.js';
 import { useProcessCleanup } from '../helpers/processes.js';
 import { startValidationHub } from './support.js';
@@ -23,7 +24,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await client.close();
   await hub.stop();
+  rmSync(path.dirname(eventsFile), { recursive: true, force: true });
+  rmSync(hub.dir, { recursive: true, force: true });
 });
+
+function received(event: string): unknown[] {
+  if (!existsSync(eventsFile)) return [];
+  return readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string }).filter((e) => e.event === event);
+}
+
+async function refusal(request: Promise<unknown>): Promise<McpError> {
+  try {
+    await request;
+  } catch (err) {
+    if (err instanceof McpError) return err;
+    throw err;
+  }
+  throw new Error('the request did not fail');
+}
 
 function callsReceived(tool: string): unknown[] {
   if (!existsSync(eventsFile)) return [];
@@ -79,7 +97,7 @@ describe('tool arguments against the upstream tool inputSchema', () => {
     expect(text(await client.callTool({ name: 'filesystem_echo', arguments: { text: 'ten chars!' } }))).toBe('ten chars!');
     await client.callTool({ name: 'filesystem_tighten', arguments: {} });
     // The upstream's list_changed makes the hub list again; wait until it has.
-    for (let i = 0; i < 100; i++) {
+    for (;;) {
       const echo = (await client.listTools()).tools.find((t) => t.name === 'filesystem_echo');
       if ((echo?.inputSchema.properties?.text as { maxLength?: number } | undefined)?.maxLength === 5) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -108,6 +126,24 @@ describe('validation rules (Rego, hatago.validation)', () => {
     expect(err.code).toBe(-32602);
     expect(err.data).toMatchObject({ code: 'ERR_VALIDATION_FAILED', rules: ['validation.forbidden_pattern'] });
     expect(callsReceived('read_file')).toEqual([{ path: '/data/a.txt' }]);
+  });
+
+  it('a .. segment in a resources/read URI for the filesystem server: refused, never forwarded', async () => {
+    expect(await client.readResource({ uri: 'file:///data/a.txt' })).toMatchObject({ contents: [{ uri: 'file:///data/a.txt', text: 'content' }] });
+    const err = await refusal(client.readResource({ uri: 'file:///data/..' }));
+    expect(err.code).toBe(-32602);
+    expect(err.message).toContain('Request refused by a validation rule');
+    expect(err.data).toMatchObject({ code: 'ERR_VALIDATION_FAILED', rules: ['validation.forbidden_pattern'] });
+    expect(received('read')).toEqual([{ event: 'read', uri: 'file:///data/a.txt' }]);
+  });
+
+  it('a .. value in completion/complete for the filesystem server: refused, never forwarded', async () => {
+    const ref = { type: 'ref/resource' as const, uri: 'file:///data/{name}' };
+    expect((await client.complete({ ref, argument: { name: 'name', value: 'rep' } })).completion.values).toEqual(['rep']);
+    const err = await refusal(client.complete({ ref, argument: { name: 'name', value: '../etc' } }));
+    expect(err.code).toBe(-32602);
+    expect(err.data).toMatchObject({ code: 'ERR_VALIDATION_FAILED', rules: ['validation.forbidden_pattern'] });
+    expect(received('complete')).toEqual([{ event: 'complete', argument: { name: 'name', value: 'rep' } }]);
   });
 });
 

@@ -38,6 +38,12 @@ decision := suspicious.decision if input.stage == "suspicious"
 # request): which breaker rule each server uses and how errors are classified.
 decision := {"allow": true, "reasons": [], "breakers": breaker.table} if input.stage == "breaker_table"
 
+# Asked by AuthorizationManager.checkPermission (the TypeScript API, never
+# for a client's message) for a permission that is not one MCP request
+# (mcp:tools:*, server:filesystem:*, admin:servers:manage): does the
+# principal hold input.permission? See rbac.holds.
+decision := permission_decision if input.stage == "permission"
+
 # Asked once per data load: what the policy derives from data alone, handed
 # back by the runtime as data.compiled (see rbac.compiled_role_grants).
 decision := {"allow": true, "reasons": [], "compiled": {"role_grants": rbac.compiled_role_grants}} if input.stage == "compile"
@@ -92,12 +98,20 @@ network_code := "ERR_CLIENT_BLOCKED" if {
 network_decision := {"allow": true, "reasons": [], "client_ip": client_ip} if {
 	input.contract == 1
 	count(network_reasons) == 0
-} else := {
-	"allow": false,
-	"code": network_code,
-	"reasons": default_reason(network_reasons),
-	"client_ip": client_ip,
-}
+} else := object.union(
+	{
+		"allow": false,
+		"code": network_code,
+		"reasons": default_reason(network_reasons),
+		"client_ip": client_ip,
+	},
+	network_block_end,
+)
+
+# ERR_CLIENT_BLOCKED says when the block ends.
+default network_block_end := {}
+
+network_block_end := {"blocked_until_ns": suspicious.blocked_until_ns} if network_code == "ERR_CLIENT_BLOCKED"
 
 # --- stage "request" --------------------------------------------------------
 
@@ -154,16 +168,27 @@ visible := [x | some x in rbac.visible; not custom_hidden[x]] if {
 	count(custom_hidden) > 0
 }
 
-# An allowed request carries the rate limits that apply to it; the runtime
-# counts them (docs/rate-limits.md) and refuses when any is spent.
+# An allowed request carries the rate limits that apply to it, a denied one
+# its denial budgets; the runtime counts them (docs/rate-limits.md) and
+# refuses (429) when any is spent.
 request_decision := {"allow": true, "reasons": [], "visible": visible, "rate_limits": ratelimit.limits} if {
 	request_allow
 	list_method
 } else := object.union({"allow": true, "reasons": [], "rate_limits": ratelimit.limits}, sessions.extra) if {
 	request_allow
-} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": []} if {
+} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": [], "rate_limits": ratelimit.denial_limits} if {
 	list_method
-} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons)}
+} else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "rate_limits": ratelimit.denial_limits}
+
+# --- stage "permission" -----------------------------------------------------
+
+permission_reasons := ((contract_deny | authn_deny) | rbac.permission_deny) | custom_deny
+
+permission_decision := {"allow": true, "reasons": []} if {
+	input.contract == 1
+	rbac.holds
+	count(permission_reasons) == 0
+} else := {"allow": false, "code": "ERR_PERMISSION_DENIED", "reasons": default_reason(permission_reasons)}
 
 # A deny always names a rule: if nothing else did, the default deny does.
 default_reason(reasons) := as_list(reasons) if count(reasons) > 0

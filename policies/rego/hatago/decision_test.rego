@@ -104,3 +104,30 @@ test_allowed_call_carries_its_rate_limits if {
 	d.allow == true
 	d.rate_limits == [{"name": "per-user", "key": "per-user:user:u-1", "windowMs": 60000, "max": 100}]
 }
+
+# A denied request carries its denial budgets (the shipped defaults here), not the allowed-traffic rules.
+test_denied_call_carries_its_denial_limits if {
+	d := data.hatago.decision with input as object.union(base, {"principal": {"roles": ["readonly"]}})
+		with data.config as object.union(config, {"rateLimit": {"rules": [{"name": "per-user", "windowMs": 60000, "max": 100, "keyGenerator": "user"}]}})
+	d.allow == false
+	d.rate_limits == [
+		{"name": "denials-ip", "key": "denials-ip:ip:127.0.0.1", "windowMs": 60000, "max": 30},
+		{"name": "denials-user", "key": "denials-user:user:u-1", "windowMs": 60000, "max": 30},
+	]
+}
+
+test_denied_list_carries_its_denial_limits if {
+	d := decide({"request": {"method": "tools/list"}, "candidates": [], "contract": 2})
+	d.allow == false
+	d.visible == []
+	count(d.rate_limits) == 2
+}
+
+test_denial_limits_from_config_and_switched_off if {
+	c := object.union(config, {"rateLimit": {"denialLimits": [{"name": "d", "windowMs": 1000, "max": 2}]}})
+	d := data.hatago.decision with input as object.union(base, {"principal": {"roles": ["readonly"]}}) with data.config as c
+	d.rate_limits == [{"name": "d", "key": "d:ip:127.0.0.1", "windowMs": 1000, "max": 2}]
+	off := object.union(config, {"rateLimit": {"denialLimits": []}})
+	e := data.hatago.decision with input as object.union(base, {"principal": {"roles": ["readonly"]}}) with data.config as off
+	e.rate_limits == []
+}

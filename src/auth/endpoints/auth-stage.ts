@@ -11,6 +11,7 @@ import type { Logger } from '../../log/logger.js';
 import { CONTRACT_VERSION, nowNs, principalInput } from '../../pipeline/policy-input.js';
 import type { PolicySource } from '../../pipeline/policy-source.js';
 import type { SecurityEventSink } from '../../pipeline/security-events.js';
+import { withMaskedClaims } from '../../policy/decision-log/mask.js';
 import { enforceLimits, readLimits, type RateLimitStore } from '../../ratelimit/index.js';
 
 export type TokenEndpoint = 'auth/login' | 'auth/refresh' | 'auth/logout';
@@ -48,11 +49,26 @@ export function authStageInput(method: TokenEndpoint, caller: AuthStageCaller, p
  */
 export async function authStage(deps: AuthStageDeps, method: TokenEndpoint, caller: AuthStageCaller, principal: Principal | null, res: ServerResponse): Promise<string> {
   const engine = deps.policy.current();
-  const decision = engine.decide(authStageInput(method, caller, principal));
+  const input = authStageInput(method, caller, principal);
+  const decision = engine.decide(input);
   const decisionId = randomUUID();
   const log = deps.logger;
+  // A refusal is in the audit trail before the answer, as at the request stage (no record, no answer).
+  const denied = (code: string, reasons: { rule: string; message: string }[]) =>
+    deps.events({
+      event: 'permission_denied',
+      level: 'warn',
+      user: principal?.sub ?? null,
+      sessionId: principal?.sessionId ?? null,
+      ip: caller.ip,
+      userAgent: caller.userAgent,
+      decisionId,
+      revision: engine.revision,
+      metadata: { stage: 'auth', method, server: null, name: null, transport: 'http', ...(principal && { roles: principal.roles }), code, reasons, input: withMaskedClaims(input) },
+    });
   if (decision.allow !== true) {
     log.warn('token endpoint denied by policy', { decisionId, revision: engine.revision, method, ip: caller.ip, code: decision.code, reasons: decision.reasons });
+    await denied(decision.code, decision.reasons);
     throw new HatagoError(decision.code, { data: { decisionId }, detail: decision.reasons.map((r) => r.rule).join(',') });
   }
   let limits;
@@ -60,6 +76,7 @@ export async function authStage(deps: AuthStageDeps, method: TokenEndpoint, call
     limits = readLimits((decision.raw as { rate_limits?: unknown } | undefined)?.rate_limits ?? []);
   } catch (err) {
     log.error('policy returned malformed rate_limits', { decisionId, error: (err as Error).message });
+    await denied('ERR_POLICY_EVALUATION', [{ rule: 'hatago.malformed_rate_limits', message: 'the policy returned malformed rate_limits' }]);
     throw new HatagoError('ERR_POLICY_EVALUATION', { data: { decisionId } });
   }
   const outcome = await enforceLimits(deps.rateLimits, limits, (deps.now ?? Date.now)());

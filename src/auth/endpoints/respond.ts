@@ -4,6 +4,7 @@
 
 import type { ServerResponse } from 'node:http';
 import { HatagoError } from '../../errors/index.js';
+import { retryAfterHeader } from '../../http/respond.js';
 import { wwwAuthenticate } from '../www-authenticate.js';
 
 export interface TokenResponse {
@@ -36,9 +37,9 @@ export function sendNoContent(res: ServerResponse): void {
 export function sendError(res: ServerResponse, err: unknown): void {
   if (res.headersSent) return;
   const e = err instanceof HatagoError ? err : new HatagoError('ERR_INTERNAL');
-  const decisionId = e.data?.decisionId;
-  const body = { error: { code: e.code, message: e.message, ...(typeof decisionId === 'string' && { decisionId }) } };
-  send(res, e.status, body, e.status === 401 ? { 'WWW-Authenticate': wwwAuthenticate(e) } : {});
+  const { decisionId, blockedUntil } = e.data ?? {};
+  const body = { error: { code: e.code, message: e.message, ...(typeof decisionId === 'string' && { decisionId }), ...(typeof blockedUntil === 'string' && { blockedUntil }) } };
+  send(res, e.status, body, { ...(e.status === 401 && { 'WWW-Authenticate': wwwAuthenticate(e) }), ...retryAfterHeader(e) });
 }
 
 /** "24h" for 86400 s, "30m", "45s": the largest unit that divides the lifetime. */

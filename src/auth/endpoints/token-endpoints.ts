@@ -134,17 +134,33 @@ export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
     sendNoContent(res);
   };
 
+  /**
+   * The user a refreshed token is re-issued for, read again from the store:
+   * a user removed or disabled since login gets no new token, and the new
+   * token carries the store's roles and permissions, not the old token's.
+   */
+  const currentUser = async (principal: Principal, who: AuthStageCaller) => {
+    const user = principal.username !== undefined ? opts.users.find(principal.username) : undefined;
+    const reason = !user || user.sub !== principal.sub ? 'user_unknown' : user.disabled ? 'user_disabled' : undefined;
+    if (reason === undefined) return user!;
+    log.warn('refresh refused', { ip: who.ip, user: principal.sub, reason });
+    await record({ event: 'authentication_failure', user: principal.sub, ip: who.ip, userAgent: who.userAgent, metadata: { method: 'jwt', endpoint: 'auth/refresh', code: 'ERR_TOKEN_INVALID', reason } });
+    throw new HatagoError('ERR_TOKEN_INVALID', { detail: reason });
+  };
+
   const refresh = async (req: IncomingMessage, res: ServerResponse) => {
     const who = await caller(req);
     const principal = await bearer(req, who, 'auth/refresh');
     const decisionId = await authStage(stageDeps, 'auth/refresh', who, principal, res);
     const { jti, expMs } = revocable(principal);
-    // A user disabled since login gets no new token (the old one lives until its exp).
-    const user = principal.username !== undefined ? opts.users.find(principal.username) : undefined;
-    if (user && user.sub === principal.sub && user.disabled) throw new HatagoError('ERR_TOKEN_INVALID', { detail: 'user_disabled' });
+    const user = await currentUser(principal, who);
     // Rotation: revoke first, atomically. Of two concurrent refreshes of one token, one wins.
     if (!(await opts.revoked.revoke(jti, expMs))) throw new HatagoError('ERR_TOKEN_INVALID', { detail: 'revoked' });
-    const token = await opts.auth.generateToken(sameClaims(principal));
+    const claims = sameClaims(principal);
+    claims.roles = [...user.roles];
+    if (user.permissions !== undefined) claims.permissions = [...user.permissions];
+    else delete claims.permissions;
+    const token = await opts.auth.generateToken(claims);
     await record({
       event: 'token_refresh',
       user: principal.sub,
@@ -152,7 +168,7 @@ export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
       ip: who.ip,
       userAgent: who.userAgent,
       decisionId,
-      metadata: { revokedJti: jti, jti: decodeJwt(token).jti },
+      metadata: { revokedJti: jti, jti: decodeJwt(token).jti, roles: user.roles },
     });
     sendToken(res, { token, expiresIn, tokenType: 'Bearer' });
   };

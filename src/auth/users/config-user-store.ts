@@ -47,7 +47,7 @@ export class ConfigUserStore implements UserStore {
     return this.#users.get(username);
   }
 
-  sampleParams(): UserRecord['hash']['params'] | undefined {
-    return this.#users.values().next().value?.hash.params;
+  hashParams(): UserRecord['hash']['params'][] {
+    return [...this.#users.values()].map((u) => ({ ...u.hash.params }));
   }
 }

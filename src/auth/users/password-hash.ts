@@ -31,6 +31,24 @@ export interface ParsedHash {
   key: Buffer;
 }
 
+/** Work of one scrypt run, up to a constant: N·r·p block mixes. */
+export function scryptCost(params: ScryptParams): number {
+  return params.N * params.r * params.p;
+}
+
+/**
+ * The most expensive of `list` (largest N·r·p; on a tie, the most memory,
+ * N·r), or undefined for an empty list. An unknown user's dummy hash is made
+ * with these, so no login answer comes back faster than a real user's.
+ */
+export function costliestParams(list: readonly ScryptParams[]): ScryptParams | undefined {
+  let best: ScryptParams | undefined;
+  for (const p of list) {
+    if (!best || scryptCost(p) > scryptCost(best) || (scryptCost(p) === scryptCost(best) && p.N * p.r > best.N * best.r)) best = p;
+  }
+  return best && { ...best };
+}
+
 /** Why `params` cannot be used, or undefined. */
 export function scryptParamsProblem(params: ScryptParams): string | undefined {
   const { N, r, p } = params;

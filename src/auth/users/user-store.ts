@@ -17,6 +17,6 @@ export interface UserRecord {
 export interface UserStore {
   /** The user of that name, disabled ones included; undefined when unknown. */
   find(username: string): UserRecord | undefined;
-  /** Any configured hash: the dummy for unknown users is made with its parameters. */
-  sampleParams(): ParsedHash['params'] | undefined;
+  /** The scrypt parameters of every configured hash: the dummy for unknown users takes the costliest. */
+  hashParams(): ParsedHash['params'][];
 }

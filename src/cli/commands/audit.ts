@@ -1,14 +1,18 @@
 // `hatago audit`: reports from the audit trail (the guide's "Compliance
 // Reporting") and `hatago audit verify`. The trail is found from --file, or
 // from --config (security.audit.file, relative to the working folder as the
-// hub resolves it), or from ./hatago.config.json or the default.
+// hub resolves it), or from ./hatago.config.json or the default. Only that
+// key of the config is read: auditors need no secrets of the hub.
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { auditFilePath, verifyTrail } from '../../audit/index.js';
-import { readTrail, toCsv, toJson, toTable } from '../../audit/query.js';
+import { verifyTrail } from '../../audit/index.js';
+import { isSecurityEventName, SECURITY_EVENT_NAMES } from '../../audit/event-names.js';
+import { readTrail } from '../../audit/query.js';
 import { AuditArgumentError, parseDateArg, parseDurationArg } from '../../audit/time-args.js';
-import { loadConfig } from '../../config/index.js';
+import { auditFileFromConfig } from '../../audit/trail-path.js';
+import { toCsv, toJson, toTable } from '../audit-format.js';
 import { runCommand } from '../run-command.js';
+import { escapeControls, escapeText, printErr, printOut } from '../terminal.js';
 
 interface TrailOptions {
   config?: string;
@@ -29,7 +33,7 @@ const FORMATS = ['json', 'csv', 'table'];
 
 async function trailFile(opts: TrailOptions): Promise<string> {
   if (opts.file !== undefined && opts.config !== undefined) throw new AuditArgumentError('give --file or --config, not both');
-  const file = opts.file ?? auditFilePath((await loadConfig(opts.config !== undefined ? { path: opts.config } : {})).config);
+  const file = opts.file ?? auditFileFromConfig(opts.config);
   if (!existsSync(file)) throw new AuditArgumentError(`no audit trail at ${file}`);
   return file;
 }
@@ -41,7 +45,7 @@ function withArgumentErrors<A extends unknown[]>(action: (...args: A) => Promise
       await action(...args);
     } catch (err) {
       if (!(err instanceof AuditArgumentError)) throw err;
-      process.stderr.write(`hatago audit: ${err.message}\n`);
+      printErr(`hatago audit: ${err.message}\n`);
       process.exitCode = 1;
     }
   });
@@ -54,16 +58,23 @@ async function report(opts: ReportOptions): Promise<void> {
   const from = opts.last !== undefined ? new Date(Date.now() - parseDurationArg('--last', opts.last)) : opts.start !== undefined ? parseDateArg('--start', opts.start, 'start') : undefined;
   const to = opts.end !== undefined ? parseDateArg('--end', opts.end, 'end') : undefined;
   if (from && to && from > to) throw new AuditArgumentError(`--start is after --end`);
-  const file = await trailFile(opts);
   const events = (opts.event ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e.length > 0);
+  const unknown = events.filter((e) => !isSecurityEventName(e));
+  if (unknown.length > 0) {
+    throw new AuditArgumentError(`--event ${unknown.map((e) => `"${e}"`).join(', ')} is not an event name; the events are ${SECURITY_EVENT_NAMES.join(', ')}`);
+  }
+  const file = await trailFile(opts);
   const { records, skipped } = readTrail(file, { ...(from && { from }), ...(to && { to }), events });
-  for (const s of skipped) process.stderr.write(`hatago audit: warning: ${s.file}:${s.line} is not a record (run hatago audit verify)\n`);
+  for (const s of skipped) printErr(`hatago audit: warning: ${s.file}:${s.line} is not a record (run hatago audit verify)\n`);
   const text = format === 'json' ? toJson(records) : format === 'csv' ? toCsv(records) : toTable(records);
   if (opts.output !== undefined) {
     writeFileSync(opts.output, text);
-    process.stderr.write(`hatago audit: wrote ${records.length} records to ${opts.output}\n`);
+    printErr(`hatago audit: wrote ${records.length} records to ${opts.output}\n`);
+  } else if (format === 'table') {
+    printOut(text);
   } else {
-    process.stdout.write(text);
+    // JSON is terminal-safe as it is; CSV keeps its cells exact for a pipe or a file, and is escaped only for a terminal.
+    process.stdout.write(format === 'csv' && process.stdout.isTTY ? escapeText(text) : text);
   }
 }
 
@@ -71,10 +82,10 @@ async function verify(opts: TrailOptions): Promise<void> {
   const file = await trailFile(opts);
   const r = verifyTrail(file);
   if (r.ok) {
-    process.stdout.write(`ok: ${r.records} records${r.files.length > 1 ? ` in ${r.files.length} files` : ''}\n`);
+    printOut(`ok: ${r.records} records${r.files.length > 1 ? ` in ${r.files.length} files` : ''}\n`);
     return;
   }
-  process.stdout.write(`bad: ${r.file}:${r.line}: ${r.reason} (${r.records} records verified before it)\n`);
+  printOut(`bad: ${escapeControls(r.file)}:${r.line}: ${escapeControls(r.reason)} (${r.records} records verified before it)\n`);
   process.exitCode = 1;
 }
 

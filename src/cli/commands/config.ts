@@ -6,6 +6,7 @@ import { CONFIG_KEY_ENV, decryptConfig, encryptConfig, looksEncrypted, writePriv
 import { prepareConfig } from '../../config/prepare-config.js';
 import { HatagoError } from '../../errors/index.js';
 import { runCommand } from '../run-command.js';
+import { printOut } from '../terminal.js';
 
 interface KeyOptions {
   key?: string;
@@ -86,8 +87,8 @@ async function validateAction(opts: ValidateOptions): Promise<void> {
     ...(opts.host !== undefined && { host: opts.host }),
     stdio: opts.stdio === true,
   });
-  for (const note of notes) process.stdout.write(`note: ${note}\n`);
-  process.stdout.write(`ok: ${source}\n`);
+  for (const note of notes) printOut(`note: ${note}\n`);
+  printOut(`ok: ${source}\n`);
 }
 
 function keyOptions(cmd: Command): Command {

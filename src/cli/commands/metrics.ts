@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
-import { HatagoError } from '../../errors/index.js';
+import { configFileFor } from '../../audit/trail-path.js';
+import { embeddedDefaultConfig } from '../../config/default-config.js';
+import { expandEnv } from '../../config/expand-env.js';
+import { ERROR_CODES, HatagoError, type ErrorCode } from '../../errors/index.js';
 import { runCommand } from '../run-command.js';
+import { printOut } from '../terminal.js';
 
 interface MetricsOptions {
   config?: string;
@@ -9,21 +12,41 @@ interface MetricsOptions {
   filter?: string;
 }
 
+/** What /metrics answers on refusal (JSON-RPC error body); every field may be missing. */
+interface Refusal {
+  message?: string;
+  code?: string;
+  blockedUntil?: string;
+  retryAfter?: number;
+}
+
+const HELP_AFTER = `
+/metrics passes the same network policy and authentication as /mcp. With
+security.authentication enabled, put a bearer token (any valid one; no role is
+needed) in HATAGO_AUTH_TOKEN:
+  export HATAGO_AUTH_TOKEN=$(hatago token --sub metrics --config hatago.config.json)
+  hatago metrics --config hatago.config.json --filter circuit_breaker
+Ten bad tokens from one address block it (403 ERR_CLIENT_BLOCKED) for five
+minutes by default, /metrics included: list the addresses of your scrapers in
+security.suspicious.exemptAddresses (e.g. ["127.0.0.1/32"]). See docs/metrics.md.`;
+
 /** `hatago metrics [--filter circuit_breaker]`: reads /metrics of the running hub named by the config. */
 export function registerMetricsCommand(program: Command): Command {
   return program
     .command('metrics')
-    .description("print the running hub's metrics (Prometheus text), optionally only the families whose name contains --filter")
+    .description("print the running hub's metrics (Prometheus text), optionally only the families whose name contains --filter; with authentication on, the token comes from HATAGO_AUTH_TOKEN")
     .option('--config <file>', 'config of the running hub (its http.host and http.port)')
     .option('--url <url>', 'base URL of the hub (overrides the config), e.g. http://127.0.0.1:3000')
     .option('--filter <text>', 'keep metric families whose name contains this text, e.g. circuit_breaker')
+    .addHelpText('after', HELP_AFTER)
     .action(
       runCommand(async (opts: MetricsOptions) => {
         let base = opts.url;
         if (base === undefined) {
-          const { config } = await loadConfig(opts.config !== undefined ? { path: opts.config } : {});
-          const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-          base = `${config.http.ssl?.enabled ? 'https' : 'http'}://${host}:${config.http.port}`;
+          // Only http.* is read (and only its ${VAR}s expanded): a scraper needs the hub's address, not its secrets.
+          const http = hubAddress(configFileFor(opts.config)?.parsed);
+          const host = http.host === '0.0.0.0' ? '127.0.0.1' : http.host.includes(':') ? `[${http.host}]` : http.host;
+          base = `${http.tls ? 'https' : 'http'}://${host}:${http.port}`;
         }
         const url = new URL('/metrics', base);
         if (opts.filter) url.searchParams.set('filter', opts.filter);
@@ -35,16 +58,55 @@ export function registerMetricsCommand(program: Command): Command {
           throw new HatagoError('ERR_UPSTREAM_UNAVAILABLE', { message: `No hub answers at ${base} (${(err as Error).cause ? String((err as { cause: Error }).cause.message) : (err as Error).message})` });
         }
         const text = await res.text();
-        if (!res.ok) {
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { error: { message: string } }).error.message;
-          } catch {
-            // not JSON: print as it came
-          }
-          throw new HatagoError('ERR_INVALID_REQUEST', { message: `${url.origin}/metrics answered ${res.status}: ${message}` });
-        }
-        process.stdout.write(text);
+        if (!res.ok) throw refused(`${url.origin}/metrics`, res.status, readRefusal(text), token !== undefined && token !== '');
+        printOut(text); // label values come from configs and upstreams
       }),
     );
+}
+
+function readRefusal(text: string): Refusal {
+  try {
+    const error = (JSON.parse(text) as { error?: { message?: unknown; data?: Record<string, unknown> } }).error;
+    const data = error?.data ?? {};
+    return {
+      ...(typeof error?.message === 'string' && { message: error.message }),
+      ...(typeof data.code === 'string' && { code: data.code }),
+      ...(typeof data.blockedUntil === 'string' && { blockedUntil: data.blockedUntil }),
+      ...(typeof data.retryAfter === 'number' && { retryAfter: data.retryAfter }),
+    };
+  } catch {
+    return { message: text.trim().slice(0, 200) }; // not JSON: print as it came
+  }
+}
+
+const known = (code: string | undefined): ErrorCode | undefined => (code !== undefined && code in ERROR_CODES ? (code as ErrorCode) : undefined);
+
+/** One line that says what to do: set the token, replace it, or wait for (or exempt from) the block. */
+function refused(where: string, status: number, r: Refusal, sentToken: boolean): HatagoError {
+  const code = known(r.code);
+  if (status === 401 && !sentToken) {
+    return new HatagoError('ERR_UNAUTHENTICATED', { message: `${where} requires authentication: set HATAGO_AUTH_TOKEN to a bearer token the hub accepts` });
+  }
+  if (status === 401) {
+    return new HatagoError(code ?? 'ERR_UNAUTHENTICATED', { message: `${where} refused the token in HATAGO_AUTH_TOKEN: ${r.message ?? 'unauthenticated'}` });
+  }
+  if (code === 'ERR_CLIENT_BLOCKED') {
+    const until = r.blockedUntil !== undefined ? ` until ${r.blockedUntil}` : '';
+    const after = r.retryAfter !== undefined ? ` (retry in ${r.retryAfter} s)` : '';
+    return new HatagoError(code, { message: `${where}: this address is blocked after suspicious activity${until}${after}; exempt scrapers with security.suspicious.exemptAddresses` });
+  }
+  return new HatagoError(code ?? 'ERR_INVALID_REQUEST', { message: `${where} answered ${status}: ${r.message ?? ''}`.trimEnd() });
+}
+
+/** The hub's http.host, http.port and whether TLS is on, from a parsed config (else the embedded default's). */
+function hubAddress(parsed: unknown): { host: string; port: number; tls: boolean } {
+  const http = (parsed as { http?: { host?: unknown; port?: unknown; ssl?: { enabled?: unknown } } } | undefined)?.http ?? {};
+  const expand = (v: unknown, pointer: string) => (typeof v === 'string' ? expandEnv(v, process.env, pointer) : v);
+  const host = expand(http.host, '/http/host');
+  const port = Number(expand(http.port, '/http/port'));
+  return {
+    host: typeof host === 'string' && host !== '' ? host : embeddedDefaultConfig().http.host,
+    port: Number.isInteger(port) && port > 0 ? port : embeddedDefaultConfig().http.port,
+    tls: http.ssl?.enabled === true,
+  };
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { AuthenticationManager, type TokenClaims } from '../../auth/index.js';
 import type { AuthenticationConfig } from '../../config/types.js';
 import { isHatagoError } from '../../errors/index.js';
+import { escapeControls, printErr, printOut } from '../terminal.js';
 
 export interface TokenCommandDeps {
   /** Loads the config: `--config F` when given, else the usual search. */
@@ -41,8 +42,8 @@ function list(value: string): string[] {
 }
 
 export function registerTokenCommand(program: Command, deps: TokenCommandDeps): Command {
-  const out = deps.stdout ?? ((t: string) => void process.stdout.write(t));
-  const err = deps.stderr ?? ((t: string) => void process.stderr.write(t));
+  const out = deps.stdout ?? printOut;
+  const err = deps.stderr ?? printErr;
   const setExitCode = deps.setExitCode ?? ((c: number) => void (process.exitCode = c));
 
   return program
@@ -78,7 +79,7 @@ export function registerTokenCommand(program: Command, deps: TokenCommandDeps): 
         const line = isHatagoError(e)
           ? `${e.message} [${e.code}]${e.detail !== undefined ? `: ${e.detail}` : ''}`
           : `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
-        err(`hatago token: ${line}\n`);
+        err(`hatago token: ${escapeControls(line)}\n`);
         setExitCode(1);
       }
     });

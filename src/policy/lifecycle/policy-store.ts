@@ -54,6 +54,11 @@ export interface PolicyStoreOptions {
   now?: () => Date;
 }
 
+export interface Derivation<T> {
+  prepare(engine: PolicyEngine): T;
+  apply(value: T): void;
+}
+
 interface Active {
   engine: PolicyEngine;
   digest: string;
@@ -98,6 +103,7 @@ export class PolicyStore implements PolicySource {
   private readonly now: () => Date;
   private readonly reloads: Counter<'result'>;
   private readonly listeners = new Set<(engine: PolicyEngine) => void>();
+  private readonly derivations = new Set<Derivation<unknown>>();
 
   private constructor(
     private readonly opts: PolicyStoreOptions,
@@ -165,8 +171,12 @@ export class PolicyStore implements PolicySource {
     }
     const started = performance.now();
     let built: Awaited<ReturnType<typeof buildPolicy>>;
+    // Everything derived from the bundle is derived before the swap: the
+    // bundle is activated with all of it, or not at all (as OPA activates).
+    const derived: [Derivation<unknown>, unknown][] = [];
     try {
       built = await buildPolicy(candidate.bytes, this.opts);
+      for (const d of this.derivations) derived.push([d, d.prepare(built.engine)]);
     } catch (err) {
       const { code, reason } = reasonOf(err);
       this.counts.rejected++;
@@ -192,6 +202,13 @@ export class PolicyStore implements PolicySource {
       signed: built.signature?.signed === true,
     };
     this.active = next; // the swap: requests that already hold `previous` finish on it
+    for (const [d, value] of derived) {
+      try {
+        d.apply(value);
+      } catch (err) {
+        this.log.error('applying what a policy derived failed', { revision: next.engine.revision, reason: reasonOf(err).reason });
+      }
+    }
     for (const listener of this.listeners) {
       try {
         listener(next.engine);
@@ -221,9 +238,18 @@ export class PolicyStore implements PolicySource {
   }
 
   /**
-   * Runs after every activation, with the new engine: state derived from the
-   * policy once (e.g. the circuit-breaker table) is derived again.
+   * State derived from the policy once (e.g. the circuit-breaker table):
+   * `prepare` runs on every candidate before it is activated, and a throw
+   * rejects the candidate (the active policy and its derived state stay);
+   * `apply` installs the prepared value right after the swap. Not called
+   * for the policy already active.
    */
+  derive<T>(d: Derivation<T>): () => void {
+    this.derivations.add(d as Derivation<unknown>);
+    return () => this.derivations.delete(d as Derivation<unknown>);
+  }
+
+  /** Runs after every activation, with the new engine (observers: caches to drop). */
   onActivated(listener: (engine: PolicyEngine) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

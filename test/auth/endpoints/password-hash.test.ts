@@ -1,7 +1,7 @@
 // scrypt password hashes: format, parameters in the string, verification,
 // and the config user store that refuses anything but a hash.
 import { describe, expect, it } from '@jest/globals';
-import { ConfigUserStore, PasswordAuthenticator, hashPassword, parsePasswordHash, verifyPassword } from '../../../src/auth/users/index.js';
+import { ConfigUserStore, PasswordAuthenticator, costliestParams, hashPassword, parsePasswordHash, verifyPassword, type ParsedHash, type ScryptParams } from '../../../src/auth/users/index.js';
 import { HatagoError } from '../../../src/errors/index.js';
 
 // Cheap parameters keep the suite fast; the format carries them, so verification follows.
@@ -105,7 +105,7 @@ describe('ConfigUserStore', () => {
     expect(store.find('bob')).toMatchObject({ username: 'bob', sub: 'user-42', roles: [], disabled: false });
     expect(store.find('bob')?.permissions).toBeUndefined();
     expect(store.find('carol')).toBeUndefined();
-    expect(store.sampleParams()).toEqual(FAST);
+    expect(store.hashParams()).toEqual([FAST, FAST]);
   });
 });
 
@@ -123,5 +123,43 @@ describe('PasswordAuthenticator', () => {
   it('works with no users at all (every login fails)', async () => {
     const auth = await PasswordAuthenticator.create(new ConfigUserStore(undefined));
     expect(await auth.check('anyone', 'pw')).toEqual({ ok: false, reason: 'unknown_user' });
+  });
+});
+
+describe('the dummy hash of unknown users (constant-time login)', () => {
+  it('costliestParams picks the largest N*r*p, on a tie the most memory', () => {
+    expect(costliestParams([])).toBeUndefined();
+    expect(costliestParams([FAST, { N: 4096, r: 8, p: 1 }, { N: 2048, r: 8, p: 1 }])).toEqual({ N: 4096, r: 8, p: 1 });
+    expect(costliestParams([{ N: 1024, r: 8, p: 4 }, { N: 4096, r: 8, p: 1 }])).toEqual({ N: 4096, r: 8, p: 1 });
+    expect(costliestParams([{ N: 1024, r: 16, p: 4 }, { N: 4096, r: 8, p: 1 }])).toEqual({ N: 1024, r: 16, p: 4 });
+  });
+
+  it('an unknown user runs scrypt with the costliest configured parameters, whatever the order of the users', async () => {
+    const cheap = await hashPassword('pw', FAST);
+    const dear = await hashPassword('pw', { N: 4096, r: 8, p: 1 });
+    const seen: ScryptParams[] = [];
+    const verify = (password: string, hash: ParsedHash) => {
+      seen.push({ ...hash.params });
+      return verifyPassword(password, hash);
+    };
+    // The cheap user first: a dummy taken from "any configured hash" would be the cheap one.
+    const users = new ConfigUserStore({ first: { passwordHash: cheap }, second: { passwordHash: dear }, gone: { passwordHash: cheap, disabled: true } });
+    const auth = await PasswordAuthenticator.create(users, { verify });
+    expect(auth.dummyParams).toEqual({ N: 4096, r: 8, p: 1 });
+    expect(auth.costsDiffer).toBe(true);
+
+    expect(await auth.check('mallory', 'pw')).toEqual({ ok: false, reason: 'unknown_user' });
+    expect(seen).toEqual([{ N: 4096, r: 8, p: 1 }]);
+    // Known users (disabled ones too) run their own hash: a full scrypt each, never skipped.
+    expect(await auth.check('first', 'pw')).toMatchObject({ ok: true });
+    expect(await auth.check('gone', 'pw')).toEqual({ ok: false, reason: 'disabled' });
+    expect(seen).toEqual([{ N: 4096, r: 8, p: 1 }, FAST, FAST]);
+  });
+
+  it('uses the defaults without users, and says when all hashes cost the same', async () => {
+    expect((await PasswordAuthenticator.create(new ConfigUserStore(undefined))).dummyParams).toEqual({ N: 32768, r: 8, p: 1 });
+    const same = await PasswordAuthenticator.create(new ConfigUserStore({ a: { passwordHash: await hashPassword('x', FAST) }, b: { passwordHash: await hashPassword('y', FAST) } }));
+    expect(same.costsDiffer).toBe(false);
+    expect(same.dummyParams).toEqual(FAST);
   });
 });

@@ -24,6 +24,19 @@ describe('maskDecisionInput', () => {
   });
 });
 
+describe('registered claims', () => {
+  it('keeps iss, sub, aud, exp, nbf, iat and jti readable, masks every other claim', () => {
+    const claims = { iss: 'hatago-hub', sub: 'u1', aud: ['mcp-clients'], exp: 1732816400, nbf: 1732730000, iat: 1732730000, jti: 'b7c1f4a8', email: 'a@b.example' };
+    const m = maskDecisionInput({ stage: 'request', principal: { sub: 'u1', claims } }, createSanitizer().value) as { principal: { claims: Record<string, unknown> } };
+    expect(m.principal.claims).toEqual({ ...claims, email: REDACTED });
+  });
+
+  it('a kept claim still passes through the sanitizer', () => {
+    const m = maskDecisionInput({ principal: { sub: 'u1', claims: { iss: 'https://svc:hunter2-pw@idp.example/' } } }, createSanitizer().value) as { principal: { claims: { iss: string } } };
+    expect(m.principal.claims.iss).toBe(`https://svc:${REDACTED}@idp.example/`);
+  });
+});
+
 describe('withMaskedClaims', () => {
   it('masks claim values in a copy of the principal, never in the input it was given', () => {
     const live = { stage: 'request', principal: { sub: 'u1', claims: { email: 'a@b.example' } }, request: { method: 'ping' } };

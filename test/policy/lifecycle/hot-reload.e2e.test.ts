@@ -40,7 +40,8 @@ function buildVariant(name: string, permissions: string[], tools: string[]): Bui
   cpSync(join(repoRoot, 'policies', 'rego'), src, { recursive: true });
   const dataFile = join(src, 'data.json');
   const data = JSON.parse(readFileSync(dataFile, 'utf8')) as { hatago: { roles: Record<string, unknown> } };
-  data.hatago.roles.tester = { permissions };
+  // admin:status:read: the test reads the active revision from /health/details.
+  data.hatago.roles.tester = { permissions: [...permissions, 'admin:status:read'] };
   writeFileSync(dataFile, JSON.stringify(data, null, 2));
   const out = buildBundle(src, join(tmp.path, `${name}.tar.gz`));
   const bytes = readFileSync(out);
@@ -48,7 +49,7 @@ function buildVariant(name: string, permissions: string[], tools: string[]): Bui
 }
 
 async function health(): Promise<{ policy: { revision: string; activatedAt: string; reloads: Record<string, number>; lastResult: string | null; source: string } }> {
-  return (await (await fetch(`${hub.url}/health`)).json()) as never;
+  return (await (await fetch(`${hub.url}/health/details`)).json()) as never;
 }
 
 async function connect(): Promise<Client> {
@@ -78,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('hot reload under load (real hub process)', () => {
-  it('shows the active revision and when it was activated in /health', async () => {
+  it('shows the active revision and when it was activated in /health/details', async () => {
     const h = await health();
     expect(h.policy).toMatchObject({ revision: A.revision, source: 'file' });
     expect(Number.isNaN(Date.parse(h.policy.activatedAt))).toBe(false);
@@ -141,7 +142,7 @@ describe('hot reload under load (real hub process)', () => {
     expect(h.policy.revision).toBe(A.revision);
   }, 300_000);
 
-  it('keeps the active policy when a broken bundle is written, and says so in /health', async () => {
+  it('keeps the active policy when a broken bundle is written, and says so in /health/details', async () => {
     const before = await health();
     writeFileSync(bundlePath, Buffer.from('not a bundle'));
     let h = await health();

@@ -41,6 +41,28 @@ describe('PolicyStore', () => {
     expect(seen).toEqual(['r2']);
   });
 
+  it('activates a bundle with everything derived from it, or not at all', async () => {
+    const { sink, events } = recordingSink();
+    const store = await PolicyStore.create({ bytes: bundles.r1, source: 'a' }, { runtimeData, events: sink });
+    const installed: string[] = [];
+    // What a derivation computes from each candidate (e.g. the breaker table); r2's cannot be derived.
+    store.derive({
+      prepare: (engine) => {
+        if (engine.revision === 'r2') throw new Error('breaker_table: servers.fs.rule is not an object');
+        return `table of ${engine.revision}`;
+      },
+      apply: (table) => installed.push(table),
+    });
+    const rejected = await store.activate({ bytes: bundles.r2, source: 'b' });
+    expect(rejected).toMatchObject({ result: 'rejected', reason: expect.stringContaining('breaker_table') });
+    expect(store.revision).toBe('r1');
+    expect(installed).toEqual([]);
+    expect(events.map((e) => e.event)).toEqual(['policy_rejected']);
+    const ok = await store.activate({ bytes: bundles.r3data, source: 'c' });
+    expect(ok).toMatchObject({ result: 'activated', revision: 'r3' });
+    expect(installed).toEqual(['table of r3']);
+  });
+
   it('activates a new bundle with one swap and reports old and new revision', async () => {
     const { sink, events } = recordingSink();
     const registry = new Registry();

@@ -71,7 +71,28 @@ test_analyst_array_argument_checked_per_element if {
 	call(["analyst"], "read_multiple_files", {"paths": ["/data/public/a", "/data/public/b"]}).allow == true
 	d := call(["analyst"], "read_multiple_files", {"paths": ["/data/public/a", "/data/secret/b"]})
 	d.allow == false
-	rules_of(d) == {"arguments.analyst-public-data-many"}
+	rules_of(d) == {"arguments.analyst-public-data"}
+	d.reasons[0].message == "argument paths must be a normalized absolute path under [\"/data/public\"]"
+}
+
+# The grant is server:filesystem:tools:call:read_*: the rule covers it by the same pattern.
+test_analyst_any_granted_read_tool_is_checked if {
+	d := call(["analyst"], "read_any", {"path": "/etc/passwd"})
+	d.allow == false
+	rules_of(d) == {"arguments.analyst-public-data"}
+	call(["analyst"], "read_any", {"path": "/data/public/a"}).allow == true
+}
+
+test_analyst_read_tool_without_a_named_argument_is_refused if {
+	d := call(["analyst"], "read_any", {"file": "/etc/passwd"})
+	rules_of(d) == {"arguments.analyst-public-data"}
+	d.reasons[0].message == "argument one of [\"path\",\"paths\"] is required"
+}
+
+test_every_named_argument_present_is_checked if {
+	not call(["analyst"], "read_file", {"path": "/data/public/a", "paths": ["/etc/passwd"]}).allow
+	not call(["analyst"], "read_multiple_files", {"paths": [], "path": "/etc"}).allow
+	call(["analyst"], "read_multiple_files", {"paths": []}).allow == true
 }
 
 test_analyst_other_read_tools_covered if {
@@ -151,6 +172,74 @@ test_rule_without_constraint_denies if {
 test_rule_on_other_server_does_not_apply if {
 	cfg := with_rules({"gh": {"roles": ["*"], "server": "github", "tools": ["*"], "argument": "repo", "oneOf": ["a/b"]}})
 	call_cfg(cfg, ["user"], "read_file", {"path": "/x"}).allow == true
+}
+
+# --- deny by default: a granted tool no rule of the role covers ---------------
+
+test_granted_tool_without_rule_is_refused_for_a_ruled_role if {
+	cfg := with_rules({"analyst-public-data": {"roles": ["analyst"], "server": "filesystem", "tools": ["read_file"], "argument": "path", "under": ["/data/public"]}})
+	call_cfg(cfg, ["analyst"], "read_file", {"path": "/data/public/a"}).allow == true
+	d := call_cfg(cfg, ["analyst"], "read_text_file", {"path": "/data/public/a"})
+	d.allow == false
+	d.code == "ERR_PERMISSION_DENIED"
+	d.reasons == [{"rule": "arguments.uncovered", "message": "role analyst has argument rules on server filesystem but none covers tool read_text_file: refused by default"}]
+
+	# another granting role without rules still allows it
+	call_cfg(cfg, ["analyst", "user"], "read_text_file", {"path": "/etc/x"}).allow == true
+}
+
+test_rules_for_every_role_do_not_make_other_tools_deny_by_default if {
+	cfg := with_rules({"no-roles": {"server": "filesystem", "tools": ["write_*"], "argument": "path", "under": ["/tmp"]}})
+	call_cfg(cfg, ["admin"], "read_file", {"path": "/etc/x"}).allow == true
+}
+
+test_role_ruled_on_every_server if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "roles": {"dev": {"permissions": ["mcp:tools:call"]}}, "argumentRules": {"dev-read": {"roles": ["dev"], "server": "*", "tools": ["read_*"], "argument": "path", "under": ["/src"]}}}}
+	call_cfg(cfg, ["dev"], "read_file", {"path": "/src/a"}).allow == true
+	rules_of(call_cfg(cfg, ["dev"], "write_file", {"path": "/src/a"})) == {"arguments.uncovered"}
+	arguments.uncovered_grants == {{"role": "dev", "server": "*", "tools": "*"}} with data.config as cfg
+}
+
+test_disabled_rules_do_not_rule_a_role if {
+	cfg := with_rules({"analyst-public-data": {"enabled": false}})
+	call_cfg(cfg, ["analyst"], "read_any", {"path": "/etc"}).allow == true
+}
+
+# --- the data check: every tool a ruled role's grants allow has a rule ---------
+
+# Fails when the shipped roles grant a tool on a server where the role has
+# argument rules but no rule covers it (as read_* against four tool names did).
+test_shipped_rules_cover_every_granted_tool if {
+	count(arguments.uncovered_grants) == 0 with data.config as config
+}
+
+test_uncovered_grants_found if {
+	narrow := with_rules({"analyst-public-data": {"roles": ["analyst"], "server": "filesystem", "tools": ["read_file", "read_text_file"], "argument": "path", "under": ["/data/public"]}})
+	arguments.uncovered_grants == {{"role": "analyst", "server": "filesystem", "tools": "read_*"}} with data.config as narrow
+
+	# a narrower pattern does not cover a wider grant; a wider one does
+	prefix := with_rules({"analyst-public-data": {"roles": ["analyst"], "server": "filesystem", "tools": ["read_f*"], "argument": "path", "under": ["/d"]}})
+	count(arguments.uncovered_grants) == 1 with data.config as prefix
+	wide := with_rules({"analyst-public-data": {"roles": ["analyst"], "server": "*", "tools": ["re*"], "argument": "path", "under": ["/d"]}})
+	count(arguments.uncovered_grants) == 0 with data.config as wide
+}
+
+test_pattern_covers if {
+	arguments.pattern_covers("*", "*")
+	arguments.pattern_covers("*", "x")
+	arguments.pattern_covers("read_*", "read_*")
+	arguments.pattern_covers("read_*", "read_file")
+	arguments.pattern_covers("re*", "read_*")
+	arguments.pattern_covers("*_file", "read_*_file")
+	not arguments.pattern_covers("read_*", "*")
+	not arguments.pattern_covers("read_f*", "read_*")
+	not arguments.pattern_covers("read_file", "read_*")
+	not arguments.pattern_covers("write_*", "read_file")
+}
+
+test_broken_argument_names_deny if {
+	cfg := with_rules({"analyst-public-data": {"roles": ["analyst"], "server": "filesystem", "tools": ["read_*"], "argument": 7, "under": ["/data/public"]}})
+	not call_cfg(cfg, ["analyst"], "read_file", {"path": "/data/public/a"}).allow
 }
 
 test_path_helpers if {

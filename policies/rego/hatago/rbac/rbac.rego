@@ -44,6 +44,8 @@ default_role := authz.defaultRole if role_def(authz.defaultRole)
 # type "list": filters input.candidates of `kind`; an item is visible when the
 #   caller holds any of `actions` on it (list, or the use action).
 # type "completion": follows what it completes (input.request.kind).
+# type "admin": hub administration, not MCP (GET /health/details asks for
+#   "admin/status"); needs the admin permission admin:<category>:<action>.
 # type "server": "server/observe", asked by the runtime (never sent by a
 #   client) before a session hears server input.request.server's
 #   notifications (logging, list_changed): allowed when some grant, in every
@@ -63,6 +65,7 @@ methods := {
 	"prompts/list": {"type": "list", "category": "prompts", "kind": "prompt", "actions": {"list", "generate"}},
 	"prompts/get": {"type": "item", "category": "prompts", "action": "generate"},
 	"completion/complete": {"type": "completion"},
+	"admin/status": {"type": "admin", "category": "status", "action": "read"},
 	"server/observe": {"type": "server"},
 }
 
@@ -84,7 +87,8 @@ spec := completion_targets[input.request.kind] if methods[input.request.method].
 
 # parse(p) turns a permission string into a grant
 # {server, category, action, item, star}; undefined for anything that is not
-# an MCP permission (admin:..., malformed strings), which then grants nothing.
+# an MCP permission (admin:..., malformed strings), which then grants nothing
+# in MCP (admin permissions: parse_admin, below).
 #   mcp[:<category>[:<action>]]                      = server:*:<category>:<action>:*
 #   server[:<server>[:<category>[:<action>[:<item>]]]]
 # Missing trailing segments are "*". <item> is the rest of the string (it may
@@ -287,6 +291,70 @@ deny contains {"rule": "rbac.token_scope", "message": lib.msg(["the token's scop
 	not scope_ok
 }
 
+# --- admin requests ---------------------------------------------------------
+
+# parse_admin(p): an admin permission admin[:<category>[:<action>]] as
+# {category, action}, missing trailing segments "*" (so `admin:*:*` and
+# `admin` grant every admin request); undefined for anything else.
+parse_admin(p) := {"category": t[1], "action": t[2]} if {
+	is_string(p)
+	s := split(p, ":")
+	s[0] == "admin"
+	count(s) <= 3
+	not "" in s
+	t := array.concat(s, ["*", "*"])
+}
+
+admin_matches(p) if {
+	g := parse_admin(p)
+	wild_or(g.category, spec.category)
+	wild_or(g.action, spec.action)
+}
+
+admin_roles := {r | spec.type == "admin"; some r in effective_roles; some p in role_permissions(r); admin_matches(p)}
+
+admin_needed := lib.msg(["admin:", spec.category, ":", spec.action])
+
+# The token's permissions and scope claims narrow admin grants as they narrow MCP ones.
+admin_perm_ok if not perm_claim
+
+admin_perm_ok if {
+	some p in claim_list(input.principal.permissions)
+	admin_matches(p)
+}
+
+admin_scope_ok if not scope_claim
+
+admin_scope_ok if {
+	some p in claim_list(input.principal.scope)
+	admin_matches(p)
+}
+
+allow if {
+	spec.type == "admin"
+	count(admin_roles) > 0
+	admin_perm_ok
+	admin_scope_ok
+}
+
+deny contains {"rule": "rbac.missing_permission", "message": lib.msg(["no role of ", sort(effective_roles), " grants ", admin_needed])} if {
+	not disabled
+	spec.type == "admin"
+	count(admin_roles) == 0
+}
+
+deny contains {"rule": "rbac.token_permissions", "message": lib.msg(["the token's permissions claim does not include ", admin_needed])} if {
+	not disabled
+	spec.type == "admin"
+	not admin_perm_ok
+}
+
+deny contains {"rule": "rbac.token_scope", "message": lib.msg(["the token's scope does not include ", admin_needed])} if {
+	not disabled
+	spec.type == "admin"
+	not admin_scope_ok
+}
+
 # --- observing a server ------------------------------------------------------
 
 covers_server(g) if wild_or(g.server, input.request.server)
@@ -419,4 +487,94 @@ partial if {
 	every gs in p {
 		count(gs) > 0
 	}
+}
+
+# --- holding a permission (stage "permission") --------------------------------
+
+# Asked by the TypeScript API (AuthorizationManager.checkPermission), never
+# for a client's message, about a permission that is not one MCP request: a
+# wildcard (mcp:tools:*, server:filesystem:*) or a management permission
+# admin:<resource>:<action>. Held when, in every layer (the role grants, then
+# the token's permissions and scope claims when present), some permission
+# covers input.permission: each of its segments is "*" or the same, and an
+# item pattern covers only the names it matches.
+
+# Admin permissions are parsed by parse_admin (see "admin requests"); they
+# grant nothing in MCP.
+asked_mcp := parse(input.permission)
+
+asked_admin := parse_admin(input.permission)
+
+item_covers(g, item) if g.item == "*"
+
+else if g.item == item
+
+else if {
+	not contains(item, "*")
+	item_match(g, item)
+}
+
+# covers_asked(p): permission string p covers input.permission.
+covers_asked(p) if {
+	g := parse(p)
+	a := asked_mcp
+	wild_or(g.server, a.server)
+	wild_or(g.category, a.category)
+	wild_or(g.action, a.action)
+	item_covers(g, a.item)
+}
+
+covers_asked(p) if {
+	g := parse_admin(p)
+	a := asked_admin
+	wild_or(g.category, a.category)
+	wild_or(g.action, a.action)
+}
+
+role_holds if {
+	some r in effective_roles
+	some p in role_permissions(r)
+	covers_asked(p)
+}
+
+perm_holds if not perm_claim
+
+perm_holds if {
+	some p in claim_list(input.principal.permissions)
+	covers_asked(p)
+}
+
+scope_holds if not scope_claim
+
+scope_holds if {
+	some p in claim_list(input.principal.scope)
+	covers_asked(p)
+}
+
+holds if disabled
+
+holds if {
+	role_holds
+	perm_holds
+	scope_holds
+}
+
+permission_deny contains {"rule": "rbac.unknown_permission", "message": lib.msg([input.permission, " is not a permission (mcp:..., server:... or admin:...)"])} if {
+	not asked_mcp
+	not asked_admin
+}
+
+permission_deny contains {"rule": "rbac.missing_permission", "message": lib.msg(["no role of ", sort(effective_roles), " grants ", input.permission])} if {
+	not disabled
+	not role_holds
+}
+
+permission_deny contains {"rule": "rbac.token_permissions", "message": lib.msg(["the token's permissions claim does not include ", input.permission])} if {
+	not disabled
+	not perm_holds
+}
+
+permission_deny contains {"rule": "rbac.token_scope", "message": lib.msg(["the token's scope does not include ", input.permission])} if {
+	not disabled
+	not scope_holds
 }

@@ -421,6 +421,50 @@ test_compiled_role_grants_decide_like_parsed_ones if {
 
 compile_input(req, roles) := {"contract": 1, "stage": "request", "transport": "http", "principal": {"sub": "u", "roles": roles, "claims": {}}, "request": req}
 
+# --- admin requests (GET /health/details) -------------------------------------
+
+test_admin_status_needs_an_admin_permission if {
+	can(who(["admin"]), "admin/status", null, null)
+	not can(who(["user"]), "admin/status", null, null)
+	not can(who(["readonly"]), "admin/status", null, null)
+	d := decide(who(["user"]), "admin/status", null, null)
+	d.code == "ERR_PERMISSION_DENIED"
+	rules_of(d) == {"rbac.missing_permission"}
+}
+
+test_admin_status_permission_forms if {
+	roles := {"ops": {"permissions": ["admin:status:read"]}, "wide": {"permissions": ["admin"]}, "writer": {"permissions": ["admin:status:write"]}, "other": {"permissions": ["admin:servers:*", "mcp:*:*", "server:*:*"]}}
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "roles": roles}}
+	decide_cfg(cfg, who(["ops"]), "admin/status", null, null).allow == true
+	decide_cfg(cfg, who(["wide"]), "admin/status", null, null).allow == true
+	decide_cfg(cfg, who(["writer"]), "admin/status", null, null).allow == false
+	decide_cfg(cfg, who(["other"]), "admin/status", null, null).allow == false
+	not rbac.parse_admin("admin::read")
+	not rbac.parse_admin("admin:a:b:c")
+	not rbac.parse_admin("mcp:*:*")
+}
+
+test_admin_status_narrowed_by_token_claims if {
+	narrowed := object.union(who(["admin"]), {"permissions": ["mcp:tools:list"]})
+	d := decide(narrowed, "admin/status", null, null)
+	d.allow == false
+	rules_of(d) == {"rbac.token_permissions"}
+	kept := object.union(who(["admin"]), {"permissions": ["admin:status:read"], "scope": "admin:status"})
+	can(kept, "admin/status", null, null)
+	scoped := object.union(who(["admin"]), {"scope": ["mcp:tools"]})
+	rules_of(decide(scoped, "admin/status", null, null)) == {"rbac.token_scope"}
+}
+
+test_admin_status_with_authorization_disabled if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": false}}
+	decide_cfg(cfg, who([]), "admin/status", null, null).allow == true
+}
+
+test_admin_status_anonymous_needs_authentication_disabled if {
+	d := decide(null, "admin/status", null, null)
+	d.code == "ERR_UNAUTHENTICATED"
+}
+
 # --- server/observe ------------------------------------------------------------
 
 observe_input(roles, server) := {
@@ -457,4 +501,107 @@ test_observe_narrowed_by_token_permissions if {
 	not rbac.allow with input as inp with data.config as observe_roles
 	inp2 := json.patch(observe_input(["admin"], "filesystem"), [{"op": "replace", "path": "/principal/permissions", "value": ["server:filesystem:*"]}])
 	rbac.allow with input as inp2 with data.config as observe_roles
+}
+
+# --- holding a permission (stage "permission") ------------------------------
+
+guide_roles := {
+	"admin": {"permissions": ["mcp:*:*", "admin:*:*", "server:*:*"]},
+	"user": {"permissions": ["mcp:tools:call", "mcp:resources:read", "mcp:prompts:generate"]},
+	"readonly": {"permissions": ["mcp:tools:list", "mcp:resources:list", "mcp:prompts:list"]},
+	"fsadmin": {"permissions": ["server:filesystem:*"]},
+	"reader": {"permissions": ["server:filesystem:tools:call:read_*"]},
+	"servers": {"permissions": ["admin:servers"]},
+}
+
+perm_cfg := {
+	"authentication": {"enabled": true},
+	"authorization": {"enabled": true, "defaultRole": "readonly", "roles": guide_roles},
+}
+
+perm_input(principal, permission) := {
+	"contract": 1,
+	"stage": "permission",
+	"transport": "stdio",
+	"now_ns": 0,
+	"client": {"ip": null, "origin": null, "user_agent": null},
+	"principal": principal,
+	"permission": permission,
+}
+
+holds_cfg(cfg, principal, permission) := d if {
+	d := data.hatago.decision with input as perm_input(principal, permission)
+		with data.config as cfg
+}
+
+holds(principal, permission) := holds_cfg(perm_cfg, principal, permission)
+
+test_permission_admin_holds_every_form if {
+	every p in ["mcp:tools:*", "mcp:resources:read", "server:filesystem:*", "admin:servers:manage", "admin", "server:filesystem:tools:call"] {
+		holds(who(["admin"]), p) == {"allow": true, "reasons": []}
+	}
+}
+
+test_permission_wildcards_need_a_covering_grant if {
+	# user holds tools:call, not every tool operation
+	d := holds(who(["user"]), "mcp:tools:*")
+	d.allow == false
+	d.code == "ERR_PERMISSION_DENIED"
+	rules_of(d) == {"rbac.missing_permission"}
+	holds(who(["user"]), "mcp:resources:read").allow == true
+	holds(who(["user"]), "server:filesystem:*").allow == false
+	holds(who(["fsadmin"]), "server:filesystem:*").allow == true
+	holds(who(["fsadmin"]), "server:filesystem:tools:*").allow == true
+	holds(who(["fsadmin"]), "server:github:*").allow == false
+	holds(who(["fsadmin"]), "mcp:tools:*").allow == false
+}
+
+test_permission_item_patterns if {
+	holds(who(["reader"]), "server:filesystem:tools:call:read_file").allow == true
+	holds(who(["reader"]), "server:filesystem:tools:call:read_*").allow == true
+	holds(who(["reader"]), "server:filesystem:tools:call:*").allow == false
+	holds(who(["reader"]), "server:filesystem:tools:call:write_file").allow == false
+}
+
+test_permission_admin_forms if {
+	holds(who(["servers"]), "admin:servers:manage").allow == true
+	holds(who(["servers"]), "admin:users:manage").allow == false
+	d := holds(who(["user"]), "admin:servers:manage")
+	d.allow == false
+	rules_of(d) == {"rbac.missing_permission"}
+
+	# defaultRole readonly for an unknown role: no admin either
+	holds(who(["nobody"]), "admin:servers:manage").allow == false
+
+	# an admin grant is no MCP grant, nor the reverse
+	holds(who(["servers"]), "mcp:tools:call").allow == false
+}
+
+test_permission_token_claims_narrow if {
+	p := object.union(who(["admin"]), {"permissions": ["mcp:tools"]})
+	holds(p, "mcp:tools:*").allow == true
+	d := holds(p, "admin:servers:manage")
+	d.allow == false
+	rules_of(d) == {"rbac.token_permissions"}
+	s := object.union(who(["admin"]), {"scope": "admin:servers mcp"})
+	holds(s, "admin:servers:manage").allow == true
+	ds := holds(s, "server:filesystem:*")
+	ds.allow == true
+	dn := holds(object.union(who(["admin"]), {"scope": "mcp:tools"}), "admin:servers:manage")
+	rules_of(dn) == {"rbac.token_scope"}
+}
+
+test_permission_unknown_and_anonymous if {
+	d := holds(who(["admin"]), "root:everything")
+	d.allow == false
+	rules_of(d) == {"rbac.unknown_permission", "rbac.missing_permission"}
+	holds(who(["admin"]), "admin::x").allow == false
+	a := holds(null, "mcp:tools:*")
+	a.allow == false
+	"authn.required" in rules_of(a)
+}
+
+test_permission_authorization_disabled_holds_all if {
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": false}}
+	holds_cfg(cfg, who([]), "admin:servers:manage") == {"allow": true, "reasons": []}
 }

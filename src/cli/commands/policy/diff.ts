@@ -3,10 +3,11 @@
 // bundle and reports every changed decision. Exit 0 no change, 2 changes,
 // 1 error. Changed means what shadow mode counts: allow, code, visible.
 import type { Command } from 'commander';
-import { readReplayLine, type ReplayEntry } from '../../../policy/decision-log/index.js';
+import { INPUT_FORMATS, readReplayLine, type ReplayEntry } from '../../../policy/decision-log/index.js';
 import { PolicyEngine, type PolicyDecision } from '../../../policy/index.js';
 import { differingFields, summarize, type DecisionField } from '../../../policy/shadow/index.js';
 import { runCommand } from '../../run-command.js';
+import { escapeControls, printOut, terminalJson } from '../../terminal.js';
 import { inputError, loadRuntimeConfig, parseFormat, readText } from './inputs.js';
 
 export const EXIT_CHANGED = 2;
@@ -43,7 +44,7 @@ export async function readReplay(file: string): Promise<{ entries: ReplayEntry[]
     if (e) entries.push(e);
     else skipped++;
   });
-  if (entries.length === 0) throw inputError(`replay file ${file} holds no decision inputs (decision-log lines, or audit records with metadata.input)`);
+  if (entries.length === 0) throw inputError(`replay file ${file} holds no decision inputs: each line must be ${INPUT_FORMATS}`);
   return { entries, skipped };
 }
 
@@ -58,7 +59,7 @@ export function registerDiff(policy: Command): void {
     .command('diff')
     .description('replay recorded decision inputs through the active and a candidate bundle (exit 0 no change, 2 changes, 1 error)')
     .requiredOption('--candidate <file>', 'candidate bundle')
-    .requiredOption('--replay <file>', 'decision log (or audit log with metadata.input), one JSON record a line')
+    .requiredOption('--replay <file>', 'audit log, decision log or policy inputs, one JSON record a line')
     .option('--bundle <file>', 'active bundle (default: policies.bundle of the config)')
     .option('--config <file>', 'config file for data.config (default: ./hatago.config.json, else the embedded default)')
     .option('--format <f>', 'text or json', 'text')
@@ -91,15 +92,17 @@ export function registerDiff(policy: Command): void {
           candidate: { bundle: opts.candidate, revision: candidate.revision },
         };
         if (format === 'json') {
-          process.stdout.write(`${JSON.stringify({ summary, changes }, null, 2)}\n`);
+          process.stdout.write(`${terminalJson({ summary, changes }, 2)}\n`);
         } else {
-          const show = (d: Record<string, unknown>) => (d.allow ? 'ALLOW' : `DENY ${String(d.code)} [${(d.rules as string[]).join(', ')}]`) + (d.visible ? ` visible=${JSON.stringify(d.visible)}` : '');
-          const lines = changes.map((c) => `${c.decisionId}  ${String(c.request.method)} ${String(c.request.server ?? '')} ${String(c.request.name ?? '')}\n    before: ${show(c.before)}\n    after:  ${show(c.after)}`);
+          // Replayed inputs are client data (tool names, URIs, ids): every value escaped.
+          const v = (x: unknown) => escapeControls(typeof x === 'string' ? x : String(x ?? ''));
+          const show = (d: Record<string, unknown>) => (d.allow ? 'ALLOW' : `DENY ${v(d.code)} [${(d.rules as string[]).map(v).join(', ')}]`) + (d.visible ? ` visible=${terminalJson(d.visible)}` : '');
+          const lines = changes.map((c) => `${v(c.decisionId)}  ${v(c.request.method)} ${v(c.request.server)} ${v(c.request.name)}\n    before: ${show(c.before)}\n    after:  ${show(c.after)}`);
           lines.push(
             `${summary.replayed} decisions replayed, ${summary.changed} changed (${counts.allowToDeny} allow->deny, ${counts.denyToAllow} deny->allow, ${counts.other} other), ${skipped} lines without an input skipped`,
-            `active ${active.revision} (${activePath}) vs candidate ${candidate.revision} (${opts.candidate})`,
+            `active ${v(active.revision)} (${v(activePath)}) vs candidate ${v(candidate.revision)} (${v(opts.candidate)})`,
           );
-          process.stdout.write(`${lines.join('\n')}\n`);
+          printOut(`${lines.join('\n')}\n`);
         }
         if (changes.length > 0) process.exitCode = EXIT_CHANGED;
       }),

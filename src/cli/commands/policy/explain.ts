@@ -10,6 +10,7 @@ import { HatagoError } from '../../../errors/index.js';
 import { firedRules, type FiredRule } from '../../../policy/explain/index.js';
 import { readDecision } from '../../../policy/index.js';
 import { runCommand } from '../../run-command.js';
+import { escapeControls, printOut, terminalJson } from '../../terminal.js';
 import { decisionJson, decisionText, EXIT_DENY } from './eval.js';
 import { inputError, loadRuntimeConfig, parseFormat, readDecisionInput } from './inputs.js';
 import { requireOpa, type Opa } from './opa-tools.js';
@@ -25,13 +26,19 @@ interface ExplainOptions {
   trace?: string;
 }
 
-function opaEval(opa: Opa, dir: string, files: { input: string; data: string }, explain: string, format: string) {
+function opaEval(opa: Opa, dir: string, files: { input: string; data: string; capabilities: string }, explain: string, format: string) {
+  // The build's capabilities: a built-in the hub's wasm runtime lacks fails here too, with the hint.
   const r = opa.run([
-    'eval', `--format=${format}`, `--explain=${explain}`,
+    'eval', `--format=${format}`, `--explain=${explain}`, '--capabilities', files.capabilities,
     '-d', dir, '--ignore', '*_test.rego', '-d', files.data, '-i', files.input,
     'data.hatago.decision',
   ]);
-  if (r.status !== 0) throw new HatagoError('ERR_POLICY_TOOL_FAILED', { message: `opa eval failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}` });
+  if (r.status !== 0) {
+    // `file:line: message` for each error (a syntax error in the sources), else OPA's first line.
+    const errors = opa.errorLines(r.stdout) ?? opa.errorLines(r.stderr);
+    const why = errors ? errors.join('; ') : (r.stderr || r.stdout).trim().split('\n')[0];
+    throw new HatagoError('ERR_POLICY_TOOL_FAILED', { message: `opa eval failed: ${why}` });
+  }
   return r.stdout;
 }
 
@@ -39,13 +46,13 @@ function firedText(reasons: { rule: string }[], fired: FiredRule[]): string[] {
   const lines: string[] = [];
   for (const r of reasons) {
     const where = fired.filter((f) => f.rule === r.rule);
-    lines.push(`  ${r.rule}: ${where.length === 0 ? 'not a `contains` rule (a default or computed reason)' : ''}`);
-    for (const f of where) lines.push(`    ${f.file}:${f.row}  ${f.source ?? ''}`);
+    lines.push(`  ${escapeControls(String(r.rule))}: ${where.length === 0 ? 'not a `contains` rule (a default or computed reason)' : ''}`);
+    for (const f of where) lines.push(`    ${escapeControls(f.file)}:${f.row}  ${escapeControls(f.source ?? '')}`);
   }
   const others = fired.filter((f) => !reasons.some((r) => r.rule === f.rule));
   if (others.length > 0) {
     lines.push('fired but not in the decision:');
-    for (const f of others) lines.push(`  ${f.rule ?? '?'}  ${f.file}:${f.row}  ${f.source ?? ''}`);
+    for (const f of others) lines.push(`  ${escapeControls(f.rule ?? '?')}  ${escapeControls(f.file)}:${f.row}  ${escapeControls(f.source ?? '')}`);
   }
   return lines;
 }
@@ -54,7 +61,7 @@ export function registerExplain(policy: Command): void {
   policy
     .command('explain')
     .description('show the Rego rules that produced a deny, from the sources (exit 0 allow, 2 deny, 1 error)')
-    .requiredOption('--input <file>', 'decision input (JSON), or a decision-log line')
+    .requiredOption('--input <file>', 'policy input (JSON), or one decision-log or audit-log line')
     .option('--dir <dir>', 'Rego sources and data.json', DEFAULT_DIR)
     .option('--config <file>', 'config file for data.config (default: ./hatago.config.json, else the embedded default)')
     .option('--format <f>', 'text or json', 'text')
@@ -70,7 +77,7 @@ export function registerExplain(policy: Command): void {
         const tmp = mkdtempSync(path.join(tmpdir(), 'hatago-explain-'));
         let allow = false;
         try {
-          const files = { input: path.join(tmp, 'input.json'), data: path.join(tmp, 'config.json') };
+          const files = { input: path.join(tmp, 'input.json'), data: path.join(tmp, 'config.json'), capabilities: opa.capabilities() };
           writeFileSync(files.input, JSON.stringify(input));
           writeFileSync(files.data, JSON.stringify({ config: rt.data }));
           const out = JSON.parse(opaEval(opa, opts.dir, files, 'full', 'json')) as { result?: { expressions?: { value: unknown }[] }[]; explanation?: unknown };
@@ -80,13 +87,13 @@ export function registerExplain(policy: Command): void {
           allow = decision.allow;
           const fired = decision.allow ? [] : firedRules(out.explanation, { cwd: process.cwd() });
           if (format === 'json') {
-            process.stdout.write(`${JSON.stringify({ ...decisionJson(decision), fired, dir: opts.dir, config: rt.source }, null, 2)}\n`);
+            process.stdout.write(`${terminalJson({ ...decisionJson(decision), fired, dir: opts.dir, config: rt.source }, 2)}\n`);
           } else {
             const lines = [decisionText(decision)];
             if (!decision.allow) lines.push('rules:', ...firedText(decision.reasons, fired));
-            process.stdout.write(`${lines.join('\n')}\n`);
+            printOut(`${lines.join('\n')}\n`);
           }
-          if (opts.trace !== undefined) process.stdout.write(`\nopa eval --explain=${opts.trace}:\n${opaEval(opa, opts.dir, files, opts.trace, 'pretty')}`);
+          if (opts.trace !== undefined) printOut(`\nopa eval --explain=${opts.trace}:\n${opaEval(opa, opts.dir, files, opts.trace, 'pretty')}`);
         } finally {
           rmSync(tmp, { recursive: true, force: true });
         }

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../../config/index.js';
 import type { HatagoConfig } from '../../../config/types.js';
 import { HatagoError } from '../../../errors/index.js';
+import { decisionInputOf, INPUT_FORMATS, readReplayLine, type ReplayEntry } from '../../../policy/decision-log/index.js';
 import { policyData } from '../../../server/policy-data.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -21,8 +22,9 @@ export async function readText(file: string, what: string): Promise<string> {
 }
 
 /**
- * A decision input: the JSON object the policy sees, or a decision-log line
- * (whose `input` is taken), so a logged decision can be re-run as it is.
+ * A decision input, from any record the hub writes (decisionInputOf: a raw
+ * policy input, a decision-log line, an audit record), so a logged decision
+ * re-runs as it is. One JSON document, or one line of a log.
  */
 export async function readDecisionInput(file: string): Promise<Record<string, unknown>> {
   const text = await readText(file, 'input file');
@@ -30,11 +32,32 @@ export async function readDecisionInput(file: string): Promise<Record<string, un
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw inputError(`input file ${file} is not valid JSON: ${(err as Error).message}`);
+    v = oneLogLine(file, text, (err as Error).message);
   }
-  if (!isObject(v)) throw inputError(`input file ${file} must hold a JSON object`);
-  if (!('stage' in v) && isObject(v.input)) return v.input;
-  return v;
+  if (!isObject(v)) throw inputError(`input file ${file} must hold a JSON object: ${INPUT_FORMATS}`);
+  const found = decisionInputOf(v);
+  if (!found) throw inputError(`input file ${file} holds no decision input: expected ${INPUT_FORMATS}`);
+  return found.input;
+}
+
+/** A file of JSON lines (a copied log) is accepted when exactly one line carries an input. */
+function oneLogLine(file: string, text: string, parseError: string): unknown {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length < 2) throw inputError(`input file ${file} is not valid JSON: ${parseError}`);
+  const found: { line: number; input: Record<string, unknown> }[] = [];
+  for (const [i, l] of lines.entries()) {
+    let e: ReplayEntry | null;
+    try {
+      e = readReplayLine(l, i + 1);
+    } catch {
+      throw inputError(`input file ${file} is not valid JSON: ${parseError}`);
+    }
+    if (e) found.push(e);
+  }
+  if (found.length !== 1) {
+    throw inputError(`input file ${file} holds ${found.length} decision inputs: eval and explain take one (copy one line, e.g. sed -n 5p), diff --replay takes a whole log`);
+  }
+  return found[0]!.input;
 }
 
 export interface RuntimeConfig {

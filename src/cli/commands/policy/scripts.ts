@@ -1,5 +1,5 @@
 // `hatago policy test|build|check`: the npm policy scripts (same gates, same
-// bundle), pointed at --dir. OPA is looked up first so a missing CLI is one
+// bundle, same capability check), pointed at --dir. OPA is looked up first so a missing CLI is one
 // clear line; the scripts print their own results.
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -29,7 +29,7 @@ function finish(status: number): void {
 export function registerScriptCommands(policy: Command): void {
   policy
     .command('test')
-    .description('opa test with coverage: fails on a failed or skipped test, an untested package, or coverage under the threshold')
+    .description('compile as build does (wasm built-ins only), then opa test with coverage: fails on a compile error, a failed or skipped test, an untested package, or coverage under the threshold')
     .option('--dir <dir>', 'Rego sources and data.json', DEFAULT_DIR)
     .option('--threshold <percent>', 'minimum coverage of policy files', '90')
     .action(

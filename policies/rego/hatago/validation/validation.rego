@@ -64,32 +64,52 @@ patterns_for(server) := config.forbiddenPatterns[server] if is_array(config.forb
 
 else := default_forbidden_patterns[server]
 
-# A string value anywhere in the arguments, with the top-level argument it sits under.
-argument_strings contains [top, value] if {
-	is_object(request.arguments)
-	walk(request.arguments, [path, value])
+# What the request carries upstream: input.request.params (contract v1,
+# additive) when the runtime sends it, else only the arguments (older runtimes).
+carried := request.params if is_object(request.params)
+
+else := {"arguments": request.arguments} if is_object(request.arguments)
+
+# A string value anywhere in the params, with its path from params.
+carried_strings contains [path, value] if {
+	walk(carried, [path, value])
 	is_string(value)
 	count(path) > 0
-	top := path[0]
 }
 
-# Without `fields`, every argument is checked.
+# field(path): the top-level argument a string sits under (tools/call and
+# prompts/get arguments), else the params path joined with "." (e.g. "uri",
+# "argument.value", "ref.uri").
+argument_path(path) if {
+	count(path) > 1
+	path[0] == "arguments"
+}
+
+field(path) := path[1] if argument_path(path)
+
+else := concat(".", [lib.show(p) | some p in path])
+
+what(path) := "argument" if argument_path(path)
+
+else := "parameter"
+
+# Without `fields`, every string is checked.
 has_fields(entry) if is_array(entry.fields)
 
 checked_field(entry, _) if not has_fields(entry)
 
-checked_field(entry, top) if {
-	some f in entry.fields
-	f == top
+checked_field(entry, path) if {
+	has_fields(entry)
+	field(path) in entry.fields
 }
 
-violations contains {"rule": "validation.forbidden_pattern", "message": lib.msg(["argument ", top, " matches forbidden pattern ", object.get(entry, "name", entry.pattern), " for server ", request.server])} if {
+violations contains {"rule": "validation.forbidden_pattern", "message": lib.msg([what(path), " ", field(path), " matches forbidden pattern ", object.get(entry, "name", entry.pattern), " for server ", request.server])} if {
 	is_string(request.server)
 	some entry in patterns_for(request.server)
 	is_string(entry.pattern)
-	some [top, value] in argument_strings
-	checked_field(entry, top)
+	some [path, value] in carried_strings
 	may_match(entry, value)
+	checked_field(entry, path)
 	regex.match(entry.pattern, value)
 }
 

@@ -126,3 +126,32 @@ test_operator_list_replaces_the_shipped_default if {
 test_no_arguments_no_pattern_violation if {
 	count(validation.violations) == 0 with input as call("filesystem", "filesystem_list", null, 0)
 }
+
+# --- every string the request carries (input.request.params) -----------------
+
+with_params(method, server, params) := {"stage": "request", "request": {"method": method, "server": server, "name": "x", "exposed": "x", "arguments": null, "arguments_size": 0, "params": params}}
+
+test_resource_uri_with_dot_dot_is_a_violation if {
+	v := validation.violations with input as with_params("resources/read", "filesystem", {"uri": "file:///data/../etc/passwd"})
+	v == {{"rule": "validation.forbidden_pattern", "message": "parameter uri matches forbidden pattern path_traversal for server filesystem"}}
+	count(validation.violations) == 0 with input as with_params("resources/read", "filesystem", {"uri": "file:///data/a..b"})
+}
+
+test_completion_value_with_dot_dot_is_a_violation if {
+	params := {"ref": {"type": "ref/resource", "uri": "file:///data/{name}"}, "argument": {"name": "name", "value": "../etc"}}
+	v := validation.violations with input as with_params("completion/complete", "filesystem", params)
+	v == {{"rule": "validation.forbidden_pattern", "message": "parameter argument.value matches forbidden pattern path_traversal for server filesystem"}}
+}
+
+test_arguments_inside_params_are_named_by_argument if {
+	v := validation.violations with input as with_params("tools/call", "filesystem", {"name": "filesystem_read_file", "arguments": {"path": ["/ok", "/x/.."]}})
+	v == {{"rule": "validation.forbidden_pattern", "message": "argument path matches forbidden pattern path_traversal for server filesystem"}}
+}
+
+test_fields_name_params_paths_too if {
+	cfg := {"forbiddenPatterns": {"filesystem": [{"name": "uri_only", "pattern": "\\.\\.", "fields": ["uri"]}]}}
+	rules(validation.violations) == {"validation.forbidden_pattern"} with input as with_params("resources/read", "filesystem", {"uri": "a/../b"})
+		with data.config.validation as cfg
+	count(validation.violations) == 0 with input as with_params("tools/call", "filesystem", {"name": "t", "arguments": {"path": "a/../b"}})
+		with data.config.validation as cfg
+}

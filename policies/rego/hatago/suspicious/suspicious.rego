@@ -22,6 +22,7 @@ defaults := {
 	"authFailures": 5,
 	"denials": 20,
 	"block": {"authFailures": 10, "denials": 0, "durationMs": 300000},
+	"exemptAddresses": [],
 }
 
 default cfg := {}
@@ -67,9 +68,24 @@ scope_hit(scope) if {
 	h.scope == scope
 } else := false
 
+# Addresses the operator never wants blocked (scrapers, loopback): CIDRs or
+# bare addresses in security.suspicious.exemptAddresses. Their bursts are
+# still reported as suspicious_activity.
+exempt(ip) if {
+	addr := network.norm(ip)
+	some raw in settings.exemptAddresses
+	network.in_entry(network.entry(raw), addr)
+}
+
+# input.client_ip: the address the failure or denial came from (absent on stdio).
+client_exempt if exempt(input.client_ip)
+
 default block_ms := 0
 
-block_ms := settings.block.durationMs if count(blocks) > 0
+block_ms := settings.block.durationMs if {
+	count(blocks) > 0
+	not client_exempt
+}
 
 reasons := array.concat(sort([{"rule": h.rule, "message": h.message} | some h in hits]), sort([b | some b in blocks]))
 
@@ -87,8 +103,15 @@ decision := {
 # input.recent.addresses: {address: {blocked_until_ns}} for the addresses this
 # request shows (socket and X-Forwarded-For); the block applies to the
 # effective client address the network package derived.
-network_deny contains {"rule": "suspicious.blocked", "message": lib.msg(["client ", ip, " is blocked after suspicious activity"])} if {
+# An exemption added while a block lasts lifts it.
+network_deny contains {"rule": "suspicious.blocked", "message": lib.msg(["client ", network.client_ip, " is blocked after suspicious activity"])} if {
+	blocked_until_ns
+}
+
+# When the block ends (wall clock, ns): the runtime answers Retry-After from it.
+blocked_until_ns := until if {
 	ip := network.client_ip
 	until := input.recent.addresses[ip].blocked_until_ns
 	until > input.now_ns
+	not exempt(ip)
 }

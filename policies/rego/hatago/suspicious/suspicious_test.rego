@@ -113,3 +113,47 @@ test_network_rule_code_wins_over_block if {
 	d.code == "ERR_NETWORK_DENIED"
 	count(d.reasons) == 2
 }
+
+test_block_says_when_it_ends if {
+	d := hatago.decision with input as net("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}})
+	d.blocked_until_ns == 2000
+}
+
+test_other_denials_carry_no_block_end if {
+	d := hatago.decision with input as net("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}}) with data.config.network as {"blockedIPs": ["10.0.0.9"]}
+	not d.blocked_until_ns
+}
+
+# --- exemptAddresses ------------------------------------------------------------
+
+exempt_cfg := {"exemptAddresses": ["127.0.0.1/32", "10.1.0.0/16", "2001:db8::1"]}
+
+ask_from(ip, recent) := d if {
+	d := hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http", "client_ip": ip, "recent": recent}
+}
+
+test_exempt_address_is_reported_but_never_blocked if {
+	d := ask_from("10.1.2.3", {"ip": {"auth_failures": 100, "denials": 0}}) with data.config.suspicious as exempt_cfg
+	d.suspicious.ip == true
+	d.block_ms == 0
+}
+
+test_exempt_bare_ipv6_and_mapped_ipv4 if {
+	ask_from("2001:db8::1", {"ip": {"auth_failures": 100, "denials": 0}}).block_ms == 0 with data.config.suspicious as exempt_cfg
+	ask_from("::ffff:127.0.0.1", {"ip": {"auth_failures": 100, "denials": 0}}).block_ms == 0 with data.config.suspicious as exempt_cfg
+}
+
+test_address_outside_the_exemption_is_blocked if {
+	d := ask_from("10.2.0.1", {"ip": {"auth_failures": 10, "denials": 0}}) with data.config.suspicious as exempt_cfg
+	d.block_ms == 300000
+}
+
+test_no_address_is_not_exempt if {
+	d := ask({"ip": {"auth_failures": 10, "denials": 0}}) with data.config.suspicious as exempt_cfg
+	d.block_ms == 300000
+}
+
+test_exemption_lifts_a_running_block if {
+	d := hatago.decision with input as net("10.1.0.9", {"addresses": {"10.1.0.9": {"blocked_until_ns": 2000}}}) with data.config.suspicious as exempt_cfg
+	d.allow == true
+}

@@ -5,8 +5,13 @@
 #   data.config.rateLimit (the operator's security.rateLimit section) and
 #   returns `limits`: a list of {name, key, windowMs, max}. The runtime counts
 #   every key in a sliding window and admits the request only when all of them
-#   have budget left. Grammar of filters, keys and tiers: docs/rate-limits.md.
+#   have budget left. `denial_limits` is the same for denied requests: a
+#   budget of denials per key (data.hatago.denialLimits, replaced by the
+#   operator's security.rateLimit.denialLimits), carried by denied decisions.
+#   Grammar of filters, keys and tiers: docs/rate-limits.md.
 package hatago.ratelimit
+
+import data.hatago.rbac
 
 # --- configuration ----------------------------------------------------------
 
@@ -21,26 +26,52 @@ default rules := []
 
 rules := cfg.rules if is_array(cfg.rules)
 
+# Denial budgets: the bundle's defaults, replaced whole by the operator's list
+# ([] switches them off). Same rule grammar as `rules`.
+default bundle_denial_rules := []
+
+bundle_denial_rules := data.hatago.denialLimits if is_array(data.hatago.denialLimits)
+
+denial_rules := cfg.denialLimits if is_array(cfg.denialLimits)
+
+else := bundle_denial_rules
+
 # --- output -----------------------------------------------------------------
 
 # limits: one entry per rule that applies to this request, in config order.
 default limits := []
 
-limits := [l |
-	some r in rules
-	valid(r)
-	applies(r)
-	l := {"name": r.name, "key": key(r), "windowMs": r.windowMs, "max": max_for(r)}
-] if {
+limits := applying(rules) if {
 	not disabled
 	input.stage == "request"
 }
+
+# denial_limits: the same for a request the policy denies (the decision
+# carries them; the runtime counts the denial and answers 429 once one is spent).
+default denial_limits := []
+
+denial_limits := applying(denial_rules) if {
+	not disabled
+	input.stage == "request"
+}
+
+applying(rs) := [l |
+	some r in rs
+	valid(r)
+	applies(r)
+	l := {"name": r.name, "key": key(r), "windowMs": r.windowMs, "max": max_for(r)}
+]
 
 # invalid: names (or indexes) of rules that can never apply because they are
 # malformed. The schema refuses them at start-up; this is for bundles fed
 # other data.
 invalid contains label(i, r) if {
 	some i, r in rules
+	not valid(r)
+}
+
+invalid contains concat("", ["denialLimits.", label(i, r)]) if {
+	some i, r in denial_rules
 	not valid(r)
 }
 
@@ -60,29 +91,13 @@ valid(r) if {
 
 # --- the request's action ---------------------------------------------------
 
-# The same method map as RBAC (hatago.rbac.methods), as "category:action".
-# Session methods (initialize, ping, ...) have no action: only filters that
-# match any request ("*") or name the method apply to them.
-actions := {
-	"tools/call": ["tools", "call"],
-	"tools/list": ["tools", "list"],
-	"resources/read": ["resources", "read"],
-	"resources/subscribe": ["resources", "read"],
-	"resources/list": ["resources", "list"],
-	"resources/templates/list": ["resources", "list"],
-	"prompts/get": ["prompts", "generate"],
-	"prompts/list": ["prompts", "list"],
-}
+# The action is RBAC's (hatago.rbac.spec, the one method map), as
+# [category, action]: list methods are "<category>:list". Session methods
+# (initialize, ping, ...) have no action: only filters that match any request
+# ("*") or name the method apply to them.
+action := [rbac.spec.category, rbac.spec.action] if rbac.spec.type == "item"
 
-completion_actions := {
-	"prompt": ["prompts", "generate"],
-	"resourceTemplate": ["resources", "read"],
-	"resource": ["resources", "read"],
-}
-
-action := actions[input.request.method]
-
-action := completion_actions[input.request.kind] if input.request.method == "completion/complete"
+action := [rbac.spec.category, "list"] if rbac.spec.type == "list"
 
 # --- which rules apply ------------------------------------------------------
 
@@ -109,14 +124,13 @@ filter_ok(r) if {
 
 has_key(obj, k) if _ = obj[k]
 
-# Filter grammar (docs/rate-limits.md, "Filters"):
-#   *                                     every request
-#   method:<mcp method>                   the method itself, e.g. method:initialize
+# Filter grammar (docs/rate-limits.md, "Filters"): "*", "method:<mcp method>",
+# or a permission string in RBAC's grammar (hatago.rbac.parse):
 #   mcp:<category>[:<action>]             e.g. mcp:tools:call, mcp:tools, mcp:*:call
 #   server:<id>[:<category>[:<action>[:<item>]]]
 #                                         e.g. server:github:tools:call:create_*
-# Missing trailing segments are "*"; <item> is "*", an exact name, or a
-# pattern with one "*"; it may contain ":". Other strings match nothing.
+# A filter matches the requests that permission would grant. Other strings
+# match nothing.
 filter_match("*")
 
 filter_match(f) if {
@@ -125,44 +139,11 @@ filter_match(f) if {
 }
 
 filter_match(f) if {
-	s := split(f, ":")
-	s[0] == "mcp"
-	count(s) <= 3
-	t := array.concat(s, ["*", "*"])
-	wild(t[1], action[0])
-	wild(t[2], action[1])
-}
-
-filter_match(f) if {
-	s := split(f, ":")
-	s[0] == "server"
-	t := array.concat(s, ["*", "*", "*"])
-	wild(t[1], input.request.server)
-	wild(t[2], action[0])
-	wild(t[3], action[1])
-	pattern_match(item(s), input.request.name)
-}
-
-wild(p, _) if p == "*"
-
-wild(p, v) if p == v
-
-item(s) := concat(":", array.slice(s, 4, count(s))) if count(s) > 4
-
-else := "*"
-
-# pattern_match(p, name): "*", the exact name, or prefix*suffix with one "*".
-pattern_match("*", _)
-
-pattern_match(p, name) if p == name
-
-pattern_match(p, name) if {
-	is_string(name)
-	parts := split(p, "*")
-	count(parts) == 2
-	startswith(name, parts[0])
-	endswith(name, parts[1])
-	count(name) >= count(parts[0]) + count(parts[1])
+	g := rbac.parse(f)
+	rbac.wild_or(g.server, input.request.server)
+	rbac.wild_or(g.category, action[0])
+	rbac.wild_or(g.action, action[1])
+	rbac.item_match(g, input.request.name)
 }
 
 # servers: the request targets one of these upstream servers.
@@ -176,7 +157,7 @@ tools_ok(r) if not has_key(r, "tools")
 tools_ok(r) if {
 	input.request.method == "tools/call"
 	some p in r.tools
-	pattern_match(p, input.request.name)
+	rbac.pattern_match(p, input.request.name)
 }
 
 # filter "runtime": a JavaScript predicate (RateLimiter.addRule) evaluated by

@@ -213,17 +213,55 @@ test_invalid_rules_never_apply_and_are_named if {
 	ratelimit.invalid == {"nowindow", "neg", "gen", "rules[4]"} with data.config as cfg(rules)
 }
 
-# --- the action map agrees with RBAC ----------------------------------------
+# --- the action is RBAC's (one method map) -----------------------------------
 
-test_action_map_matches_rbac if {
+test_action_of_every_rbac_method if {
 	methods := data.hatago.rbac.methods
-	items := {m: s | some m, s in methods; s.type == "item"}
-	lists := {m: s | some m, s in methods; s.type == "list"}
-	count(items) > 0
-	every m, s in items {
-		ratelimit.actions[m] == [s.category, s.action]
+	count({m | some m, s in methods; s.type == "item"}) > 0
+	every m, s in methods {
+		expected_action(m, s)
 	}
-	every m, s in lists {
-		ratelimit.actions[m] == [s.category, "list"]
-	}
+}
+
+expected_action(m, s) if {
+	s.type == "item"
+	ratelimit.action == [s.category, s.action] with input as req(m, "fs", "x", alice)
+}
+
+expected_action(m, s) if {
+	s.type == "list"
+	ratelimit.action == [s.category, "list"] with input as req(m, null, null, alice)
+}
+
+expected_action(m, s) if {
+	s.type in {"session", "completion", "server", "admin"}
+	not ratelimit.action with input as req(m, null, null, alice)
+}
+
+# --- denial budgets -------------------------------------------------------------
+
+test_denial_limits_default_per_ip_and_user if {
+	ls := ratelimit.denial_limits with input as call(alice) with data.config as {}
+	ls == [
+		{"name": "denials-ip", "key": "denials-ip:ip:10.0.0.1", "windowMs": 60000, "max": 30},
+		{"name": "denials-user", "key": "denials-user:user:alice", "windowMs": 60000, "max": 30},
+	]
+
+	# anonymous: the user budget falls back to the address, as for rules
+	keys(ratelimit.denial_limits) == ["denials-ip:ip:10.0.0.1", "denials-user:ip:10.0.0.1"] with input as call(null) with data.config as {}
+}
+
+test_denial_limits_follow_the_rule_grammar if {
+	c := {"rateLimit": {"denialLimits": [
+		{"name": "tool-denials", "windowMs": 1000, "max": 5, "keyGenerator": "user", "filter": "mcp:tools:call", "tiers": {"user": 9}},
+		{"name": "broken", "windowMs": 0, "max": 1},
+	]}}
+	ratelimit.denial_limits == [{"name": "tool-denials", "key": "tool-denials:user:alice", "windowMs": 1000, "max": 9}] with input as call(alice) with data.config as c
+	ratelimit.denial_limits == [] with input as req("tools/list", null, null, alice) with data.config as c
+	ratelimit.invalid == {"denialLimits.broken"} with data.config as c
+}
+
+test_denial_limits_off_when_rate_limiting_is if {
+	ratelimit.denial_limits == [] with input as call(alice) with data.config as {"rateLimit": {"enabled": false}}
+	ratelimit.denial_limits == [] with input as object.union(call(alice), {"stage": "network"}) with data.config as {}
 }
