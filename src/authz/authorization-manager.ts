@@ -1,7 +1,7 @@
 import type { AuthorizationConfig, HatagoConfig } from '../config/types.js';
 import { DEFAULT_BUNDLE_PATH, GUIDE_ROLES } from '../config/default-config.js';
 import type { CallerContext, Principal } from '../hub/types.js';
-import { CONTRACT_VERSION, nowNs, principalInput, requestInput } from '../pipeline/policy-input.js';
+import { permissionInput, requestInput } from '../pipeline/policy-input.js';
 import type { PolicyDecider } from '../pipeline/policy-source.js';
 import { PolicyEngine } from '../policy/index.js';
 import { policyData } from '../server/policy-data.js';
@@ -125,18 +125,6 @@ function actionOf(resource: string): string {
   return (parts[0] === 'server' ? parts[3] : parts[2]) ?? '*';
 }
 
-/** Input of the policy's stage "permission" (docs/policy-contract.md). */
-function permissionInput(ctx: CallerContext, permission: string): Record<string, unknown> {
-  return {
-    contract: CONTRACT_VERSION,
-    stage: 'permission',
-    now_ns: nowNs(),
-    transport: ctx.transport,
-    client: { ip: ctx.client.ip, origin: ctx.client.origin, user_agent: ctx.client.userAgent },
-    principal: principalInput(ctx.principal),
-    permission,
-  };
-}
 
 function contextFor(user: AuthorizationUser): CallerContext {
   const { id, sub, username, roles, permissions, scope, ...claims } = user;

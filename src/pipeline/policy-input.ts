@@ -56,14 +56,26 @@ export function paramsInput(params: Record<string, unknown> | undefined): Record
   return rest;
 }
 
-export function requestInput(ctx: CallerContext, req: GuardRequest): Record<string, unknown> {
+/** What the input of every stage that knows the caller starts with. */
+function callerInput(stage: string, ctx: CallerContext): Record<string, unknown> {
   return {
     contract: CONTRACT_VERSION,
-    stage: 'request',
+    stage,
     now_ns: nowNs(),
     transport: ctx.transport,
     client: { ip: ctx.client.ip, origin: ctx.client.origin, user_agent: ctx.client.userAgent },
     principal: principalInput(ctx.principal),
+  };
+}
+
+/** Input of the stage "permission": does the caller hold `permission` (AuthorizationManager.checkPermission)? */
+export function permissionInput(ctx: CallerContext, permission: string): Record<string, unknown> {
+  return { ...callerInput('permission', ctx), permission };
+}
+
+export function requestInput(ctx: CallerContext, req: GuardRequest): Record<string, unknown> {
+  return {
+    ...callerInput('request', ctx),
     request: {
       method: req.method,
       kind: req.kind ?? null,
