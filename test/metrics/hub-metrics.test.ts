@@ -6,6 +6,7 @@
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
+import { openSession } from '../audit/helpers.js';
 import { hs256Token } from '../helpers/tokens.js';
 import { promtool, sample, scrape, stopAndRemove } from './helpers.js';
 
@@ -16,16 +17,9 @@ const WRONG = 'not-the-hub-secret-0123456789-0123456789!!';
 let hub: HubProcess;
 let admin: string;
 
-async function session(authorization: string): Promise<(name: string, args?: Record<string, unknown>) => ReturnType<typeof rawRequest>> {
-  const init = await rawRequest(hub.mcpUrl, { body: INITIALIZE, headers: { authorization } });
-  expect(init.status).toBe(200);
-  const sid = String(init.headers['mcp-session-id']);
-  let id = 10;
-  return (name, args = {}) =>
-    rawRequest(hub.mcpUrl, {
-      body: { jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } },
-      headers: { authorization, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
-    });
+/** A session's tools/call, as the audit tests open one. */
+async function session(authorization: string) {
+  return (await openSession(hub, { authorization })).call;
 }
 
 beforeAll(async () => {
