@@ -61,7 +61,7 @@ beforeAll(async () => {
       sessions,
     },
   });
-  [hub, quick] = await Promise.all([startHubProcess(config({ maxPerPrincipal: 3, maxTotal: 6 })), startHubProcess(config({ idleTimeoutMs: 1500 }))]);
+  [hub, quick] = await Promise.all([startHubProcess(config({ maxPerPrincipal: 3, maxTotal: 6 })), startHubProcess(config({ idleTimeoutMs: 4000 }))]);
 });
 
 afterAll(async () => {
