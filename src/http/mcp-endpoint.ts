@@ -41,6 +41,8 @@ function acceptsSse(req: IncomingMessage): boolean {
 /** Whether the token behind a principal still holds (not expired, not revoked). */
 export type TokenCheck = (principal: Principal) => Promise<'ok' | 'expired' | 'revoked'>;
 
+type Verdict = 'ok' | 'expired' | 'revoked' | 'unverifiable';
+
 /** How often sessions are checked for idleness and for revoked or expired tokens. */
 const SWEEP_MS = 2000;
 /** How often open GET streams get an SSE comment (a half-open connection is found when the write fails). */
@@ -71,6 +73,8 @@ export class McpEndpoint {
   private readonly sweeper: NodeJS.Timeout;
   private sweeping = false;
   private lastHeartbeat = Date.now();
+  /** Sessions whose token the last sweep could not check (the revocation store did not answer). */
+  private readonly unverified = new Set<string>();
 
   constructor(opts: McpEndpointOptions) {
     this.hub = opts.hub;
@@ -109,13 +113,12 @@ export class McpEndpoint {
         for (const session of this.sessions.values()) session.heartbeat();
       }
       // One check per token (by jti) per sweep, however many sessions hold it.
-      const verdicts = new Map<unknown, Promise<'ok' | 'expired' | 'revoked'>>();
-      const verdict = (p: Principal | null) => {
-        if (!p || !this.tokenCheck) return Promise.resolve('ok' as const);
+      const verdicts = new Map<unknown, Promise<Verdict>>();
+      const verdict = (p: Principal | null): Promise<Verdict> => {
+        if (!p || !this.tokenCheck) return Promise.resolve('ok');
         const key = p.claims.jti ?? p;
         let v = verdicts.get(key);
-        // A store that cannot answer counts as revoked: fail closed.
-        if (!v) verdicts.set(key, (v = this.tokenCheck(p).catch(() => 'revoked' as const)));
+        if (!v) verdicts.set(key, (v = this.tokenCheck(p).catch(() => 'unverifiable' as const)));
         return v;
       };
       for (const session of [...this.sessions.values()]) {
@@ -123,17 +126,30 @@ export class McpEndpoint {
           await this.end(session, 'idle');
           continue;
         }
-        const token = await verdict(session.principal);
+        // A store that cannot answer twice in a row counts as revoked (fail closed); once is a blip.
+        let missed = false;
+        const check = async (p: Principal | null): Promise<Verdict> => {
+          const v = await verdict(p);
+          if (v !== 'unverifiable') return v;
+          missed = true;
+          return this.unverified.has(session.id) ? v : 'ok';
+        };
+        const token = await check(session.principal);
+        const stream = token === 'ok' && session.hasOpenStream ? await check(session.streamPrincipal) : 'ok';
+        if (token !== 'ok' || stream !== 'ok') this.unverified.delete(session.id);
         if (token !== 'ok') {
           await this.end(session, `token_${token}`);
-          continue;
-        }
-        const stream = session.hasOpenStream ? await verdict(session.streamPrincipal) : 'ok';
-        if (stream !== 'ok') {
+        } else if (stream !== 'ok') {
           session.endGetStream();
           await this.record(session, `stream_token_${stream}`);
+        } else if (!missed) {
+          this.unverified.delete(session.id);
+        } else if (!this.unverified.has(session.id)) {
+          this.unverified.add(session.id);
+          this.logger.warn('token of a session could not be checked (revocation store unavailable); it ends if the next check fails too', { sessionId: session.id });
         }
       }
+      for (const id of this.unverified) if (!this.sessions.has(id)) this.unverified.delete(id);
     } finally {
       this.sweeping = false;
     }

@@ -7,7 +7,7 @@ import { hashPassword } from '../../src/auth/users/index.js';
 import { auditRecords } from '../audit/helpers.js';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest, type RawResponse } from '../helpers/http-client.js';
-import { useProcessCleanup } from '../helpers/processes.js';
+import { freePort, spawnProcess, useProcessCleanup } from '../helpers/processes.js';
 import { openSse } from '../helpers/sse-client.js';
 import { hs256Token } from '../helpers/tokens.js';
 
@@ -160,5 +160,37 @@ describe('tokens that end', () => {
     const later = await token('shortlived');
     const gone = await ping(later, sid);
     expect(gone.status).toBe(404);
+  });
+});
+
+describe('a revocation store that cannot answer', () => {
+  it('one missed check is a blip (logged); two in a row end the session and its stream (fail closed, audited)', async () => {
+    const port = await freePort();
+    const redis = spawnProcess('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1']);
+    await redis.waitForLine(/Ready to accept connections/);
+    const h = await startHubProcess({
+      mcpServers: { fx: fixtureStdio() },
+      security: {
+        authentication: { enabled: true, type: 'jwt', secret: SECRET, algorithms: ['HS256'], issuer: 'hatago-hub', audience: ['mcp-clients'], revocation: { store: `redis://127.0.0.1:${port}` } },
+        authorization: { enabled: true },
+      },
+    });
+    try {
+      const t = await token('redis-user');
+      const sid = await open(t, h);
+      const stream = await openSse(h.mcpUrl, { ...auth(t), 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
+      await redis.kill();
+      await h.proc.waitForLine(/token of a session could not be checked/);
+      let ended = false;
+      void stream.ended.then(() => (ended = true));
+      // The first miss did not end it: the next sweep, 2 s later, does.
+      expect(ended).toBe(false);
+      await stream.ended;
+      const rec = await auditRecord((r) => r.event === 'session_closed' && r.sessionId === sid, h);
+      expect(rec.metadata).toEqual({ reason: 'token_unverifiable' });
+    } finally {
+      await h.stop();
+      rmSync(h.dir, { recursive: true, force: true });
+    }
   });
 });
