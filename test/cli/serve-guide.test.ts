@@ -75,6 +75,16 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** `config validate` and `serve` both refuse the config, with the same one line. */
+function expectSameRefusal(r: Awaited<ReturnType<typeof both>>, expected: string): void {
+  expect(r.validate.code).toBe(1);
+  expect(errorLine(r.validate.output)).toBe(expected);
+  expect(r.served.started).toBe(false);
+  if (r.served.started) return;
+  expect(r.served.code).toBe(1);
+  expect(errorLine(r.served.output)).toBe(expected);
+}
+
 describe('the guide\'s OAuth 2.0 block', () => {
   it('as written: validate says ok, serve starts with authentication ON and the resource derived from host:port', async () => {
     const r = await both(GUIDE_OAUTH2, OAUTH_ENV);
@@ -132,12 +142,7 @@ describe('the guide\'s OAuth 2.0 block', () => {
     const expected =
       'hatago: security.authentication.provider.resource is required (http.host 0.0.0.0 is not an address clients use): ' +
       'set it to the public URL of the MCP endpoint, e.g. "https://mcp.example.com/mcp", or set http.publicUrl [ERR_CONFIG_INVALID]';
-    expect(r.validate.code).toBe(1);
-    expect(errorLine(r.validate.output)).toBe(expected);
-    expect(r.served.started).toBe(false);
-    if (r.served.started) return;
-    expect(r.served.code).toBe(1);
-    expect(errorLine(r.served.output)).toBe(expected);
+    expectSameRefusal(r, expected);
   });
 });
 
@@ -146,12 +151,7 @@ describe('the guide\'s JWT block', () => {
     const r = await both(GUIDE_JWT, { HATAGO_AUTH_SECRET: 'your-super-secure-secret' });
     dirs.push(r.dir);
     const expected = 'hatago: Config is invalid (security.authentication: secret must be at least 32 bytes for HS256) [ERR_CONFIG_INVALID]';
-    expect(r.validate.code).toBe(1);
-    expect(errorLine(r.validate.output)).toBe(expected);
-    expect(r.served.started).toBe(false);
-    if (r.served.started) return;
-    expect(r.served.code).toBe(1);
-    expect(errorLine(r.served.output)).toBe(expected);
+    expectSameRefusal(r, expected);
   });
 
   it('with a strong secret: validate ok and serve starts with authentication jwt', async () => {
