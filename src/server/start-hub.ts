@@ -10,9 +10,9 @@ import { Hub } from '../hub/hub.js';
 import { createHubValidation, limitsFromConfig } from '../validation/index.js';
 import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
-import { PolicyGuard } from '../pipeline/policy-guard.js';
+import { PolicyGuard } from '../pipeline/policy/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
-import { RateLimitStage } from '../pipeline/rate-limit-stage.js';
+import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
 import type { PolicyDecider } from '../pipeline/policy-source.js';
@@ -24,7 +24,8 @@ import { UpstreamManager } from '../upstreams/index.js';
 import type { RelayRefusal } from '../upstreams/types.js';
 import { corsPreflight } from './cors.js';
 import { createDecisionObservers } from './decision-observers.js';
-import { createHttpPipeline } from './http-pipeline.js';
+import { networkStage } from '../pipeline/network/stage.js';
+import { authenticationStage } from '../pipeline/authentication/stage.js';
 import { listen } from './listen.js';
 import { metricsRoute } from './metrics-route.js';
 import { policyData } from './policy-data.js';
@@ -131,16 +132,13 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   cleanup.push(() => rateLimitStore.close());
 
   try {
-    // Stages after routing, in lifecycle order: policy, then rate limits (counted from the policy's decision).
-    const guard = new RateLimitStage(new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events }), {
-      store: rateLimitStore,
-      logger,
-      events: opts.securityEvents ?? discardEvents,
-    });
+    // The policy stage, and the rate-limit stage counting what its decisions name (src/pipeline/mcp-stages.ts).
+    const guard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
+    const rateLimits = new RateLimiting({ store: rateLimitStore, logger, events: opts.securityEvents ?? discardEvents });
     // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
     // Its own guard: not counted against rate limits, and its denials are recorded at once.
     const observer = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
-    const hub = new Hub({ upstreams, breakers, validation, guard, observer, logger: logger.child({ component: 'hub' }) });
+    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
     cleanup.push(policy.onActivated(() => hub.policyChanged()));
 
@@ -164,14 +162,16 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       return { done: stdio.closed, close: stopAll };
     }
 
-    const pipeline = createHttpPipeline(policy, auth, config.security.network?.cors, logger, { events, recent: monitor });
+    // The first HTTP stages of every endpoint: network (policy, CORS headers), then authentication.
+    const front = [
+      networkStage(policy, logger, { events, recent: monitor, cors: config.security.network?.cors }),
+      authenticationStage(auth, logger, events),
+    ];
     const httpApp = createHttpApp({
       hub,
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
-      pipeline,
-      // GET /health/details: the same policy and rate-limit stages as MCP requests, method admin/status.
-      statusGuard: guard,
+      front,
       ...(auth && { tokenCheck: (p: Principal) => auth.tokenStatus(p) }),
       events,
       healthExtras: () => ({
@@ -182,11 +182,11 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // POST /auth/login, /logout, /refresh (docs/token-endpoints.md): only with JWT authentication and a signing key; else 404.
     if (auth && revoked && auth.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt') {
       outer.use('/auth', await createTokenEndpoints({
-        auth, revoked, users: authConfig?.users, policy, rateLimits: rateLimitStore, events, recent: monitor, logger,
+        auth, revoked, users: authConfig?.users, policy, rateLimits: rateLimitStore, events, network: front[0]!, logger,
       }));
     }
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger, { events, recent: monitor }));
-    outer.get('/metrics', metricsRoute(metrics, pipeline));
+    outer.get('/metrics', metricsRoute(metrics, front));
     // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md).
     const rs = auth?.resourceServer;
     if (rs) outer.get(rs.metadataPaths, protectedResourceMetadataRoute(rs));
