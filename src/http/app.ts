@@ -15,7 +15,7 @@ import type { HubLogger } from '../hub/types.js';
 import { ANONYMOUS_STAGES } from './caller.js';
 import { McpEndpoint, type TokenCheck } from './mcp-endpoint.js';
 import { callerOf, type HttpExchange } from '../pipeline/http-exchange.js';
-import { StageRunner, type Stage } from '../pipeline/stage.js';
+import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
 import { validationStage } from '../pipeline/validation/stage.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
 import { writeHttpError, writeJson } from './respond.js';
@@ -40,6 +40,8 @@ export interface HttpAppOptions {
   tokenCheck?: TokenCheck;
   /** Audit sink for session_closed. */
   events?: SecurityEventSink;
+  /** Told about every HTTP stage run (metrics, traces). */
+  observeStages?: StageObserver<unknown>;
 }
 
 export interface HttpApp {
@@ -64,6 +66,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   // /mcp: every HTTP stage of the lifecycle; other endpoints: network and authentication.
   const mcpStages = new StageRunner<HttpExchange>([...front, validationStage(opts.limits, opts.maxBodyBytes ?? opts.limits?.maxBodyBytes), endpoint.stage], opts.logger);
   const frontStages = new StageRunner<HttpExchange>(front, opts.logger);
+  if (opts.observeStages) for (const r of [mcpStages, frontStages]) r.observe(opts.observeStages);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
