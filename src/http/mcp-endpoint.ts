@@ -19,6 +19,7 @@ import { LegacySession } from './legacy-session.js';
 import { encodeModernResult } from './modern-encoding.js';
 import { isObject, jsonRpcId, writeHttpError, writeJson } from './respond.js';
 import { SseStream } from './sse.js';
+import { preferredAnswerType } from './accept.js';
 import { requestHeader as header } from '../util/incoming-request.js';
 import { DEFAULT_LIMITS, MessageValidator, type StructureLimits } from '../validation/index.js';
 
@@ -285,7 +286,8 @@ export class McpEndpoint {
     // before the first byte goes out, as JSON or as the stream's headers.
     const headers: Record<string, string> = session ? { 'Mcp-Session-Id': session.id } : {};
     ctx.responseHeaders = headers;
-    const stream = acceptsSse(req) && (progressToken !== undefined || (session?.canBeAsked === true && FORWARDED.has(method)))
+    // SSE when progress must stream, the upstream may ask this client something, or the client prefers it.
+    const stream = acceptsSse(req) && (progressToken !== undefined || (session?.canBeAsked === true && FORWARDED.has(method)) || preferredAnswerType(header(req, 'accept')) === 'sse')
       ? new SseStream(res, headers)
       : undefined;
     res.on('close', () => {
