@@ -15,6 +15,7 @@ import { safeUrl, shortReason, truncateLine } from './redact.js';
 import { ProgressTap } from './progress-tap.js';
 import { RESPONSE_TOO_LARGE, responseLimits, responseTooLarge, ResponseTooLargeError, type ResponseLimits } from './response-limits.js';
 import { admit, RELAYED_METHODS, RelayRouter, type RelayChoice } from './relay-router.js';
+import { CallNotifier, completeInputRequired, isModernEra, ListenSubscriptions, withLogLevel } from './modern-era.js';
 import type {
   ClientRelay,
   Upstream,
@@ -64,6 +65,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly relays: RelayRouter;
   private readonly progress = new ProgressTap();
+  /** 2026-07-28 upstreams: resource subscriptions as listen streams, in-call log messages to their caller. */
+  private readonly listens: ListenSubscriptions;
+  private readonly notifier = new CallNotifier();
   private readonly limits: ResponseLimits;
 
   private state: UpstreamState = 'starting';
@@ -101,6 +105,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.limits = responseLimits(config);
     // A call that ended unanswered may still get requests for as long as it could have run.
     this.relays = new RelayRouter(config.timeoutMs ?? this.defaultTimeoutMs);
+    this.listens = new ListenSubscriptions(id);
   }
 
   status(): UpstreamStatus {
@@ -140,6 +145,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const client = this.client;
     this.client = undefined;
     this.transport = undefined;
+    this.listens.closeAll();
     this.fast?.close();
     this.fast = undefined;
     this.setState('stopped');
@@ -171,19 +177,42 @@ export class ClientUpstream extends EventEmitter implements Upstream {
           throw err;
         }
       }
+      const endNotify = isModernEra(this.protocolVersion) ? this.notifier.begin(opts.onNotification) : undefined;
       try {
-        const result = await send(client, method, sent, reqOpts);
+        const result = endNotify ? await this.modernRequest(client, method, sent, reqOpts, opts) : await send(client, method, sent, reqOpts);
         answered = true;
         return result;
       } catch (err) {
         // A JSON-RPC error is an answer too: the upstream is done with the call.
         if (ProtocolError.isInstance(err)) answered = true;
         throw this.mapCallError(err, gen, timeoutMs, opts.signal);
+      } finally {
+        endNotify?.();
       }
     } finally {
       progress?.close();
       end(answered);
     }
+  }
+
+  /**
+   * A forwarded request to a 2026-07-28 upstream (modern-era.ts): subscriptions
+   * become listen streams; everything else names a log level and is driven
+   * through input_required rounds, each embedded request answered by this
+   * call's own client.
+   */
+  private modernRequest(client: Client, method: string, params: Record<string, unknown> | undefined, reqOpts: RequestOptions, call: UpstreamCallOptions): Promise<Record<string, unknown>> {
+    if (this.listens.handles(method)) return this.listens.request(client, method, params, reqOpts);
+    const signal = call.signal ?? new AbortController().signal;
+    return completeInputRequired(
+      this.id,
+      (p) => send(client, method, withLogLevel(p), { ...reqOpts, allowInputRequired: true }),
+      params,
+      (m, p) => {
+        const choice: RelayChoice = RELAYED_METHODS.includes(m) ? admit(call.relay, m) : { refuse: `${m} is not a request an upstream may make of a client` };
+        return this.relay(choice, m, p, signal);
+      },
+    );
   }
 
   // --- the fast path (fast-http.ts) ---
@@ -405,6 +434,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.transport = undefined;
     this.lastError = reason;
     this.attempt = 0;
+    this.listens.closeAll();
     this.setState('unavailable');
     const delay = this.scheduleRetry();
     this.log.warn('Upstream lost', { server: this.id, transport: this.kind, address: this.address(), reason, retryInMs: delay });
@@ -423,7 +453,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     if (this.checkingLiveness || !client) return;
     this.checkingLiveness = true;
     try {
-      await client.ping({ timeout: LIVENESS_TIMEOUT_MS });
+      // 2026-07-28 has no ping: server/discover answers the same question.
+      if (isModernEra(this.protocolVersion)) await client.discover({ timeout: LIVENESS_TIMEOUT_MS });
+      else await client.ping({ timeout: LIVENESS_TIMEOUT_MS });
     } catch (err) {
       // A JSON-RPC error answer still proves the upstream is there.
       if (!ProtocolError.isInstance(err)) this.lost(gen, shortReason(err, this.config));
@@ -440,6 +472,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       return new UpstreamRpcError(this.id, err.code, err.message, err.data);
     }
     if (SdkError.isInstance(err) && err.code === SdkErrorCode.RequestTimeout) return timeoutError(this.id, timeoutMs);
+    // Refused by the SDK before anything was sent: the method does not exist in the upstream's revision.
+    if (SdkError.isInstance(err) && err.code === SdkErrorCode.MethodNotSupportedByProtocolVersion) return new UpstreamRpcError(this.id, -32601, err.message);
     const reason = shortReason(err, this.config);
     if (SdkHttpError.isInstance(err) && err.status === 404) {
       // The upstream no longer knows our session (it restarted): start over with a fresh initialize.
@@ -496,6 +530,13 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private onNotification(gen: number, method: string, params: unknown): void {
     if (gen !== this.generation) return;
+    if (method === 'notifications/message' && isModernEra(this.protocolVersion)) {
+      // A 2026-07-28 upstream logs only inside calls: to that call's client, or to nobody.
+      const target = this.notifier.target();
+      if (target) target(method, params);
+      else this.log.debug('Upstream log message dropped: no single call it belongs to', { server: this.id });
+      return;
+    }
     const kinds = LIST_CHANGED[method];
     if (!kinds) {
       this.emit('notification', method, params);
