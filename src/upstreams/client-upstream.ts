@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type RequestOptions, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
-import { ERROR_CODES } from '../errors/index.js';
+import { ERROR_CODES, HatagoError } from '../errors/index.js';
 import { silentLogger } from '../log/logger.js';
 import { backoffDelay } from './backoff.js';
 import { FastHttpChannel, FastHttpStatusError, type FastSession, type JsonRpcMessage } from './fast-http.js';
@@ -402,6 +402,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     client.setNotificationHandler('notifications/progress', () => undefined);
     opened.transport.onmessage = (message) => {
       this.progress.observe(message);
+      this.attributeModernLog(gen, message);
       this.completeResultType(message, client);
     };
     client.onclose = () => this.lost(gen, 'connection closed');
@@ -466,6 +467,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private mapCallError(err: unknown, gen: number, timeoutMs: number, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason ?? err;
+    // Already decided by the hub's own code (modern-era.ts): passed on as it is.
+    if (err instanceof UpstreamRpcError || err instanceof HatagoError) return err;
     if (ProtocolError.isInstance(err)) {
       // The transport's stand-in for an answer it refused to read whole (child-stdio-transport.ts).
       if ((err.data as { reason?: unknown } | undefined)?.reason === RESPONSE_TOO_LARGE) return responseTooLarge(this.id, this.limits, err.message);
@@ -513,6 +516,20 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.log.warn('Upstream results lack resultType; taken as complete', { server: this.id, protocolVersion: version });
   }
 
+  /**
+   * A 2026-07-28 upstream logs only inside calls: to that call's client, or
+   * to nobody. Decided on the raw message as it arrives, while its call is
+   * still in flight (the SDK dispatches notifications later than it settles
+   * the call they came with).
+   */
+  private attributeModernLog(gen: number, message: unknown): void {
+    const m = message as { id?: unknown; method?: unknown; params?: unknown };
+    if (m.method !== 'notifications/message' || m.id !== undefined || gen !== this.generation || !isModernEra(this.protocolVersion)) return;
+    const target = this.notifier.target();
+    if (target) target(m.method, m.params);
+    else this.log.debug('Upstream log message dropped: no single call it belongs to', { server: this.id });
+  }
+
   // --- catalog ---
 
   private async refresh(client: Client, kinds: CatalogKind[]): Promise<void> {
@@ -530,13 +547,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private onNotification(gen: number, method: string, params: unknown): void {
     if (gen !== this.generation) return;
-    if (method === 'notifications/message' && isModernEra(this.protocolVersion)) {
-      // A 2026-07-28 upstream logs only inside calls: to that call's client, or to nobody.
-      const target = this.notifier.target();
-      if (target) target(method, params);
-      else this.log.debug('Upstream log message dropped: no single call it belongs to', { server: this.id });
-      return;
-    }
+    // Delivered from the transport tap (attributeModernLog), in wire order.
+    if (method === 'notifications/message' && isModernEra(this.protocolVersion)) return;
     const kinds = LIST_CHANGED[method];
     if (!kinds) {
       this.emit('notification', method, params);
