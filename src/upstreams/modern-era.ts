@@ -67,13 +67,19 @@ export async function completeInputRequired(
 
 /**
  * resources/subscribe and resources/unsubscribe for a 2026-07-28 upstream,
- * which has neither: one `subscriptions/listen` stream per URI, whose
- * `notifications/resources/updated` reach the SDK client's notification
- * handlers like a 2025 session's would. The hub subscribes once per URI
- * however many clients watch it (hub/subscriptions.ts).
+ * which has neither: one `subscriptions/listen` stream per upstream whose
+ * filter names every subscribed URI. Its `notifications/resources/updated`
+ * reach the SDK client's notification handlers like a 2025 session's would.
+ * A change of the URI set opens the stream for the new set first and closes
+ * the old one after (an update in between may arrive twice, none is lost),
+ * so at most two streams are open to the upstream however many URIs are
+ * watched. Changes run one at a time. The hub asks once per URI however
+ * many clients watch it (hub/subscriptions.ts).
  */
 export class ListenSubscriptions {
-  private readonly byUri = new Map<string, McpSubscription>();
+  private uris = new Set<string>();
+  private current: McpSubscription | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly server: string) {}
 
@@ -81,34 +87,53 @@ export class ListenSubscriptions {
     return method === 'resources/subscribe' || method === 'resources/unsubscribe';
   }
 
-  async request(client: Client, method: string, params: Params | undefined, opts: RequestOptions): Promise<Result> {
+  request(client: Client, method: string, params: Params | undefined, opts: RequestOptions): Promise<Result> {
     const uri = params?.uri;
-    if (typeof uri !== 'string') throw new UpstreamRpcError(this.server, -32602, 'params.uri must be a string');
-    if (method === 'resources/unsubscribe') {
-      const sub = this.byUri.get(uri);
-      this.byUri.delete(uri);
-      await sub?.close();
-      return {};
-    }
-    if (this.byUri.has(uri)) return {};
-    const sub = await client.listen({ resourceSubscriptions: [uri] }, opts);
+    if (typeof uri !== 'string') return Promise.reject(new UpstreamRpcError(this.server, -32602, 'params.uri must be a string'));
+    const next = this.chain.then(() => (method === 'resources/subscribe' ? this.add(client, uri, opts) : this.remove(client, uri, opts)));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async add(client: Client, uri: string, opts: RequestOptions): Promise<Result> {
+    if (this.uris.has(uri) && this.current !== undefined) return {};
+    const wanted = new Set(this.uris).add(uri);
+    const sub = await client.listen({ resourceSubscriptions: [...wanted] }, opts);
     if (!sub.honoredFilter.resourceSubscriptions?.includes(uri)) {
       await sub.close();
       throw new UpstreamRpcError(this.server, -32602, `Upstream "${this.server}" does not honor a subscription to ${uri}`);
     }
-    this.byUri.set(uri, sub);
-    // A stream the upstream ended is no subscription any more: the next subscribe opens a new one.
-    void sub.closed.then(() => {
-      if (this.byUri.get(uri) === sub) this.byUri.delete(uri);
-    });
+    await this.swap(sub, new Set(sub.honoredFilter.resourceSubscriptions));
     return {};
   }
 
-  /** The connection is gone: its streams with it. */
+  private async remove(client: Client, uri: string, opts: RequestOptions): Promise<Result> {
+    if (!this.uris.has(uri)) return {};
+    const wanted = new Set(this.uris);
+    wanted.delete(uri);
+    await this.swap(wanted.size === 0 ? undefined : await client.listen({ resourceSubscriptions: [...wanted] }, opts), wanted);
+    return {};
+  }
+
+  private async swap(sub: McpSubscription | undefined, uris: Set<string>): Promise<void> {
+    const old = this.current;
+    this.current = sub;
+    this.uris = uris;
+    // A stream the upstream ended carries nothing any more: the next change opens a new one for the whole set.
+    if (sub) {
+      void sub.closed.then(() => {
+        if (this.current === sub) this.current = undefined;
+      });
+    }
+    await old?.close();
+  }
+
+  /** The connection is gone: its stream with it (subscribers subscribe again on the new one). */
   closeAll(): void {
-    const subs = [...this.byUri.values()];
-    this.byUri.clear();
-    for (const sub of subs) void sub.close().catch(() => undefined);
+    const old = this.current;
+    this.current = undefined;
+    this.uris = new Set();
+    void old?.close().catch(() => undefined);
   }
 }
 

@@ -129,7 +129,7 @@ describe('log messages', () => {
 });
 
 describe('resource subscriptions', () => {
-  test('subscribe opens a listen stream whose updates reach the subscriber; unsubscribe answers {}', async () => {
+  test('subscriptions ride one listen stream for all URIs: updates reach the subscriber, unsubscribing the last closes it', async () => {
     const updates: string[] = [];
     let onUpdate: () => void = () => undefined;
     const client = await connect({}, (c) =>
@@ -137,14 +137,27 @@ describe('resource subscriptions', () => {
         updates.push(n.params.uri);
         onUpdate();
       }));
+    const streams = async () => Number(textOf(await client.callTool({ name: 'open_listen_streams', arguments: {} })));
+    // A closed stream leaves the upstream's books when it has seen the close: asked again until then.
+    const streamsBecome = async (n: number) => {
+      while ((await streams()) !== n);
+    };
+    const touched = async () => {
+      const arrived = new Promise<void>((resolve) => (onUpdate = resolve));
+      await client.callTool({ name: 'touch_watched_resource', arguments: {} });
+      await arrived;
+    };
     expect(await client.subscribeResource({ uri: 'test://watched-resource' })).toEqual({});
-    const first = new Promise<void>((resolve) => (onUpdate = resolve));
-    await client.callTool({ name: 'touch_watched_resource', arguments: {} });
-    await first;
-    expect(updates).toEqual(['test://watched-resource']);
+    expect(await client.subscribeResource({ uri: 'test://static-text' })).toEqual({});
+    await streamsBecome(1);
+    await touched();
+    // One URI left: the stream is opened anew for it, and still delivers.
+    expect(await client.unsubscribeResource({ uri: 'test://static-text' })).toEqual({});
+    await streamsBecome(1);
+    await touched();
+    expect(updates).toEqual(['test://watched-resource', 'test://watched-resource']);
     expect(await client.unsubscribeResource({ uri: 'test://watched-resource' })).toEqual({});
-    // The upstream is still ready and answering after both.
-    expect(textOf(await client.callTool({ name: 'test_simple_text', arguments: {} }))).toBe('This is a simple text response for testing.');
+    await streamsBecome(0);
   });
 });
 
