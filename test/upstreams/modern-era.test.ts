@@ -196,4 +196,21 @@ describe('the upstream object', () => {
       await u.stop();
     }
   });
+
+  test('a broken exchange is checked with server/discover (there is no ping): the upstream that answers it stays ready', async () => {
+    const u = createUpstream('conf', { type: 'http', url: upstreamUrl }, { defaultTimeoutMs: 15_000 });
+    const states: string[] = [];
+    u.on('state', (s: { state: string }) => states.push(s.state));
+    try {
+      await u.start();
+      const broken = await u.request('tools/call', { name: 'break_exchange', arguments: {} }).then(() => undefined, (e: unknown) => e);
+      expect(broken).toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', message: 'Upstream server "conf" is unavailable' });
+      // The liveness check runs meanwhile; a ping refused by the SDK would have taken the upstream down at once.
+      expect(await u.request('tools/call', { name: 'test_simple_text', arguments: {} })).toMatchObject({ content: [{ text: 'This is a simple text response for testing.' }] });
+      expect(u.status().state).toBe('ready');
+      expect(states).toEqual(['ready']);
+    } finally {
+      await u.stop();
+    }
+  });
 });
