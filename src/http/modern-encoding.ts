@@ -3,10 +3,17 @@
 // `execution` from tools. The hub's results are revision-neutral; this is
 // the one place that stamps them for the modern wire.
 
+import { SERVER_INFO_META } from '../upstreams/server-info-stamp.js';
+
 const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);
 
 export function encodeModernResult(method: string, result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...result, resultType: 'complete' };
+  if (method === 'server/discover' && typeof result.serverInfo === 'object' && result.serverInfo !== null) {
+    // The revision carries the server's identity in `_meta` (clients read it there, not in the body).
+    delete out.serverInfo;
+    out._meta = { ...(result._meta as Record<string, unknown> | undefined), [SERVER_INFO_META]: result.serverInfo };
+  }
   if (CACHEABLE.has(method)) {
     // Lists are filtered per caller by the policy: never shareable, not cached.
     out.ttlMs = 0;

@@ -94,6 +94,8 @@ describe('Python client -> hub over Streamable HTTP', () => {
   test('mode "auto" negotiates 2026-07-28 (stateless); the upstream\'s sampling and elicitation are refused, the client is never asked', async () => {
     const { seen } = await runPythonClient({ transport: 'http', mode: 'auto', url: hub.mcpUrl, headers: { authorization: `Bearer ${await callerToken()}` }, steps: STEPS });
     expect(seen.protocolVersion).toBe('2026-07-28');
+    // Read from the discover result's `_meta` serverInfo stamp, where the revision puts it.
+    expect(seen.serverName).toBe('hatago');
     const s = stepsOf(seen);
     expectCommonSteps(s);
     // A stateless request has no channel for a request back to the client (docs/upstreams.md).

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SERVER_INFO_META } from '../../src/upstreams/server-info-stamp.js';
 import { startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { pythonStdioUpstream, startPythonHttpServer } from '../helpers/python.js';
 import { useProcessCleanup, type TestProcess } from '../helpers/processes.js';
@@ -29,7 +30,8 @@ interface Caller {
   revision: string;
   toolNames(): Promise<string[]>;
   resourceUris(): Promise<string[]>;
-  call(name: string, args: Record<string, unknown>, onProgress?: (p: number) => void): Promise<{ text: string; isError: boolean }>;
+  /** The result's first text, isError, and the `_meta` identity stamp it carries (if any). */
+  call(name: string, args: Record<string, unknown>, onProgress?: (p: number) => void): Promise<{ text: string; isError: boolean; stamp?: unknown }>;
   read(uri: string): Promise<string>;
   prompt(name: string, args: Record<string, string>): Promise<string>;
   close(): Promise<void>;
@@ -37,6 +39,10 @@ interface Caller {
 
 type Content = { type: string; text?: string }[];
 const firstText = (content: unknown) => (content as Content)[0]?.text ?? '';
+const stampOf = (meta: unknown) => {
+  const stamp = (meta as Record<string, unknown> | undefined)?.[SERVER_INFO_META];
+  return stamp === undefined ? {} : { stamp };
+};
 const textContents = (contents: ({ text: string } | { blob: string })[]) => contents.map((c) => ('text' in c ? c.text : `<blob>`)).join('\n');
 
 async function legacyCaller(url: string): Promise<Caller> {
@@ -49,7 +55,7 @@ async function legacyCaller(url: string): Promise<Caller> {
     resourceUris: async () => (await client.listResources()).resources.map((r) => r.uri),
     call: async (name, args, onProgress) => {
       const r = await client.callTool({ name, arguments: args }, undefined, onProgress && { onprogress: (p) => onProgress(p.progress) });
-      return { text: firstText(r.content), isError: r.isError === true };
+      return { text: firstText(r.content), isError: r.isError === true, ...stampOf(r._meta) };
     },
     read: async (uri) => textContents((await client.readResource({ uri })).contents),
     prompt: async (name, args) => firstText([(await client.getPrompt({ name, arguments: args })).messages[0]?.content]),
@@ -66,7 +72,7 @@ async function modernCaller(url: string): Promise<Caller> {
     resourceUris: async () => (await client.listResources()).resources.map((r) => r.uri),
     call: async (name, args, onProgress) => {
       const r = await client.callTool({ name, arguments: args }, onProgress && { onprogress: (p) => onProgress(p.progress) });
-      return { text: firstText(r.content), isError: r.isError === true };
+      return { text: firstText(r.content), isError: r.isError === true, ...stampOf(r._meta) };
     },
     read: async (uri) => textContents((await client.readResource({ uri })).contents),
     prompt: async (name, args) => firstText([(await client.getPrompt({ name, arguments: args })).messages[0]?.content]),
@@ -126,6 +132,7 @@ describe.each([
   test.each(Object.keys(UPSTREAMS) as UpstreamId[])('%s: calls tools (with progress), reads resources, gets the prompt', async (id) => {
     const { name, revision } = UPSTREAMS[id];
     // The Python server names the revision its request came in: the hub's choice for that upstream, not the client's.
+    // No identity stamp of the Python server (its SDK stamps 2026-07-28 results) reaches the hub's client.
     expect(await caller.call(`${id}_whoami`, {})).toEqual({ text: `${name} (python), protocol ${revision}`, isError: false });
     expect(await caller.call(`${id}_add`, { a: 2, b: 3 })).toEqual({ text: '5', isError: false });
     const progress: number[] = [];
