@@ -36,6 +36,9 @@ const STEPS: PlanStep[] = [
   { call: 'fx_elicit', arguments: { message: 'Who are you?' } },
 ];
 
+/** Each Python run starts an interpreter (over stdio, a whole hub too): more than jest's default 60 s on a busy machine. */
+const SLOW = 180_000;
+
 const callerToken = () => hs256Token(SECRET, { sub: 'py-user', roles: ['caller'] });
 
 function stepsOf(seen: PythonSeen): Record<'list' | 'echo' | 'denied' | 'progress' | 'sample' | 'elicit', StepSeen> {
@@ -89,7 +92,7 @@ describe('Python client -> hub over Streamable HTTP', () => {
     const s = stepsOf(seen);
     expectCommonSteps(s);
     expectRelaysAnswered(seen, s);
-  });
+  }, SLOW);
 
   test('mode "auto" negotiates 2026-07-28 (stateless); the upstream\'s sampling and elicitation are refused, the client is never asked', async () => {
     const { seen } = await runPythonClient({ transport: 'http', mode: 'auto', url: hub.mcpUrl, headers: { authorization: `Bearer ${await callerToken()}` }, steps: STEPS });
@@ -104,7 +107,7 @@ describe('Python client -> hub over Streamable HTTP', () => {
       expect(textOf(step)).toContain(`The client cannot serve the upstream's ${method} request`);
     }
     expect(seen.asked).toEqual([]);
-  });
+  }, SLOW);
 
   test('without a token the Python client is refused at connect with ERR_UNAUTHENTICATED, in both modes', async () => {
     for (const mode of ['legacy', 'auto'] as const) {
@@ -113,7 +116,7 @@ describe('Python client -> hub over Streamable HTTP', () => {
       // The hub's 401 carries a JSON-RPC error body; the Python SDK surfaces it as the MCPError.
       expect(seen.connectError).toEqual({ code: -32001, message: 'Authentication required', data: { code: 'ERR_UNAUTHENTICATED', reason: 'missing' } });
     }
-  });
+  }, SLOW);
 });
 
 describe('Python client -> hub over stdio (stdio_client spawns `hatago serve --stdio`)', () => {
@@ -144,5 +147,5 @@ describe('Python client -> hub over stdio (stdio_client spawns `hatago serve --s
     const s = stepsOf(seen);
     expectCommonSteps(s);
     expectRelaysAnswered(seen, s);
-  });
+  }, SLOW);
 });
