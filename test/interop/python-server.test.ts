@@ -12,7 +12,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SERVER_INFO_META } from '../../src/upstreams/server-info-stamp.js';
 import { startHubProcess, type HubProcess } from '../helpers/hub-process.js';
-import { pythonStdioUpstream, startPythonHttpServer } from '../helpers/python.js';
+import { pythonStdioUpstream, runPythonClient, startPythonHttpServer, textOf, type PlanStep } from '../helpers/python.js';
 import { useProcessCleanup, type TestProcess } from '../helpers/processes.js';
 
 useProcessCleanup();
@@ -150,4 +150,34 @@ describe.each([
       data: { code: 'ERR_INVALID_ARGUMENTS' },
     });
   });
+});
+
+describe('Python client -> hub -> Python servers (no TypeScript SDK at either end)', () => {
+  test.each(['auto', 'legacy'] as const)('mode "%s": calls, reads and gets the prompt on every Python upstream', async (mode) => {
+    const ids = Object.keys(UPSTREAMS) as UpstreamId[];
+    const { seen } = await runPythonClient({
+      transport: 'http',
+      mode,
+      url: hub.mcpUrl,
+      steps: ids.flatMap((id): PlanStep[] => [
+        { call: `${id}_whoami` },
+        { call: `${id}_count`, arguments: { steps: 2 }, progress: true },
+        { read: `py://${UPSTREAMS[id].name}/items/3` },
+        { prompt: `${id}_greet`, arguments: { name: 'Bo' } },
+      ]),
+    });
+    expect(seen.connectError).toBeUndefined();
+    expect(seen.protocolVersion).toBe(mode === 'auto' ? '2026-07-28' : '2025-11-25');
+    expect(seen.serverName).toBe('hatago');
+    ids.forEach((id, i) => {
+      const { name, revision } = UPSTREAMS[id];
+      const [whoami, count, read, prompt] = seen.steps!.slice(i * 4, i * 4 + 4);
+      expect(textOf(whoami)).toBe(`${name} (python), protocol ${revision}`);
+      expect(whoami?.result?._meta).toBeUndefined();
+      expect(textOf(count)).toBe('counted 2');
+      expect(count?.progress?.map((p) => p.progress)).toEqual([1, 2]);
+      expect(read?.result?.contents).toEqual([{ uri: `py://${name}/items/3`, mimeType: 'text/plain', text: `${name} item 3` }]);
+      expect(prompt?.result?.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Hello from Python, Bo!' } }]);
+    });
+  }, 180_000);
 });
