@@ -3,9 +3,8 @@
 // `execution` from tools. The hub's results are revision-neutral; this is
 // the one place that stamps them for the modern wire.
 
+import { mcpMethod } from '../mcp/methods.js';
 import { SERVER_INFO_META } from '../upstreams/server-info-stamp.js';
-
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);
 
 export function encodeModernResult(method: string, result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...result, resultType: 'complete' };
@@ -14,7 +13,7 @@ export function encodeModernResult(method: string, result: Record<string, unknow
     delete out.serverInfo;
     out._meta = { ...(result._meta as Record<string, unknown> | undefined), [SERVER_INFO_META]: result.serverInfo };
   }
-  if (CACHEABLE.has(method)) {
+  if (mcpMethod(method)?.cacheable === true) {
     // Lists are filtered per caller by the policy: never shareable, not cached.
     out.ttlMs = 0;
     out.cacheScope = 'private';

@@ -4,7 +4,10 @@ import { argumentsSize } from '../validation/arguments-size.js';
 // Builders of the policy's input documents (docs/policy-contract.md, v1).
 // Field names are snake_case there, as Rego authors expect.
 
-export const CONTRACT_VERSION = 1;
+import { CONTRACT_VERSION } from '../policy/engine.js';
+
+// The one contract version: the engine checks bundles against it, inputs carry it.
+export { CONTRACT_VERSION };
 
 /** Wall clock in ns for the policy: wasm has no time.now_ns. */
 export function nowNs(): number {
