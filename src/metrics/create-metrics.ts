@@ -15,6 +15,8 @@ export interface HatagoMetrics {
   readonly authFailures: Counter<'code'>;
   /** `hatago_rate_limit_exceeded_total`: rate_limit_exceeded events; label `rule` (the rate-limit rule name). */
   readonly rateLimitExceeded: Counter<'rule'>;
+  /** Denials recorded in the audit trail, by stage, code and the policy rule that denied (capped). */
+  readonly denials: Counter<'stage' | 'code' | 'rule'>;
   /** One JSON-RPC request, end to end in the hub: transport, method (known methods only), outcome code. */
   readonly requestDuration: Histogram<'transport' | 'method' | 'code'>;
   /** One stage of the lifecycle (src/pipeline), by stage and outcome (`ok` or its code). */
@@ -45,6 +47,9 @@ export interface HatagoMetrics {
   readonly policyActivated: Gauge;
 }
 
+/** Distinct policy rule names as labels per hub; past it, denials count under rule="other". */
+export const MAX_RULE_SERIES = 200;
+
 /** Distinct tool series per hub; past it, calls count under tool="other". */
 export const MAX_TOOL_SERIES = 500;
 
@@ -73,6 +78,12 @@ export function createMetrics(opts: { registry?: Registry } = {}): HatagoMetrics
       name: 'hatago_rate_limit_exceeded_total',
       help: 'Requests refused by a rate limit, by rule name',
       labelNames: ['rule'] as const,
+      registers,
+    }),
+    denials: new Counter({
+      name: 'hatago_denials_total',
+      help: 'Requests denied by the policy, by stage (network, request, auth), code and rule (at most MAX_RULE_SERIES rules, then other)',
+      labelNames: ['stage', 'code', 'rule'] as const,
       registers,
     }),
     requestDuration: new Histogram({

@@ -8,7 +8,20 @@ import { useProcessCleanup } from '../helpers/processes.js';
 import { openSession } from '../audit/helpers.js';
 import { hs256Token } from '../helpers/tokens.js';
 import { LIFECYCLE } from '../../src/pipeline/lifecycle.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { packagePath } from '../../src/util/package-root.js';
 import { promtool, sample, scrape, stopAndRemove } from './helpers.js';
+
+const DASHBOARD = packagePath('deploy', 'grafana', 'hatago.json');
+const RULES = packagePath('deploy', 'prometheus', 'hatago-rules.yml');
+
+/** Every PromQL expression of the shipped dashboard, with its variables filled in. */
+function dashboardExprs(): string[] {
+  const dash = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+  return dash.panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll('$job', '.*')));
+}
 
 useProcessCleanup();
 
@@ -78,6 +91,34 @@ describe('request path metrics', () => {
     expect(revision).toMatch(/\S/);
     expect(sample(text, 'hatago_policy_bundle_activated_timestamp_seconds')).toBeGreaterThan(1.7e9);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('denials by stage, code and the rule that denied', () => {
+    const denial = /^hatago_denials_total\{([^}]*)\} (\d+)$/m.exec(text);
+    expect(denial?.[1]).toMatch(/stage="request"/);
+    expect(denial?.[1]).toMatch(/code="ERR_PERMISSION_DENIED"/);
+    expect(denial?.[1]).toMatch(/rule="[a-z_.]+"/);
+  });
+
+  it('every series the shipped dashboard and rules read exists in this scrape', () => {
+    const recorded = new Set([...readFileSync(RULES, 'utf8').matchAll(/record: (\w+)/g)].map((m) => m[1]!));
+    const families = new Set([...text.matchAll(/^# TYPE (\w+) /gm)].map((m) => m[1]!));
+    const sources = [...dashboardExprs(), readFileSync(RULES, 'utf8')].join('\n');
+    const referenced = new Set([...sources.matchAll(/\bhatago_\w+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, '')).filter((n) => !recorded.has(n)));
+    expect(referenced.size).toBeGreaterThan(15);
+    expect([...referenced].filter((n) => !families.has(n))).toEqual([]);
+  });
+
+  it('every dashboard expression is valid PromQL (promtool check rules on them as recording rules)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hatago-dashboard-'));
+    try {
+      const rules = dashboardExprs().map((e, i) => `      - record: dashboard:expr_${i}\n        expr: ${JSON.stringify(e)}`).join('\n');
+      writeFileSync(path.join(dir, 'dashboard.yml'), `groups:\n  - name: dashboard\n    rules:\n${rules}\n`);
+      const r = promtool(['check', 'rules', path.join(dir, 'dashboard.yml')]);
+      expect(r.output).toContain(`SUCCESS: ${dashboardExprs().length} rules found`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the scrape passes promtool check metrics', () => {
