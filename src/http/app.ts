@@ -1,6 +1,7 @@
 // The express app: POST/GET/DELETE /mcp, and the health endpoints:
-//   GET /health          liveness, no detail (answers every address: probes)
-//   GET /health/ready    readiness, no detail
+//   GET /health          liveness, no detail (the network policy lets every
+//                        address through by default: probes)
+//   GET /health/ready    readiness, no detail (as /health)
 //   GET /health/details  upstreams, breakers, policy: the pipeline (network +
 //                        authentication) and the policy's answer for method
 //                        admin/status first, like an MCP request.
@@ -23,6 +24,12 @@ export interface HttpAppOptions {
   logger: HubLogger;
   /** Network + authentication stages. Default: an anonymous caller. */
   pipeline?: HttpPipeline;
+  /**
+   * The network stage alone, before /health and /health/ready answer: the
+   * policy decides whether these open endpoints are open (docs/health.md).
+   * Absent: they answer everyone.
+   */
+  networkGate?: (req: Request) => Promise<void>;
   /** Extra /health/details fields, e.g. `{ policy: { revision } }`. */
   healthExtras?: () => Record<string, unknown>;
   /**
@@ -82,16 +89,28 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.delete('/mcp', mcp((req, res, base) => endpoint.delete(req, res, base)));
   app.all('/mcp', (_req, res) => writeHttpError(res, new HatagoError('ERR_METHOD_NOT_ALLOWED')));
 
-  // Liveness: the process serves HTTP. Nothing else, to anyone.
-  app.get('/health', (_req, res) => writeJson(res, 200, { status: 'ok' }, NO_STORE));
+  // The probes pass the network stage only (the shipped policy opens them to every address).
+  const gate = opts.networkGate;
+  const probe = (answer: (res: Response) => void) => async (req: Request, res: Response) => {
+    try {
+      if (gate) await gate(req);
+      answer(res);
+    } catch (err) {
+      if (!(err instanceof HatagoError)) opts.logger.error('unexpected error on a health probe', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      writeHttpError(res, err);
+    }
+  };
+
+  // Liveness: the process serves HTTP. Nothing else.
+  app.get('/health', probe((res) => writeJson(res, 200, { status: 'ok' }, NO_STORE)));
 
   // Readiness, without naming anything: 503 only when upstreams are configured and none is ready.
-  app.get('/health/ready', (_req, res) => {
+  app.get('/health/ready', probe((res) => {
     const upstreams = opts.hub.status();
     const ready = upstreams.filter((u) => u.state === 'ready').length;
     if (upstreams.length > 0 && ready === 0) return writeJson(res, 503, { status: 'not_ready' }, NO_STORE);
     writeJson(res, 200, { status: ready === upstreams.length ? 'ready' : 'degraded' }, NO_STORE);
-  });
+  }));
 
   const statusGuard = opts.statusGuard;
   if (statusGuard) {

@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { networkStage } from '../pipeline/network-stage.js';
 import type { PolicySource } from '../pipeline/policy-source.js';
 import { discardEvents, type RecentActivity, type SecurityEvent, type SecurityEventSink } from '../pipeline/security-events.js';
+import { tokenStage } from './token-stage.js';
 
 export interface HttpPipelineOptions {
   /** Audit sink: network_denied, authentication_success/failure, awaited before the answer. */
@@ -16,10 +17,22 @@ export interface HttpPipelineOptions {
   recent?: RecentActivity;
 }
 
+/** Just the network stage (policy), for the endpoints that ask no token: /health, /health/ready, RFC 9728 metadata. */
+export type NetworkGate = (req: IncomingMessage) => Promise<void>;
+
+export function createNetworkGate(policy: PolicySource, logger: Logger, opts: HttpPipelineOptions = {}): NetworkGate {
+  const netLog = logger.child({ component: 'network' });
+  const events = opts.events ?? discardEvents;
+  return async (req) => {
+    await networkStage(policy, req, netLog, { events, ...(opts.recent && { recent: opts.recent }) });
+  };
+}
+
 /**
  * The HTTP-scope stages in lifecycle order: network (policy), then
- * authentication. A client the network policy denies costs no token
- * verification.
+ * authentication: the token verified, then judged by the policy (stage
+ * "token": required scopes). A client the network policy denies costs no
+ * token verification.
  */
 export function createHttpPipeline(
   policy: PolicySource,
@@ -50,7 +63,9 @@ export function createHttpPipeline(
     if (!auth) return { client, principal: null };
     let principal;
     try {
-      principal = await auth.authenticate(req.headers.authorization);
+      const caller = await auth.authenticateCaller(req.headers.authorization);
+      tokenStage(policy, auth, caller, client);
+      principal = caller.principal;
     } catch (err) {
       const code = (err as { code?: string }).code;
       const reason = (err as { detail?: string }).detail;

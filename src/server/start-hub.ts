@@ -15,7 +15,8 @@ import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
 import { RateLimitStage } from '../pipeline/rate-limit-stage.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
-import type { PolicyDecider } from '../pipeline/policy-source.js';
+import type { PolicyDecider, PolicySource } from '../pipeline/policy-source.js';
+import { writeHttpError } from '../http/respond.js';
 import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
 import { countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
@@ -24,7 +25,8 @@ import { UpstreamManager } from '../upstreams/index.js';
 import type { RelayRefusal } from '../upstreams/types.js';
 import { corsPreflight } from './cors.js';
 import { createDecisionObservers } from './decision-observers.js';
-import { createHttpPipeline } from './http-pipeline.js';
+import { createHttpPipeline, createNetworkGate, type NetworkGate } from './http-pipeline.js';
+import { tokenStage } from './token-stage.js';
 import { listen } from './listen.js';
 import { metricsRoute } from './metrics-route.js';
 import { policyData } from './policy-data.js';
@@ -152,7 +154,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     };
 
     if (opts.stdio) {
-      const principal = auth ? await stdioPrincipal(auth, env) : null;
+      const principal = auth ? await stdioPrincipal(auth, policy, env) : null;
       if (!auth && env.HATAGO_AUTH_TOKEN) logger.warn('HATAGO_AUTH_TOKEN is set but authentication is off in this config: the token is not checked and the client is anonymous', { component: 'authentication' });
       if (principal) await events({ event: 'authentication_success', user: principal.sub, metadata: { method: 'jwt', transport: 'stdio', roles: principal.roles } });
       const stdio = await serveStdio(hub, { logger: logger.child({ component: 'stdio' }), principal });
@@ -165,11 +167,14 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     }
 
     const pipeline = createHttpPipeline(policy, auth, config.security.network?.cors, logger, { events, recent: monitor });
+    // /health, /health/ready and the RFC 9728 metadata ask no token: only the network stage, whose policy opens them by default.
+    const networkGate = createNetworkGate(policy, logger, { events, recent: monitor });
     const httpApp = createHttpApp({
       hub,
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       pipeline,
+      networkGate,
       // GET /health/details: the same policy and rate-limit stages as MCP requests, method admin/status.
       statusGuard: guard,
       ...(auth && { tokenCheck: (p: Principal) => auth.tokenStatus(p) }),
@@ -186,10 +191,11 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       }));
     }
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger, { events, recent: monitor }));
-    outer.get('/metrics', metricsRoute(metrics, pipeline));
-    // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md).
+    // GET /metrics: method admin/metrics, through the same policy and rate-limit stages as /health/details.
+    outer.get('/metrics', metricsRoute(metrics, pipeline, guard));
+    // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md), where the network policy lets it.
     const rs = auth?.resourceServer;
-    if (rs) outer.get(rs.metadataPaths, protectedResourceMetadataRoute(rs));
+    if (rs) outer.get(rs.metadataPaths, gated(networkGate, protectedResourceMetadataRoute(rs)));
     // `GET /`: what this is, as JSON (Express would answer an HTML 404).
     outer.get('/', (_req, res) => {
       res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }) } });
@@ -225,11 +231,23 @@ function policyHealth(s: PolicyLifecycleStatus): Record<string, unknown> {
   };
 }
 
-/** Over stdio the caller's token comes from HATAGO_AUTH_TOKEN (the guide's MCP client config). */
-async function stdioPrincipal(auth: AuthenticationManager, env: NodeJS.ProcessEnv): Promise<Principal> {
+/**
+ * Over stdio the caller's token comes from HATAGO_AUTH_TOKEN (the guide's MCP
+ * client config): verified, then judged by the policy (stage "token") like an HTTP token.
+ */
+async function stdioPrincipal(auth: AuthenticationManager, policy: PolicySource, env: NodeJS.ProcessEnv): Promise<Principal> {
   const token = env.HATAGO_AUTH_TOKEN;
   if (!token) throw new HatagoError('ERR_UNAUTHENTICATED', { message: 'Authentication is enabled: set HATAGO_AUTH_TOKEN for stdio serving' });
-  return auth.verifyToken(token);
+  const caller = await auth.verifyCaller(token);
+  tokenStage(policy, auth, caller, { ip: null, origin: null, userAgent: null }, 'stdio');
+  return caller.principal;
+}
+
+/** `handler` once the network stage let the request through; its refusal answered as on /mcp. */
+function gated(gate: NetworkGate, handler: express.RequestHandler): express.RequestHandler {
+  return (req, res, next) => {
+    gate(req).then(() => handler(req, res, next), (err: unknown) => writeHttpError(res, err));
+  };
 }
 
 /**

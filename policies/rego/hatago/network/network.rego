@@ -248,3 +248,38 @@ code := "ERR_ORIGIN_DENIED" if {
 }
 
 deny := ip_deny | origin_deny
+
+# --- open endpoints ---------------------------------------------------------
+
+# Endpoints every address may reach (probes, RFC 9728 metadata): the address,
+# Origin and block rules do not apply to them. The bundle's list
+# (data.hatago.openEndpoints), replaced whole by the operator's
+# data.config.network.openEndpoints ([] puts them behind the rules too).
+# An entry is an exact path, or a prefix ending in "/*" that matches the
+# paths below it (not the prefix itself).
+open_endpoints := cfg.openEndpoints if is_array(cfg.openEndpoints)
+
+else := data.hatago.openEndpoints if is_array(data.hatago.openEndpoints)
+
+else := []
+
+open_endpoint if {
+	path := input.http.path
+	is_string(path)
+	some entry in open_endpoints
+	endpoint_matches(entry, path)
+}
+
+endpoint_matches(entry, path) if {
+	is_string(entry)
+	not endswith(entry, "/*")
+	entry == path
+}
+
+endpoint_matches(entry, path) if {
+	is_string(entry)
+	endswith(entry, "/*")
+	prefix := trim_suffix(entry, "*")
+	startswith(path, prefix)
+	count(path) > count(prefix)
+}
