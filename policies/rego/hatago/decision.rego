@@ -18,6 +18,10 @@ import data.hatago.sessions
 import data.hatago.suspicious
 import data.hatago.token
 
+# METADATA
+# title: decision
+# description: The one entrypoint (opa build -e hatago/decision); one object per stage.
+# entrypoint: true
 default decision := {
 	"allow": false,
 	"code": "ERR_PERMISSION_DENIED",
@@ -166,7 +170,7 @@ request_allow if {
 	count(request_reasons) == 0
 }
 
-list_method if rbac.spec.type == "list"
+is_list_method if rbac.spec.type == "list"
 
 default visible := []
 
@@ -185,11 +189,11 @@ visible := [x | some x in rbac.visible; not custom_hidden[x]] if {
 # refuses (429) when any is spent.
 request_decision := {"allow": true, "reasons": [], "visible": visible, "rate_limits": ratelimit.limits} if {
 	request_allow
-	list_method
+	is_list_method
 } else := object.union({"allow": true, "reasons": [], "rate_limits": ratelimit.limits}, sessions.extra) if {
 	request_allow
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": [], "rate_limits": ratelimit.denial_limits} if {
-	list_method
+	is_list_method
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "rate_limits": ratelimit.denial_limits}
 
 # --- stage "token" ----------------------------------------------------------

@@ -506,10 +506,10 @@ test_observe_any_grant_on_the_server if {
 
 test_observe_denied_for_other_servers if {
 	not rbac.allow with input as observe_input(["fs"], "other") with data.config as observe_roles
+	not rbac.allow with input as observe_input(["none"], "filesystem") with data.config as observe_roles
 	d := rbac.deny with input as observe_input(["fs"], "other") with data.config as observe_roles
 	some r in d
 	r.rule == "rbac.server_not_visible"
-	not rbac.allow with input as observe_input(["none"], "filesystem") with data.config as observe_roles
 }
 
 test_observe_narrowed_by_token_permissions if {
