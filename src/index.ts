@@ -7,6 +7,6 @@ export { UpstreamManager, createUpstream } from './upstreams/index.js';
 export { Hub } from './hub/hub.js';
 export { createHttpApp } from './http/app.js';
 export { serveStdio } from './stdio/serve-stdio.js';
-export { PolicyGuard } from './pipeline/policy-guard.js';
+export { PolicyGuard } from './pipeline/policy/policy-guard.js';
 export { startHub, type RunningHub, type StartHubOptions } from './server/start-hub.js';
 export { createLogger, type Logger } from './log/logger.js';

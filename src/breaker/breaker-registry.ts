@@ -54,6 +54,18 @@ export class BreakerRegistry {
     return this.get(server)?.acquire() ?? passThrough(server);
   }
 
+  /**
+   * How one admitted call ended: a success, or a failure counted by its kind
+   * (`classify`; `null` = not the upstream's fault, which only frees a trial slot).
+   */
+  settle(permit: Permit, error?: unknown, classify: (err: unknown) => ErrorKind | null = classifyError): void {
+    if (error === undefined) return permit.success();
+    const kind = classify(error);
+    const breaker = this.breakers.get(permit.server);
+    if (kind === null || !breaker) permit.release();
+    else permit.failure(breaker.severityOf(kind), kind);
+  }
+
   /** CircuitBreaker.run for `server`, or just `fn()` when it has no breaker. */
   run<T>(server: string, fn: () => Promise<T>, classify: (err: unknown) => ErrorKind | null = classifyError): Promise<T> {
     const b = this.get(server);

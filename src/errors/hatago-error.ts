@@ -14,13 +14,14 @@ export class HatagoError extends Error {
   /** Extra client-visible data (e.g. decisionId, server, retryAfter). */
   readonly data?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, opts: { message?: string; detail?: string; data?: Record<string, unknown>; cause?: unknown } = {}) {
+  /** `rpcCode`, `status`: only where a specification fixes another answer for the code (the SDK's validation ladder). */
+  constructor(code: ErrorCode, opts: { message?: string; detail?: string; data?: Record<string, unknown>; cause?: unknown; rpcCode?: number; status?: number } = {}) {
     const spec = ERROR_CODES[code];
     super(opts.message ?? spec.message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'HatagoError';
     this.code = code;
-    this.status = spec.status;
-    this.rpcCode = spec.rpc;
+    this.status = opts.status ?? spec.status;
+    this.rpcCode = opts.rpcCode ?? spec.rpc;
     if (opts.detail !== undefined) this.detail = opts.detail;
     if (opts.data !== undefined) this.data = opts.data;
   }

@@ -1,20 +1,23 @@
 // The express app: POST/GET/DELETE /mcp, and the health endpoints:
-//   GET /health          liveness, no detail (the network policy lets every
-//                        address through by default: probes)
+//   GET /health          liveness, no detail (the network stage alone; the
+//                        shipped policy lets every address through: probes)
 //   GET /health/ready    readiness, no detail (as /health)
 //   GET /health/details  upstreams, breakers, policy: the pipeline (network +
 //                        authentication) and the policy's answer for method
 //                        admin/status first, like an MCP request.
-// The injected pipeline (network + authentication stages, owned by
-// src/pipeline) runs before anything of /mcp is read; its HatagoError ends
-// the exchange with the error's status.
+// The HTTP stages run from one runner (src/pipeline/stage.ts): the injected
+// network and authentication stages, then for /mcp validation and transport;
+// the first HatagoError ends the exchange with the error's status.
 
 import express, { type Express, type Request, type Response } from 'express';
 import { HatagoError } from '../errors/index.js';
 import type { Hub } from '../hub/hub.js';
-import type { HubLogger, RequestGuard } from '../hub/types.js';
-import { anonymousPipeline, type CallerBase, type HttpPipeline } from './caller.js';
+import type { HubLogger } from '../hub/types.js';
+import { ANONYMOUS_STAGES } from './caller.js';
 import { McpEndpoint, type TokenCheck } from './mcp-endpoint.js';
+import { callerOf, type HttpExchange } from '../pipeline/http-exchange.js';
+import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
+import { validationStage } from '../pipeline/validation/stage.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
 import { writeHttpError, writeJson } from './respond.js';
 import type { StructureLimits } from '../validation/index.js';
@@ -22,21 +25,15 @@ import type { StructureLimits } from '../validation/index.js';
 export interface HttpAppOptions {
   hub: Hub;
   logger: HubLogger;
-  /** Network + authentication stages. Default: an anonymous caller. */
-  pipeline?: HttpPipeline;
-  /**
-   * The network stage alone, before /health and /health/ready answer: the
-   * policy decides whether these open endpoints are open (docs/health.md).
-   * Absent: they answer everyone.
-   */
-  networkGate?: (req: Request) => Promise<void>;
+  /** The network and authentication stages, in that order. Default: an anonymous caller. */
+  front?: readonly Stage<HttpExchange>[];
   /** Extra /health/details fields, e.g. `{ policy: { revision } }`. */
   healthExtras?: () => Record<string, unknown>;
   /**
-   * Asked for method `admin/status` before /health/details answers (the
-   * policy's decision, audited, rate limited). Absent: /health/details is not served.
+   * Serve /health/details: method `admin/status` runs the hub's MCP stages
+   * first (the policy's decision, audited, rate limited). Default true.
    */
-  statusGuard?: RequestGuard;
+  healthDetails?: boolean;
   maxBodyBytes?: number;
   /** Structural limits of every /mcp body (security.validation). */
   limits?: StructureLimits;
@@ -44,6 +41,8 @@ export interface HttpAppOptions {
   tokenCheck?: TokenCheck;
   /** Audit sink for session_closed. */
   events?: SecurityEventSink;
+  /** Told about every HTTP stage run (metrics, traces). */
+  observeStages?: StageObserver<unknown>;
 }
 
 export interface HttpApp {
@@ -51,28 +50,35 @@ export interface HttpApp {
   /** Ends every MCP session (call before closing the HTTP server). */
   close(): void;
   sessionCount(): number;
+  /** The stages every /mcp request runs, in order (before the MCP stages of each JSON-RPC request). */
+  readonly stages: readonly Stage<HttpExchange>[];
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
-  const pipeline = opts.pipeline ?? anonymousPipeline;
+  const front = opts.front ?? ANONYMOUS_STAGES;
   const endpoint = new McpEndpoint({
     hub: opts.hub,
     logger: opts.logger,
-    ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
-    ...(opts.limits !== undefined && { limits: opts.limits }),
     ...(opts.tokenCheck && { tokenCheck: opts.tokenCheck }),
     ...(opts.events && { events: opts.events }),
   });
+  // /mcp: every HTTP stage of the lifecycle; other endpoints: network and authentication.
+  const mcpStages = new StageRunner<HttpExchange>([...front, validationStage(opts.limits, opts.maxBodyBytes ?? opts.limits?.maxBodyBytes), endpoint.stage], opts.logger);
+  const frontStages = new StageRunner<HttpExchange>(front, opts.logger);
+  // The probes ask no token: the front's network stage alone, whose policy decides whether they are open (docs/health.md).
+  const probeStages = new StageRunner<HttpExchange>(front.filter((s) => s.name === 'network'), opts.logger);
+  if (opts.observeStages) for (const r of [mcpStages, frontStages, probeStages]) r.observe(opts.observeStages);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const mcp = (handle: (req: Request, res: Response, base: CallerBase) => Promise<void> | void) => async (req: Request, res: Response) => {
+  const mcp = async (req: Request, res: Response) => {
+    const x: HttpExchange = { req, res };
     try {
-      const base = await pipeline(req);
-      await handle(req, res, base);
+      await mcpStages.run(x);
+      await endpoint.dispatch(x);
     } catch (err) {
       if (res.headersSent) {
         opts.logger.warn('error after the response started', { error: String(err) });
@@ -80,20 +86,14 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
         return;
       }
       if (!(err instanceof HatagoError)) opts.logger.error('unexpected error on /mcp', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
-      writeHttpError(res, err);
+      writeHttpError(res, err, x.replyId ?? null);
     }
   };
+  app.all('/mcp', mcp);
 
-  app.post('/mcp', mcp((req, res, base) => endpoint.post(req, res, base)));
-  app.get('/mcp', mcp((req, res, base) => endpoint.get(req, res, base)));
-  app.delete('/mcp', mcp((req, res, base) => endpoint.delete(req, res, base)));
-  app.all('/mcp', (_req, res) => writeHttpError(res, new HatagoError('ERR_METHOD_NOT_ALLOWED')));
-
-  // The probes pass the network stage only (the shipped policy opens them to every address).
-  const gate = opts.networkGate;
   const probe = (answer: (res: Response) => void) => async (req: Request, res: Response) => {
     try {
-      if (gate) await gate(req);
+      await probeStages.run({ req, res });
       answer(res);
     } catch (err) {
       if (!(err instanceof HatagoError)) opts.logger.error('unexpected error on a health probe', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
@@ -112,14 +112,15 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     writeJson(res, 200, { status: ready === upstreams.length ? 'ready' : 'degraded' }, NO_STORE);
   }));
 
-  const statusGuard = opts.statusGuard;
-  if (statusGuard) {
+  if (opts.healthDetails !== false) {
     app.get('/health/details', async (req, res) => {
       try {
-        const base = await pipeline(req);
+        const x: HttpExchange = { req, res };
+        await frontStages.run(x);
+        const base = callerOf(x);
         // Not an MCP request: no protocol revision. Rate-limit headers, if the policy names limits, go on the answer.
         const headers: Record<string, string> = {};
-        await statusGuard.check({ transport: 'http', protocolVersion: 'none', client: base.client, principal: base.principal, responseHeaders: headers }, { method: 'admin/status' });
+        await opts.hub.admit({ transport: 'http', protocolVersion: 'none', client: base.client, principal: base.principal, responseHeaders: headers }, 'admin/status');
         const upstreams = opts.hub.status();
         const ready = upstreams.filter((u) => u.state === 'ready').length;
         const status = ready === upstreams.length ? 'ok' : 'degraded';
@@ -131,5 +132,5 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     });
   }
 
-  return { app, close: () => endpoint.closeAll(), sessionCount: () => endpoint.sessionCount };
+  return { app, close: () => endpoint.closeAll(), sessionCount: () => endpoint.sessionCount, stages: mcpStages.stages };
 }

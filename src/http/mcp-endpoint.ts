@@ -1,8 +1,10 @@
-// /mcp for both protocol revisions on one path. A request carrying
-// Mcp-Session-Id is 2025-11-25 session traffic; anything else is classified
-// by the SDK's own era classifier (`classifyInboundRequest`), so the routing
-// never disagrees with what 2.x clients expect. The body is parsed once,
-// here, and the parsed message goes to the hub as it is.
+// /mcp for both protocol revisions on one path. The HTTP stages run first
+// (network, authentication, validation: src/pipeline); this is the transport
+// stage and what follows it. A request carrying Mcp-Session-Id is 2025-11-25
+// session traffic; anything else is classified by the SDK's own era
+// classifier (`classifyInboundRequest`), so the routing never disagrees with
+// what 2.x clients expect. Each JSON-RPC request is then served by its
+// DownstreamPeer (a session, or a transient one for a stateless request).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
@@ -13,25 +15,29 @@ import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../hub/server
 import type { CallerContext, HubLogger, HubRequest, Principal } from '../hub/types.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
 import { readSessionLimits, type SessionLimits } from './session-limits.js';
-import { readJsonBody } from './body.js';
 import type { CallerBase } from './caller.js';
 import { LegacySession } from './legacy-session.js';
+import { mcpMethod } from '../mcp/methods.js';
+import { DownstreamPeer, progressTokenOf } from '../peer/downstream-peer.js';
+import { callerOf, type HttpExchange } from '../pipeline/http-exchange.js';
+import type { Stage } from '../pipeline/stage.js';
+import { TRANSPORT_STAGE, transportStage } from '../pipeline/transport/stage.js';
 import { encodeModernResult } from './modern-encoding.js';
 import { isObject, jsonRpcId, writeHttpError, writeJson } from './respond.js';
 import { SseStream } from './sse.js';
+import { preferredAnswerType } from './accept.js';
 import { requestHeader as header } from '../util/incoming-request.js';
-import { DEFAULT_LIMITS, MessageValidator, type StructureLimits } from '../validation/index.js';
-
-/** Methods that reach an upstream, which may ask the client things mid-call. */
-const FORWARDED = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
 
 type Message = Record<string, unknown>;
 
-function progressTokenOf(params: unknown): string | number | undefined {
-  if (!isObject(params) || !isObject(params._meta)) return undefined;
-  const t = params._meta.progressToken;
-  return typeof t === 'string' || typeof t === 'number' ? t : undefined;
-}
+/** Where the transport stage sends an /mcp request. */
+type Route =
+  | { kind: 'session'; session: LegacySession; message: Message }
+  | { kind: 'stateless'; message: Message }
+  | { kind: 'initialize'; message: Message }
+  | { kind: 'accepted' }
+  | { kind: 'stream'; session: LegacySession }
+  | { kind: 'delete'; session: LegacySession };
 
 function acceptsSse(req: IncomingMessage): boolean {
   const a = header(req, 'accept');
@@ -55,19 +61,12 @@ export interface McpEndpointOptions {
   tokenCheck?: TokenCheck;
   /** Receives `session_closed` (idle, token revoked or expired). */
   events?: SecurityEventSink;
-  maxBodyBytes?: number;
-  /** Structural limits of every body (default DEFAULT_LIMITS; `maxBodyBytes` above wins). */
-  limits?: StructureLimits;
 }
 
 export class McpEndpoint {
   private readonly sessions = new Map<string, LegacySession>();
   private readonly hub: Hub;
   private readonly logger: HubLogger;
-  private readonly maxBodyBytes: number | undefined;
-  private readonly limits: StructureLimits;
-  /** Envelope and params schemas, compiled once. */
-  private readonly messages = new MessageValidator();
   private readonly tokenCheck: TokenCheck | undefined;
   private readonly events: SecurityEventSink;
   private readonly sweeper: NodeJS.Timeout;
@@ -79,8 +78,6 @@ export class McpEndpoint {
   constructor(opts: McpEndpointOptions) {
     this.hub = opts.hub;
     this.logger = opts.logger;
-    this.maxBodyBytes = opts.maxBodyBytes;
-    this.limits = opts.limits ?? DEFAULT_LIMITS;
     this.tokenCheck = opts.tokenCheck;
     this.events = opts.events ?? discardEvents;
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
@@ -168,45 +165,86 @@ export class McpEndpoint {
       this.logger.error('audit record of an ended session failed', { error: String(err) }));
   }
 
-  // -- POST ------------------------------------------------------------------
+  // -- the transport stage -----------------------------------------------------
 
-  async post(req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
-    // Validation stage: nothing below reads a body that is not a well-formed
-    // message within limits. One message per POST (no JSON-RPC batches).
-    const body = await readJsonBody(req, this.maxBodyBytes ?? this.limits.maxBodyBytes, this.limits);
-    this.messages.check(body);
-    if (!isObject(body)) throw new HatagoError('ERR_INVALID_REQUEST');
+  /** The transport stage of /mcp: what the request is and where it goes; nothing is answered yet. */
+  readonly stage: Stage<HttpExchange> = transportStage((x) => this.route(x));
+
+  private route(x: HttpExchange): Route {
+    const { req } = x;
     const sid = header(req, 'mcp-session-id');
-    if (sid !== null) return this.postToSession(sid, body, req, res, base);
-
+    const base = callerOf(x);
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      if (sid === null) throw new HatagoError('ERR_SESSION_REQUIRED');
+      const session = this.findSession(sid, req, base);
+      if (req.method === 'DELETE') return { kind: 'delete', session };
+      if (!acceptsSse(req)) throw new HatagoError('ERR_NOT_ACCEPTABLE');
+      return { kind: 'stream', session };
+    }
+    if (req.method !== 'POST') throw new HatagoError('ERR_METHOD_NOT_ALLOWED');
+    const body = x.body;
+    if (!body) throw new HatagoError('ERR_INVALID_REQUEST');
+    if (sid !== null) {
+      const session = this.findSession(sid, req, base);
+      if (body.jsonrpc !== '2.0') throw new HatagoError('ERR_INVALID_REQUEST');
+      if (body.method === 'initialize') throw new HatagoError('ERR_INVALID_REQUEST', { message: 'Session already initialized' });
+      if (body.method !== undefined && typeof body.method !== 'string') throw new HatagoError('ERR_INVALID_REQUEST');
+      return { kind: 'session', session, message: body };
+    }
     const protocolVersion = header(req, 'mcp-protocol-version');
-    const mcpMethod = header(req, 'mcp-method');
+    const mcpMethodHeader = header(req, 'mcp-method');
     const mcpName = header(req, 'mcp-name');
     const route = classifyInboundRequest({
       httpMethod: 'POST',
       body,
       ...(protocolVersion !== null && { protocolVersionHeader: protocolVersion }),
-      ...(mcpMethod !== null && { mcpMethodHeader: mcpMethod }),
+      ...(mcpMethodHeader !== null && { mcpMethodHeader }),
       ...(mcpName !== null && { mcpNameHeader: mcpName }),
     });
     if (route.kind === 'reject') {
       // The SDK's validation ladder answer (e.g. unsupported revision with the
       // versions we speak): clients negotiate from its exact code and data.
       // hatago's stable code rides beside the SDK's data (whose keys never include `code`).
-      const id = isObject(body) ? jsonRpcId(body.id) : null;
-      const data = { ...(isObject(route.data) ? route.data : route.data !== undefined && { detail: route.data }), code: ladderCode(route.code, route.message), ...envelopeHelp(route.data) };
-      return writeJson(res, route.httpStatus, { jsonrpc: '2.0', id, error: { code: route.code, message: route.message, data } });
+      x.replyId = jsonRpcId(body.id);
+      const data = { ...(isObject(route.data) ? route.data : route.data !== undefined && { detail: route.data }), ...envelopeHelp(route.data) };
+      throw new HatagoError(ladderCode(route.code, route.message), { message: route.message, data, rpcCode: route.code, status: route.httpStatus });
     }
     if (route.kind === 'modern') {
-      const mismatch = nameHeaderMismatch(mcpName, route.message as unknown as Message);
-      if (mismatch) return writeHttpError(res, mismatch, jsonRpcId(body.id));
-      if (route.messageKind === 'notification') return void res.writeHead(202).end();
-      return this.answer(route.message as unknown as Message, req, res, this.modernContext(base), true);
+      const message = route.message as unknown as Message;
+      const mismatch = nameHeaderMismatch(mcpName, message);
+      if (mismatch) {
+        x.replyId = jsonRpcId(body.id);
+        throw mismatch;
+      }
+      return route.messageKind === 'notification' ? { kind: 'accepted' } : { kind: 'stateless', message };
     }
     // Legacy without a session: only `initialize` may open one.
-    if (!isObject(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string') throw new HatagoError('ERR_INVALID_REQUEST');
+    if (body.jsonrpc !== '2.0' || typeof body.method !== 'string') throw new HatagoError('ERR_INVALID_REQUEST');
     if (body.method !== 'initialize' || body.id === undefined) throw new HatagoError('ERR_SESSION_REQUIRED');
-    return this.initialize(body, res, base);
+    return { kind: 'initialize', message: body };
+  }
+
+  /** After the HTTP stages: the routed request is served. */
+  async dispatch(x: HttpExchange): Promise<void> {
+    const route = x.route as Route;
+    const base = callerOf(x);
+    switch (route.kind) {
+      case 'accepted':
+        return void x.res.writeHead(202).end();
+      case 'initialize':
+        return this.initialize(route.message, x.res, base);
+      case 'stateless':
+        // Stateless: a peer for this one request, with no session and no relay (the hub refuses upstream requests to it).
+        return this.answer(route.message, x.req, x.res, this.modernContext(base), true, new DownstreamPeer(false));
+      case 'session':
+        return this.postToSession(route.session, route.message, x.req, x.res, base);
+      case 'stream':
+        return this.openStream(route.session, x.res, base);
+      case 'delete':
+        this.sessions.delete(route.session.id);
+        route.session.close();
+        return void x.res.writeHead(200).end();
+    }
   }
 
   private async initialize(msg: Message, res: ServerResponse, base: CallerBase): Promise<void> {
@@ -234,76 +272,59 @@ export class McpEndpoint {
     writeJson(res, 200, { jsonrpc: '2.0', id, result }, { 'Mcp-Session-Id': session.id });
   }
 
-  /** The session caps: per principal (anonymous callers per address) and in all. */
+  /** The session caps (part of the transport stage): per principal (anonymous callers per address) and in all. */
   private admit(session: LegacySession, limits: SessionLimits): void {
-    if (this.sessions.size >= limits.maxTotal) {
-      throw new HatagoError('ERR_SESSION_LIMIT', { data: { limit: 'total', max: limits.maxTotal } });
-    }
+    const refuse = (data: Record<string, unknown>) => Object.defineProperty(new HatagoError('ERR_SESSION_LIMIT', { data }), 'stage', { value: TRANSPORT_STAGE.name });
+    if (this.sessions.size >= limits.maxTotal) throw refuse({ limit: 'total', max: limits.maxTotal });
     let mine = 0;
     for (const s of this.sessions.values()) if (s.ownerKey === session.ownerKey) mine++;
-    if (mine >= limits.maxPerPrincipal) {
-      throw new HatagoError('ERR_SESSION_LIMIT', { data: { limit: 'per_principal', max: limits.maxPerPrincipal } });
-    }
+    if (mine >= limits.maxPerPrincipal) throw refuse({ limit: 'per_principal', max: limits.maxPerPrincipal });
   }
 
-  private async postToSession(sid: string, body: unknown, req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
-    const session = this.findSession(sid, req, base);
+  private async postToSession(session: LegacySession, body: Message, req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
     session.touch(base.principal);
-    if (!isObject(body) || body.jsonrpc !== '2.0') throw new HatagoError('ERR_INVALID_REQUEST');
     const method = body.method;
     if (method === undefined) {
       // The client's answer to a request we relayed (sampling, elicitation, roots).
       session.resolveResponse(body);
       return void res.writeHead(202).end();
     }
-    if (typeof method !== 'string') throw new HatagoError('ERR_INVALID_REQUEST');
     if (body.id === undefined) {
-      if (method === 'notifications/cancelled' && isObject(body.params)) session.cancel(body.params.requestId, body.params.reason);
+      if (method === 'notifications/cancelled') session.cancel(body.params);
       return void res.writeHead(202).end();
     }
-    if (method === 'initialize') throw new HatagoError('ERR_INVALID_REQUEST', { message: 'Session already initialized' });
-    const id = body.id as string | number;
-    const ac = session.beginRequest(id);
-    try {
-      await this.answer(body, req, res, this.sessionContext(session, base), false, session, ac);
-    } finally {
-      session.endRequest(id);
-    }
+    await this.answer(body, req, res, this.sessionContext(session, base), false, session);
   }
 
   /**
-   * Runs one request through the hub and writes the answer: JSON, or SSE when
-   * progress must stream or the upstream may ask this client something.
+   * Runs one request through its peer and writes the answer: JSON, or SSE
+   * when progress must stream or the upstream may ask this client something.
    * MCP-level errors are JSON-RPC errors in a 200: the HTTP exchange worked.
    */
-  private async answer(msg: Message, req: IncomingMessage, res: ServerResponse, ctx: CallerContext, modern: boolean, session?: LegacySession, ac = new AbortController()): Promise<void> {
+  private async answer(msg: Message, req: IncomingMessage, res: ServerResponse, ctx: CallerContext, modern: boolean, peer: DownstreamPeer): Promise<void> {
     const id = jsonRpcId(msg.id);
     const method = msg.method as string;
     const params = isObject(msg.params) ? msg.params : undefined;
-    const progressToken = progressTokenOf(params);
+    const session = peer instanceof LegacySession ? peer : undefined;
     // One mutable header set: the MCP stages (e.g. rate limits) add to it
     // before the first byte goes out, as JSON or as the stream's headers.
     const headers: Record<string, string> = session ? { 'Mcp-Session-Id': session.id } : {};
     ctx.responseHeaders = headers;
-    const stream = acceptsSse(req) && (progressToken !== undefined || (session?.canBeAsked === true && FORWARDED.has(method)))
+    // SSE when progress must stream, the upstream may ask this client something, or the client prefers it.
+    const stream = acceptsSse(req) && (progressTokenOf(params) !== undefined || (peer.canBeAsked && mcpMethod(method)?.forwarded === true) || preferredAnswerType(header(req, 'accept')) === 'sse')
       ? new SseStream(res, headers)
       : undefined;
+    const gone = new AbortController();
     res.on('close', () => {
-      if (!res.writableFinished) ac.abort('client went away');
+      if (!res.writableFinished) gone.abort('client went away');
     });
-    ctx.signal = ac.signal;
-    if (session) ctx.relay = session.relayFor(stream);
-    if (stream && progressToken !== undefined) {
-      ctx.onProgress = (p) => stream.send({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...p } });
-    }
-    const request: HubRequest = { method, params, id };
     let reply: unknown;
     // Errors that end the exchange (policy denial 403, rate limit 429, open
     // breaker 503) keep their HTTP status while nothing has streamed yet;
     // other MCP-level errors are JSON-RPC errors in a 200.
     let status = 200;
     try {
-      const result = await this.hub.handle(request, ctx);
+      const result = await peer.serve(this.hub, { method, params, id: msg.id as string | number }, ctx, stream, () => session?.standaloneStream, gone.signal);
       reply = { jsonrpc: '2.0', id, result: modern ? encodeModernResult(method, result) : result };
     } catch (err) {
       const e = toClientError(err, id, this.logger);
@@ -323,13 +344,8 @@ export class McpEndpoint {
     }
   }
 
-  // -- GET / DELETE (2025-11-25 sessions) ------------------------------------
-
-  get(req: IncomingMessage, res: ServerResponse, base: CallerBase): void {
-    const sid = header(req, 'mcp-session-id');
-    if (sid === null) throw new HatagoError('ERR_SESSION_REQUIRED');
-    const session = this.findSession(sid, req, base);
-    if (!acceptsSse(req)) throw new HatagoError('ERR_NOT_ACCEPTABLE');
+  /** GET: the session's standalone stream (server notifications and requests). */
+  private openStream(session: LegacySession, res: ServerResponse, base: CallerBase): void {
     session.touch(base.principal);
     const stream = new SseStream(res, { 'Mcp-Session-Id': session.id });
     if (!session.attachGetStream(stream, (cb) => res.on('close', cb), base.principal)) {
@@ -337,15 +353,6 @@ export class McpEndpoint {
       return;
     }
     stream.start(); // the client learns at once that its stream is open
-  }
-
-  delete(req: IncomingMessage, res: ServerResponse, base: CallerBase): void {
-    const sid = header(req, 'mcp-session-id');
-    if (sid === null) throw new HatagoError('ERR_SESSION_REQUIRED');
-    const session = this.findSession(sid, req, base);
-    this.sessions.delete(session.id);
-    session.close();
-    res.writeHead(200).end();
   }
 
   // -- helpers ---------------------------------------------------------------
@@ -378,15 +385,6 @@ export class McpEndpoint {
   }
 }
 
-/** Where a 2026-07-28 request's Mcp-Name header comes from in its body. */
-const NAME_SOURCE: Record<string, 'name' | 'uri'> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
-  'resources/subscribe': 'uri',
-  'resources/unsubscribe': 'uri',
-};
-
 /**
  * A 2026-07-28 Mcp-Name header must name what the body names: a gateway or
  * proxy in front may have routed or authorized on the header, the hub acts on
@@ -394,7 +392,7 @@ const NAME_SOURCE: Record<string, 'name' | 'uri'> = {
  * already refuses a mismatched Mcp-Method and MCP-Protocol-Version.
  */
 function nameHeaderMismatch(headerValue: string | null, msg: Message): HatagoError | undefined {
-  const field = typeof msg.method === 'string' ? NAME_SOURCE[msg.method] : undefined;
+  const field = typeof msg.method === 'string' ? mcpMethod(msg.method)?.nameFrom : undefined;
   if (headerValue === null || field === undefined || !isObject(msg.params)) return undefined;
   const bodyValue = msg.params[field];
   if (typeof bodyValue !== 'string') return undefined;

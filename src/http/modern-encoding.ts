@@ -3,11 +3,11 @@
 // `execution` from tools. The hub's results are revision-neutral; this is
 // the one place that stamps them for the modern wire.
 
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);
+import { mcpMethod } from '../mcp/methods.js';
 
 export function encodeModernResult(method: string, result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...result, resultType: 'complete' };
-  if (CACHEABLE.has(method)) {
+  if (mcpMethod(method)?.cacheable === true) {
     // Lists are filtered per caller by the policy: never shareable, not cached.
     out.ttlMs = 0;
     out.cacheScope = 'private';

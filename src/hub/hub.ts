@@ -20,22 +20,31 @@ import { isUpstreamRpcError } from '../upstreams/errors.js';
 import { safeUrl, truncateLine } from '../upstreams/redact.js';
 import type { ServerConfig } from '../config/types.js';
 import type { HubValidation } from '../validation/index.js';
-import type { CallerContext, ClientSink, GuardRequest, GuardResult, HubLogger, HubRequest, RequestGuard, UpstreamSource } from './types.js';
+import type { CallerContext, ClientSink, GuardRequest, HubLogger, HubRequest, RequestGuard, UpstreamSource } from './types.js';
+import type { UpstreamCallGate } from '../pipeline/breaker/stage.js';
+import type { McpExchange, McpPlan, UpstreamCall } from '../pipeline/mcp-exchange.js';
+import { createMcpRunner } from '../pipeline/mcp-stages.js';
+import type { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
+import type { StageRunner } from '../pipeline/stage.js';
+import type { HubMeasure } from '../metrics/instrument.js';
+import { mcpMethod, type ListKey } from '../mcp/methods.js';
 
-/** Wraps each upstream call (the circuit breakers: src/breaker's BreakerRegistry fits). */
-export interface UpstreamCallGate {
-  run<T>(server: string, call: () => Promise<T>): Promise<T>;
-}
+export type { UpstreamCallGate };
 
 export interface HubOptions {
   upstreams: UpstreamSource | readonly Upstream[];
+  /** The policy stage (PolicyGuard). */
   guard: RequestGuard;
+  /** The rate-limit stage's counting; absent: nothing is counted. */
+  rateLimits?: RateLimiting;
   /**
    * Asks the policy whether a connection may hear a server's notifications
    * ("server/observe"). Not rate limited: the hub asks it, not the client.
    * Default `guard`.
    */
   observer?: RequestGuard;
+  /** Told each request's and each upstream call's duration and outcome (src/metrics hubMetrics). */
+  measure?: HubMeasure;
   /** Circuit breakers around every upstream call. */
   breakers?: UpstreamCallGate;
   /** Tool arguments and upstream answers checked against schemas (src/validation). */
@@ -77,10 +86,11 @@ interface Connection {
 export class Hub {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly states = new Map<string, UpstreamState>();
-  private readonly guard: RequestGuard;
   private readonly observer: RequestGuard;
-  private readonly breakers: UpstreamCallGate | undefined;
+  /** The MCP stages, in lifecycle order (src/pipeline). */
+  readonly runner: StageRunner<McpExchange>;
   private readonly validation: HubValidation | undefined;
+  private readonly measure: HubMeasure | undefined;
   private readonly logger: HubLogger;
   private readonly identity: ServerIdentity;
   private readonly instructions: string | undefined;
@@ -93,10 +103,17 @@ export class Hub {
   constructor(opts: HubOptions) {
     const list = 'list' in opts.upstreams ? opts.upstreams.list() : opts.upstreams;
     for (const u of list) this.upstreams.set(u.id, u);
-    this.guard = opts.guard;
     this.observer = opts.observer ?? opts.guard;
-    this.breakers = opts.breakers;
+    this.runner = createMcpRunner({
+      guard: opts.guard,
+      ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
+      ...(opts.validation && { validation: opts.validation }),
+      ...(opts.breakers && { breakers: opts.breakers }),
+      callUpstream: (x, call) => this.callUpstream(x, call),
+      logger: opts.logger,
+    });
     this.validation = opts.validation;
+    this.measure = opts.measure;
     this.logger = opts.logger;
     this.identity = opts.identity ?? DEFAULT_IDENTITY;
     this.instructions = opts.instructions;
@@ -165,123 +182,151 @@ export class Hub {
 
   // -- the dispatcher ------------------------------------------------------
 
+  /** One JSON-RPC request: resolved to its plan, then run through the MCP stages. */
   async handle(req: HubRequest, ctx: CallerContext): Promise<Result> {
     const params = req.params ?? {};
-    switch (req.method) {
+    const exchange: McpExchange = { caller: ctx, method: req.method, params, plan: this.plan(req.method, params, ctx) };
+    const started = performance.now();
+    try {
+      await this.runner.run(exchange);
+    } catch (err) {
+      this.measure?.request(ctx.transport, req.method, performance.now() - started, err);
+      throw err;
+    }
+    this.measure?.request(ctx.transport, req.method, performance.now() - started);
+    return exchange.result ?? {};
+  }
+
+  /**
+   * A request that is not MCP but is decided like one (GET /health/details,
+   * /metrics): the policy and rate-limit stages for `method`, then `answer`.
+   */
+  async admit(ctx: CallerContext, method: string, answer: () => Result = () => ({})): Promise<Result> {
+    const exchange: McpExchange = { caller: ctx, method, params: {}, plan: { guard: { method }, answer } };
+    await this.runner.run(exchange);
+    return exchange.result ?? {};
+  }
+
+  /** What a request resolves to in the catalog now; nothing is decided or sent here. */
+  private plan(method: string, params: Result, ctx: CallerContext): McpPlan {
+    const spec = mcpMethod(method);
+    switch (spec?.kind) {
+      case 'list':
+        return this.planList(method, spec.listKey!);
+      case 'named':
+        return this.planNamed(method, params);
+      case 'resource':
+        return this.planResource(method, params, ctx);
+      case 'complete':
+        return this.planComplete(params);
+      default:
+        break;
+    }
+    switch (method) {
       case 'initialize':
-        await this.check(ctx, { method: req.method });
         return {
-          protocolVersion: negotiateLegacyVersion(params.protocolVersion),
-          capabilities: legacyCapabilities(),
-          serverInfo: { ...this.identity },
-          ...(this.instructions !== undefined && { instructions: this.instructions }),
+          guard: { method },
+          answer: () => ({
+            protocolVersion: negotiateLegacyVersion(params.protocolVersion),
+            capabilities: legacyCapabilities(),
+            serverInfo: { ...this.identity },
+            ...(this.instructions !== undefined && { instructions: this.instructions }),
+          }),
         };
       case 'server/discover':
-        await this.check(ctx, { method: req.method });
         return {
-          supportedVersions: [MODERN_PROTOCOL_VERSION, ...LEGACY_PROTOCOL_VERSIONS],
-          capabilities: modernCapabilities(),
-          serverInfo: { ...this.identity },
-          ...(this.instructions !== undefined && { instructions: this.instructions }),
+          guard: { method },
+          answer: () => ({
+            supportedVersions: [MODERN_PROTOCOL_VERSION, ...LEGACY_PROTOCOL_VERSIONS],
+            capabilities: modernCapabilities(),
+            serverInfo: { ...this.identity },
+            ...(this.instructions !== undefined && { instructions: this.instructions }),
+          }),
         };
       case 'ping':
-        await this.check(ctx, { method: req.method });
-        return {};
+        return { guard: { method }, answer: () => ({}) };
       case 'logging/setLevel':
-        return this.setLevel(params, ctx);
-      case 'tools/list':
-        return { tools: await this.visible(ctx, req.method, this.catalog.tools) };
-      case 'prompts/list':
-        return { prompts: await this.visible(ctx, req.method, this.catalog.prompts) };
-      case 'resources/list':
-        return { resources: await this.visible(ctx, req.method, this.catalog.resources) };
-      case 'resources/templates/list':
-        return { resourceTemplates: await this.visible(ctx, req.method, this.catalog.resourceTemplates) };
-      case 'tools/call':
-        return this.callNamed(req.method, params, ctx, this.catalog.tools, 'ERR_UNKNOWN_TOOL');
-      case 'prompts/get':
-        return this.callNamed(req.method, params, ctx, this.catalog.prompts, 'ERR_UNKNOWN_PROMPT');
-      case 'resources/read':
-        return this.readResource(params, ctx);
-      case 'resources/subscribe':
-        return this.subscribe(params, ctx);
-      case 'resources/unsubscribe':
-        return this.unsubscribe(params, ctx);
-      case 'completion/complete':
-        return this.complete(params, ctx);
+        return this.planSetLevel(params, ctx);
       default:
-        await this.check(ctx, { method: req.method });
-        throw new HatagoError('ERR_METHOD_NOT_FOUND', { data: { method: req.method } });
+        return { guard: { method }, failure: new HatagoError('ERR_METHOD_NOT_FOUND', { data: { method } }), answer: () => ({}) };
     }
   }
 
-  private async check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult> {
-    const result = await this.guard.check(ctx, req);
-    // The transport reads what the decision says beyond allow (e.g. initialize's session_limits).
-    ctx.decision = result;
-    return result;
-  }
-
-  /** List methods: the guard sees every candidate and returns what this caller may see. */
-  private async visible(ctx: CallerContext, method: string, list: ExposedList): Promise<unknown[]> {
-    const { visible } = await this.check(ctx, { method, candidates: list.candidates });
-    if (!visible || visible.size === 0) return []; // fail closed: no `visible` shows nothing
-    const out: unknown[] = [];
-    for (const e of list.entries) if (visible.has(e.exposed)) out.push(e.item);
-    return out;
+  /** List methods: the policy sees every candidate and returns what this caller may see. */
+  private planList(method: string, key: ListKey): McpPlan {
+    const list = this.catalog[key];
+    return {
+      guard: { method, candidates: list.candidates },
+      answer: (x) => {
+        const visible = x.decision?.visible;
+        const out: unknown[] = [];
+        // Fail closed: no `visible` shows nothing.
+        if (visible) for (const e of list.entries) if (visible.has(e.exposed)) out.push(e.item);
+        return { [key]: out };
+      },
+    };
   }
 
   /** tools/call and prompts/get: route by exposed name, forward under the local name. */
-  private async callNamed(method: string, params: Result, ctx: CallerContext, list: ExposedList, unknown: 'ERR_UNKNOWN_TOOL' | 'ERR_UNKNOWN_PROMPT'): Promise<Result> {
+  private planNamed(method: string, params: Result): McpPlan {
+    const list = method === 'tools/call' ? this.catalog.tools : this.catalog.prompts;
     const exposed = typeof params.name === 'string' ? params.name : undefined;
     const entry = exposed === undefined ? undefined : list.index.get(exposed);
     const args = isObject(params.arguments) ? params.arguments : undefined;
-    await this.check(ctx, {
+    const guard: GuardRequest = {
       method,
       ...(entry && { server: entry.server, name: entry.local }),
       ...(exposed !== undefined && { exposed }),
       ...(args && { arguments: args }),
       params,
-    });
-    if (exposed === undefined) throw new HatagoError('ERR_INVALID_PARAMS', { message: 'params.name must be a string' });
-    if (!entry) throw new HatagoError(unknown, { data: { name: exposed } });
-    // After policy and routing (a denied caller learns nothing of the schema), before the upstream.
-    if (method === 'tools/call') this.validation?.checkArguments(entry.server, entry.local, args);
-    return this.forward(entry.server, method, { ...forwardable(params), name: entry.local }, ctx);
+    };
+    if (exposed === undefined) return { guard, failure: new HatagoError('ERR_INVALID_PARAMS', { message: 'params.name must be a string' }), answer: passThrough };
+    if (!entry) return { guard, failure: new HatagoError(method === 'tools/call' ? 'ERR_UNKNOWN_TOOL' : 'ERR_UNKNOWN_PROMPT', { data: { name: exposed } }), answer: passThrough };
+    return {
+      guard,
+      // After policy and routing (a denied caller learns nothing of the schema), before the upstream.
+      ...(method === 'tools/call' && { arguments: { server: entry.server, tool: entry.local, args } }),
+      upstream: { server: entry.server, method, params: { ...forwardable(params), name: entry.local } },
+      answer: passThrough,
+    };
   }
 
-  private async readResource(params: Result, ctx: CallerContext): Promise<Result> {
-    const uri = requireUri(params);
-    const route = tryRoute(this.catalog, uri);
-    await this.check(ctx, { method: 'resources/read', ...(route.ok && { server: route.server }), name: uri, exposed: uri, params });
-    if (!route.ok) throw route.error;
-    return this.forward(route.server, 'resources/read', forwardable(params), ctx);
-  }
-
-  private async subscribe(params: Result, ctx: CallerContext): Promise<Result> {
-    const uri = requireUri(params);
-    const route = tryRoute(this.catalog, uri);
-    await this.check(ctx, { method: 'resources/subscribe', ...(route.ok && { server: route.server }), name: uri, exposed: uri, params });
-    if (!route.ok) throw route.error;
-    const client = requireConnection(ctx);
-    if (this.subscriptions.add(uri, route.server, client)) {
-      try {
-        await this.forward(route.server, 'resources/subscribe', { uri }, ctx);
-      } catch (err) {
-        this.subscriptions.remove(uri, client);
-        throw err;
-      }
+  /** resources/read, subscribe, unsubscribe: route by URI (exact, then templates). */
+  private planResource(method: string, params: Result, ctx: CallerContext): McpPlan {
+    const uri = typeof params.uri === 'string' ? params.uri : undefined;
+    const route = uri === undefined ? undefined : tryRoute(this.catalog, uri);
+    const guard: GuardRequest = {
+      method,
+      ...(route?.ok && { server: route.server }),
+      ...(uri !== undefined && { name: uri, exposed: uri }),
+      ...(method !== 'resources/unsubscribe' && { params }),
+    };
+    const fail = (failure: unknown): McpPlan => ({ guard, failure, answer: passThrough });
+    if (uri === undefined) return fail(new HatagoError('ERR_INVALID_PARAMS', { message: 'params.uri must be a string' }));
+    if (method === 'resources/unsubscribe') {
+      // Unknown URIs unsubscribe nothing (and say nothing of what exists).
+      const client = ctx.connectionId;
+      if (client === undefined) return fail(noSession());
+      return {
+        guard,
+        answer: () => {
+          if (route?.ok && this.subscriptions.remove(uri, client)) this.unsubscribeUpstream(route.server, uri);
+          return {};
+        },
+      };
     }
-    return {};
-  }
-
-  private async unsubscribe(params: Result, ctx: CallerContext): Promise<Result> {
-    const uri = requireUri(params);
-    const route = tryRoute(this.catalog, uri);
-    await this.check(ctx, { method: 'resources/unsubscribe', ...(route.ok && { server: route.server }), name: uri, exposed: uri });
-    const client = requireConnection(ctx);
-    if (route.ok && this.subscriptions.remove(uri, client)) this.unsubscribeUpstream(route.server, uri);
-    return {};
+    if (!route!.ok) return fail(route!.error);
+    const server = route!.server;
+    if (method === 'resources/read') return { guard, upstream: { server, method, params: forwardable(params) }, answer: passThrough };
+    const client = ctx.connectionId;
+    if (client === undefined) return fail(noSession());
+    // One upstream subscription per URI, however many clients share it.
+    const first = this.subscriptions.subscribers(uri, server).size === 0;
+    return {
+      guard,
+      ...(first && { upstream: { server, method, params: { uri } } }),
+      answer: () => (this.subscriptions.add(uri, server, client), {}),
+    };
   }
 
   private unsubscribeUpstream(server: string, uri: string): void {
@@ -293,7 +338,7 @@ export class Hub {
   }
 
   /** completion/complete: `ref/prompt` routes by exposed prompt name, `ref/resource` by URI (template). */
-  private async complete(params: Result, ctx: CallerContext): Promise<Result> {
+  private planComplete(params: Result): McpPlan {
     const ref = isObject(params.ref) ? params.ref : undefined;
     let server: string | undefined;
     let forwardRef: Result | undefined;
@@ -324,65 +369,62 @@ export class Hub {
     } else {
       failure = new HatagoError('ERR_INVALID_PARAMS', { message: 'params.ref must be a ref/prompt or ref/resource' });
     }
-    await this.check(ctx, {
+    const guard: GuardRequest = {
       method: 'completion/complete',
       ...(kind !== undefined && { kind }),
       ...(server !== undefined && { server }),
       ...(name !== undefined && { name }),
       ...(exposed !== undefined && { exposed }),
       params,
-    });
-    if (failure || server === undefined) throw failure ?? new HatagoError('ERR_INVALID_PARAMS');
-    return this.forward(server, 'completion/complete', { ...forwardable(params), ref: forwardRef }, ctx);
+    };
+    if (failure || server === undefined) return { guard, failure: failure ?? new HatagoError('ERR_INVALID_PARAMS'), answer: passThrough };
+    return { guard, upstream: { server, method: 'completion/complete', params: { ...forwardable(params), ref: forwardRef } }, answer: passThrough };
   }
 
-  private async setLevel(params: Result, ctx: CallerContext): Promise<Result> {
-    await this.check(ctx, { method: 'logging/setLevel' });
+  private planSetLevel(params: Result, ctx: CallerContext): McpPlan {
     const level = LOG_LEVELS.indexOf(String(params.level));
-    if (level < 0) throw new HatagoError('ERR_INVALID_PARAMS', { message: 'params.level is not a logging level' });
-    // Upstreams are shared by every client, so the level filters per client here.
-    const conn = ctx.connectionId === undefined ? undefined : this.connections.get(ctx.connectionId);
-    if (conn) conn.minLevel = level;
-    return {};
+    return {
+      guard: { method: 'logging/setLevel' },
+      ...(level < 0 && { failure: new HatagoError('ERR_INVALID_PARAMS', { message: 'params.level is not a logging level' }) }),
+      answer: () => {
+        // Upstreams are shared by every client, so the level filters per client here.
+        const conn = ctx.connectionId === undefined ? undefined : this.connections.get(ctx.connectionId);
+        if (conn) conn.minLevel = level;
+        return {};
+      },
+    };
   }
 
-  /** Sends one request to one upstream; an upstream that is not ready fails at once, naming it. */
-  private forward(server: string, method: string, params: Result, ctx: CallerContext): Promise<Result> {
-    const call = (): Promise<Result> => {
-      const up = this.upstreams.get(server);
-      if (!up || this.states.get(server) !== 'ready') {
-        return Promise.reject(new HatagoError('ERR_UPSTREAM_UNAVAILABLE', {
-          message: `Upstream server "${server}" is unavailable`,
-          data: { server },
-        }));
-      }
-      const answer = up.request(method, params, {
+  /** The forward stage's call: one request to one upstream; one that is not ready fails at once, naming it. */
+  private async callUpstream(x: McpExchange, call: UpstreamCall): Promise<Result> {
+    const { server, method, params } = call;
+    const ctx = x.caller;
+    const up = this.upstreams.get(server);
+    if (!up || this.states.get(server) !== 'ready') {
+      throw new HatagoError('ERR_UPSTREAM_UNAVAILABLE', { message: `Upstream server "${server}" is unavailable`, data: { server } });
+    }
+    // Tool series only for names the catalog has (bounded by it, and capped by the metrics).
+    const tool = method === 'tools/call' ? x.plan.guard.exposed : undefined;
+    const started = performance.now();
+    try {
+      const result = await up.request(method, params, {
         ...(ctx.signal && { signal: ctx.signal }),
         ...(ctx.onProgress && { onProgress: ctx.onProgress }),
         // Notifications inside this call's answer belong to its caller alone.
         onNotification: (m: string, p: unknown) => this.relayToCaller(ctx, server, m, p),
         relay: ctx.relay ?? REFUSING_RELAY,
       });
-      const validation = this.validation;
       // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
-      const checked = validation ? answer.then((result) => (validation.checkResult(server, method, result), result)) : answer;
-      return checked.catch((err: unknown) => {
-        if (!ctx.signal?.aborted) this.logFailure(up, method, err);
-        throw err;
-      });
-    };
-    if (!this.breakers) return call();
-    // Through the server's circuit breaker: an open one refuses without touching the upstream.
-    // A call the client cancelled says nothing about the upstream's health: it is marked as an abort.
-    const signal = ctx.signal;
-    return this.breakers.run(server, () =>
-      call().catch((err: unknown) => {
-        if (signal?.aborted) throw Object.assign(new Error('cancelled by the client', { cause: err }), { name: 'AbortError' });
-        throw err;
-      }),
-    );
+      this.validation?.checkResult(server, method, result);
+      this.measure?.upstream(server, method, tool, performance.now() - started);
+      return result;
+    } catch (err) {
+      const aborted = ctx.signal?.aborted === true;
+      this.measure?.upstream(server, method, tool, performance.now() - started, aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err);
+      if (!aborted) this.logFailure(up, method, err);
+      throw err;
+    }
   }
-
 
   /** Why an upstream call failed, where an operator looks: the server, the method, its address (no credentials). */
   private logFailure(up: Upstream, method: string, err: unknown): void {
@@ -502,16 +544,11 @@ function forwardable(params: Result): Result {
   return any ? { ...rest, _meta: kept } : rest;
 }
 
-function requireUri(params: Result): string {
-  if (typeof params.uri !== 'string') throw new HatagoError('ERR_INVALID_PARAMS', { message: 'params.uri must be a string' });
-  return params.uri;
-}
+/** The upstream's answer as it is. */
+const passThrough = (_x: McpExchange, result?: Result): Result => result ?? {};
 
-function requireConnection(ctx: CallerContext): string {
-  if (ctx.connectionId === undefined) {
-    throw new HatagoError('ERR_INVALID_REQUEST', { message: 'Resource subscriptions need a session' });
-  }
-  return ctx.connectionId;
+function noSession(): HatagoError {
+  return new HatagoError('ERR_INVALID_REQUEST', { message: 'Resource subscriptions need a session' });
 }
 
 function tryRoute(cat: AggregatedCatalog, uri: string): { ok: true; server: string } | { ok: false; error: unknown } {

@@ -1,26 +1,61 @@
-// The request lifecycle, written down once. docs/lifecycle.md draws it, and
-// a test keeps the two in step. HTTP stages run once per HTTP request; MCP
-// stages run once per JSON-RPC request inside it, before anything is
-// forwarded or answered. The first failing stage ends the request.
+// The request lifecycle: the stages as they run, in order. Each stage's
+// spec lives beside its code (src/pipeline/<stage>/stage.ts); this list is
+// made of those specs, the runners check their stages against it, and
+// docs/lifecycle.md is tested against it. HTTP stages run once per HTTP
+// request; MCP stages once per JSON-RPC request (HTTP and stdio alike).
 
-export interface StageSpec {
-  name: string;
-  scope: 'http' | 'mcp';
-  /** What the stage does, in one line. */
-  does: string;
-  /** Error codes the stage can end a request with (see docs/errors.md). */
-  fails: readonly string[];
-}
+import { ARGUMENTS_STAGE } from './arguments/stage.js';
+import { AUTHENTICATION_STAGE } from './authentication/stage.js';
+import { BREAKER_STAGE } from './breaker/stage.js';
+import { FORWARD_STAGE } from './forward/stage.js';
+import { NETWORK_STAGE } from './network/stage.js';
+import { POLICY_STAGE } from './policy/stage.js';
+import { RATE_LIMIT_STAGE } from './rate-limit/stage.js';
+import { ROUTING_STAGE } from './routing/stage.js';
+import type { StageSpec } from './stage.js';
+import { TRANSPORT_STAGE } from './transport/stage.js';
+import { VALIDATION_STAGE } from './validation/stage.js';
+import { BODY_STAGE, ENDPOINT_STAGE, LOGIN_POLICY_STAGE, TOKEN_STAGE } from '../auth/endpoints/token-stages.js';
+
+export type { StageSpec } from './stage.js';
 
 export const LIFECYCLE: readonly StageSpec[] = [
-  { name: 'network', scope: 'http', does: 'client address and Origin checked by the policy (stage "network"), before the body is read', fails: ['ERR_NETWORK_DENIED', 'ERR_ORIGIN_DENIED', 'ERR_POLICY_EVALUATION'] },
-  { name: 'authentication', scope: 'http', does: 'Bearer JWT verified with jose, then its jti against the revoked tokens; no token verification for a denied client', fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_REVOCATION_UNAVAILABLE'] },
-  { name: 'validation', scope: 'http', does: 'the body is read once and checked before anything reads it: content type, size, UTF-8, JSON, depth and size limits, JSON-RPC envelope, params of the method', fails: ['ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_BODY_TOO_LARGE', 'ERR_PARSE', 'ERR_LIMIT_EXCEEDED', 'ERR_INVALID_REQUEST', 'ERR_MALFORMED_PARAMS'] },
-  { name: 'transport', scope: 'http', does: 'Streamable HTTP framing: session, protocol revision; 2026-07-28 Mcp-Method and Mcp-Name headers must match the body; a new session only within the session_limits of its initialize decision', fails: ['ERR_INVALID_REQUEST', 'ERR_SESSION_REQUIRED', 'ERR_HEADER_MISMATCH', 'ERR_SESSION_NOT_FOUND', 'ERR_SESSION_LIMIT'] },
-  { name: 'policy', scope: 'mcp', does: 'the exposed name is resolved to its upstream and the policy decides the request (stage "request"), validation rules included; lists are filtered', fails: ['ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION', 'ERR_VALIDATION_FAILED'] },
-  { name: 'rate-limit', scope: 'mcp', does: 'the limits the policy decision names are counted (sliding windows, in memory or Redis); all must have budget left', fails: ['ERR_RATE_LIMITED', 'ERR_RATE_LIMIT_UNAVAILABLE', 'ERR_POLICY_EVALUATION'] },
-  { name: 'routing', scope: 'mcp', does: 'a name that resolves to no upstream is refused only now, so a denied caller learns nothing of what exists', fails: ['ERR_METHOD_NOT_FOUND', 'ERR_UNKNOWN_TOOL', 'ERR_UNKNOWN_PROMPT', 'ERR_UNKNOWN_RESOURCE'] },
-  { name: 'arguments', scope: 'mcp', does: 'tools/call arguments checked against the upstream tool\'s own inputSchema; invalid ones never reach the upstream', fails: ['ERR_INVALID_ARGUMENTS', 'ERR_UPSTREAM_ERROR'] },
-  { name: 'breaker', scope: 'mcp', does: 'the upstream\'s circuit breaker admits the call (closed, or a half-open trial) or refuses it without touching the upstream', fails: ['ERR_CIRCUIT_OPEN'] },
-  { name: 'forward', scope: 'mcp', does: 'the request goes to the upstream with progress, cancellation and relays; its answer is checked against the method\'s result schema', fails: ['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_UPSTREAM_ERROR'] },
-] as const;
+  NETWORK_STAGE,
+  AUTHENTICATION_STAGE,
+  VALIDATION_STAGE,
+  TRANSPORT_STAGE,
+  POLICY_STAGE,
+  RATE_LIMIT_STAGE,
+  ROUTING_STAGE,
+  ARGUMENTS_STAGE,
+  BREAKER_STAGE,
+  FORWARD_STAGE,
+];
+
+/**
+ * POST /auth/login, /logout, /refresh: not MCP, so not LIFECYCLE; the same
+ * network stage first, and the policy decides before the body is read
+ * (src/auth/endpoints/token-stages.ts).
+ */
+export const TOKEN_LIFECYCLE: readonly StageSpec[] = [
+  NETWORK_STAGE,
+  TOKEN_STAGE,
+  LOGIN_POLICY_STAGE,
+  BODY_STAGE,
+  ENDPOINT_STAGE,
+];
+
+/**
+ * A runner's stages must be lifecycle stages, in lifecycle order (a runner
+ * may run a part of it: /metrics runs network and authentication only).
+ * Throws at construction, so a list that drifts from the table never runs.
+ */
+export function assertLifecycleOrder(stages: readonly { name: string }[], lifecycle: readonly StageSpec[] = LIFECYCLE): void {
+  let last = -1;
+  for (const s of stages) {
+    const at = lifecycle.findIndex((l) => l.name === s.name);
+    if (at < 0) throw new Error(`stage "${s.name}" is not in the lifecycle (src/pipeline/lifecycle.ts)`);
+    if (at <= last) throw new Error(`stage "${s.name}" runs out of lifecycle order`);
+    last = at;
+  }
+}

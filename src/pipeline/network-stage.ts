@@ -71,7 +71,8 @@ function denied(v: NetworkVerdict, decisionId: string, log: Logger): HatagoError
 function blockEnd(raw: unknown, nowMs = Date.now()): { blockedUntil: string; retryAfter: number } | Record<string, never> {
   const ns = (raw as { blocked_until_ns?: unknown } | undefined)?.blocked_until_ns;
   if (typeof ns !== 'number' || !Number.isFinite(ns)) return {};
-  const untilMs = Math.ceil(ns / 1e6);
+  // ns above 2^53 are not exact: the nearest ms is the one the runtime gave (now_ns is ms * 1e6).
+  const untilMs = Math.round(ns / 1e6);
   return { blockedUntil: new Date(untilMs).toISOString(), retryAfter: Math.max(1, Math.ceil((untilMs - nowMs) / 1000)) };
 }
 

@@ -4,9 +4,9 @@ import { argumentsSize } from '../validation/arguments-size.js';
 // Builders of the policy's input documents (docs/policy-contract.md, v1).
 // Field names are snake_case there, as Rego authors expect.
 
-// The one contract version, defined next to the engine that checks bundles against it.
 import { CONTRACT_VERSION } from '../policy/engine.js';
 
+// The one contract version: the engine checks bundles against it, inputs carry it.
 export { CONTRACT_VERSION };
 
 /** Wall clock in ns for the policy: wasm has no time.now_ns. */

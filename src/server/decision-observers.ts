@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import type { HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
-import type { DecisionHook } from '../pipeline/policy-guard.js';
+import type { DecisionHook } from '../pipeline/policy/policy-guard.js';
 import { configSecrets, sanitizerFromConfig, sanitizerOptions, type LoggingSecurityConfig } from '../log/from-config.js';
 import { createSanitizer } from '../log/sanitizer.js';
 import { DecisionLog, DEFAULT_DECISION_LOG_FILE, type Sanitizer } from '../policy/decision-log/index.js';

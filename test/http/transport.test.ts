@@ -145,15 +145,22 @@ describe('2025-11-25 sessions', () => {
   });
 });
 
-describe('pipeline hook', () => {
-  test('a HatagoError from the pipeline ends the exchange with its status; 401 challenges', async () => {
+describe('front stages', () => {
+  test('a HatagoError from an injected stage ends the exchange with its status; 401 challenges', async () => {
     const { app } = createHttpApp({
       hub: run.hub,
       logger: quietLogger,
-      pipeline: async (req) => {
-        if (req.headers.authorization !== 'Bearer good') throw new HatagoError('ERR_UNAUTHENTICATED');
-        return { client: { ip: '127.0.0.1', origin: null, userAgent: null }, principal: { sub: 'u1', roles: ['user'], claims: {} } };
-      },
+      front: [{
+        name: 'authentication',
+        scope: 'http',
+        does: 'a test token',
+        fails: ['ERR_UNAUTHENTICATED'],
+        run(x) {
+          if (x.req.headers.authorization !== 'Bearer good') throw new HatagoError('ERR_UNAUTHENTICATED');
+          x.client = { ip: '127.0.0.1', origin: null, userAgent: null };
+          x.principal = { sub: 'u1', roles: ['user'], claims: {} };
+        },
+      }],
     });
     const url = `${await listen(app)}/mcp`;
     const denied = await post(url, INIT);

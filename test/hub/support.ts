@@ -67,8 +67,8 @@ export async function startHub(servers: Record<string, ServerConfig>, opts: { gu
     await manager.stop();
     throw err;
   }
-  // /health/details asks the same guard as the hub (permissive unless a test passes one).
-  const http = createHttpApp({ hub, logger: quietLogger, statusGuard: opts.guard ?? new PermissiveGuard(), ...opts.app });
+  // /health/details asks the hub's own stages (permissive unless a test passes a guard).
+  const http = createHttpApp({ hub, logger: quietLogger, ...opts.app });
   const server = await new Promise<Server>((resolve) => {
     const s = http.app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { ERROR_CODES } from '../../src/errors/index.js';
+import { ERROR_CODES, HatagoError } from '../../src/errors/index.js';
+import { createHttpApp } from '../../src/http/app.js';
+import { Hub } from '../../src/hub/hub.js';
+import { failedStage, StageRunner, type Stage } from '../../src/pipeline/stage.js';
 import { LIFECYCLE } from '../../src/pipeline/lifecycle.js';
 import { packagePath } from '../../src/util/package-root.js';
 
@@ -19,5 +22,59 @@ describe('docs/lifecycle.md', () => {
       expect(documented).toEqual([...stage.fails]);
       for (const code of stage.fails) expect(ERROR_CODES).toHaveProperty(code);
     });
+  });
+});
+
+describe('the lifecycle is what runs', () => {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const allow = { check: async () => ({ decisionId: 't' }) };
+
+  it('every JSON-RPC request runs the MCP stages of the table, in its order, with their specs', () => {
+    const hub = new Hub({ upstreams: [], guard: allow, logger: silent });
+    const specs = hub.runner.stages.map(({ name, scope, does, fails }) => ({ name, scope, does, fails }));
+    expect(specs).toEqual(LIFECYCLE.filter((s) => s.scope === 'mcp').map(({ name, scope, does, fails }) => ({ name, scope, does, fails })));
+    hub.close();
+  });
+
+  it('every /mcp request runs the HTTP stages of the table, in its order', () => {
+    const hub = new Hub({ upstreams: [], guard: allow, logger: silent });
+    const app = createHttpApp({ hub, logger: silent });
+    // The default app has no policy: its network and authentication stages are stand-ins of the same names.
+    expect(app.stages.map((s) => s.name)).toEqual(LIFECYCLE.filter((s) => s.scope === 'http').map((s) => s.name));
+    expect(app.stages.slice(2).map(({ does, fails }) => ({ does, fails }))).toEqual(LIFECYCLE.slice(2, 4).map(({ does, fails }) => ({ does, fails })));
+    app.close();
+    hub.close();
+  });
+
+  it('a runner refuses stages out of lifecycle order, or not in it', () => {
+    const stage = (name: string): Stage<object> => ({ name, scope: 'mcp', does: '', fails: [], run() {} });
+    expect(() => new StageRunner([stage('forward'), stage('policy')])).toThrow('stage "policy" runs out of lifecycle order');
+    expect(() => new StageRunner([stage('policy'), stage('audit')])).toThrow('stage "audit" is not in the lifecycle');
+  });
+
+  it('a failure is tagged with its stage; a code the stage does not declare is logged, and is ERR_INTERNAL in strict runs', async () => {
+    const logged: string[] = [];
+    const logger = { ...silent, error: (m: string, meta?: Record<string, unknown>) => void logged.push(`${m} ${JSON.stringify(meta)}`) };
+    const declared: Stage<object> = { name: 'policy', scope: 'mcp', does: '', fails: ['ERR_PERMISSION_DENIED'], run() { throw new HatagoError('ERR_PERMISSION_DENIED'); } };
+    const undeclared: Stage<object> = { ...declared, run() { throw new HatagoError('ERR_RATE_LIMITED'); } };
+    const err1 = await new StageRunner([declared], logger).run({}).catch((e: unknown) => e);
+    expect({ code: (err1 as HatagoError).code, stage: failedStage(err1) }).toEqual({ code: 'ERR_PERMISSION_DENIED', stage: 'policy' });
+    expect(process.env.HATAGO_STAGE_CHECK).toBe('strict'); // jest's global setup
+    const err2 = await new StageRunner([undeclared], logger).run({}).catch((e: unknown) => e);
+    expect({ code: (err2 as HatagoError).code, stage: failedStage(err2) }).toEqual({ code: 'ERR_INTERNAL', stage: 'policy' });
+    expect(logged).toEqual(['stage failed with an undeclared code {"component":"pipeline","stage":"policy","code":"ERR_RATE_LIMITED"}']);
+  });
+
+  it('a later stage may answer instead of an earlier failure (the rate-limit stage counting a denial)', async () => {
+    const order: string[] = [];
+    const policy: Stage<object> = { name: 'policy', scope: 'mcp', does: '', fails: ['ERR_PERMISSION_DENIED'], run() { throw new HatagoError('ERR_PERMISSION_DENIED'); } };
+    const limits: Stage<object> = {
+      name: 'rate-limit', scope: 'mcp', does: '', fails: ['ERR_RATE_LIMITED'],
+      run() { order.push('rate-limit ran'); },
+      afterFailure(_x, err) { order.push(`saw ${(err as HatagoError).code}`); throw new HatagoError('ERR_RATE_LIMITED'); },
+    };
+    const forward: Stage<object> = { name: 'forward', scope: 'mcp', does: '', fails: [], run() { order.push('forward ran'); } };
+    const err = await new StageRunner([policy, limits, forward]).run({}).catch((e: unknown) => e);
+    expect({ code: (err as HatagoError).code, stage: failedStage(err), order }).toEqual({ code: 'ERR_RATE_LIMITED', stage: 'rate-limit', order: ['saw ERR_PERMISSION_DENIED'] });
   });
 });

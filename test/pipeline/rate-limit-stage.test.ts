@@ -1,4 +1,4 @@
-// The rate-limit stage over the real policy stage, the shipped bundle and the
+// The rate-limit stage after the real policy stage, run by the MCP stage runner, over the shipped bundle and the
 // memory store, with the stage's clock in the test's hands: denial budgets,
 // and the bound on the records a flood of denials writes.
 import { beforeAll, describe, expect, it } from '@jest/globals';
@@ -6,8 +6,9 @@ import { DEFAULT_BUNDLE_PATH } from '../../src/config/default-config.js';
 import { HatagoError } from '../../src/errors/index.js';
 import type { CallerContext, GuardRequest } from '../../src/hub/types.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { PolicyGuard } from '../../src/pipeline/policy-guard.js';
-import { RateLimitStage } from '../../src/pipeline/rate-limit-stage.js';
+import { PolicyGuard } from '../../src/pipeline/policy/policy-guard.js';
+import { createMcpRunner } from '../../src/pipeline/mcp-stages.js';
+import { RateLimiting } from '../../src/pipeline/rate-limit/rate-limiting.js';
 import type { SecurityEvent } from '../../src/pipeline/security-events.js';
 import { PolicyEngine } from '../../src/policy/index.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../../src/ratelimit/index.js';
@@ -32,13 +33,22 @@ function stage(opts: { maxReportedKeys?: number; store?: RateLimitStore } = {}) 
     records.push(e);
   };
   let clock = 1_000_000;
-  const guard = new RateLimitStage(new PolicyGuard({ current: () => engine }, silentLogger, { events: sink }), {
+  const rateLimits = new RateLimiting({
     store: opts.store ?? new MemoryStore(),
     logger: silentLogger,
     events: sink,
     now: () => clock,
     ...(opts.maxReportedKeys !== undefined && { maxReportedKeys: opts.maxReportedKeys }),
   });
+  // The MCP stages as the hub runs them, with the policy stage over the shipped bundle; nothing is forwarded.
+  const runner = createMcpRunner({
+    guard: new PolicyGuard({ current: () => engine }, silentLogger, { events: sink }),
+    rateLimits,
+    callUpstream: async () => ({}),
+  });
+  const guard = {
+    check: (ctx: CallerContext, req: GuardRequest) => runner.run({ caller: ctx, method: req.method, params: {}, plan: { guard: req, answer: () => ({}) } }),
+  };
   return { guard, records, advance: (ms: number) => (clock += ms) };
 }
 

@@ -10,6 +10,10 @@ export function setup() {
   const root = mkdtempSync(path.join(tmpdir(), 'hatago-test-run-'));
   process.env.HATAGO_TEST_TMP_ROOT = root;
   process.env.TMPDIR = root;
+  // Every hub a test starts answers a stage failure with a code its stage does
+  // not declare as ERR_INTERNAL (src/pipeline/stage.ts): the error-path tests,
+  // which assert exact codes, then fail on any drift from the lifecycle table.
+  process.env.HATAGO_STAGE_CHECK = 'strict';
 }
 
 export function teardown() {

@@ -1,9 +1,10 @@
 // POST /auth/login, /auth/logout and /auth/refresh: the guide's built-in
-// token endpoint and its siblings. Each call runs, in order:
-//   network stage (same policy decision as /mcp; a denied client costs nothing)
-//   -> token verification (refresh, logout)
-//   -> policy stage "auth" (allow + rate limits, before the body is read)
-//   -> the endpoint itself.
+// token endpoint and its siblings. Each call runs the stages of
+// TOKEN_LIFECYCLE (src/pipeline/lifecycle.ts) from the one runner:
+//   network (same stage as /mcp; a denied client costs nothing)
+//   -> token (refresh, logout)
+//   -> auth-policy (stage "auth": allow + rate limits, before the body is read)
+//   -> body (login) -> endpoint.
 // Every outcome that the guide's audit section names is recorded before the
 // answer; no record, no answer (ERR_AUDIT_UNAVAILABLE).
 
@@ -15,9 +16,11 @@ import { HatagoError } from '../../errors/index.js';
 import { readJsonBody } from '../../http/body.js';
 import type { Principal } from '../../hub/types.js';
 import type { Logger } from '../../log/logger.js';
-import { networkStage } from '../../pipeline/network-stage.js';
+import type { HttpExchange } from '../../pipeline/http-exchange.js';
+import { TOKEN_LIFECYCLE } from '../../pipeline/lifecycle.js';
 import type { PolicySource } from '../../pipeline/policy-source.js';
-import type { RecentActivity, SecurityEvent, SecurityEventSink } from '../../pipeline/security-events.js';
+import type { SecurityEvent, SecurityEventSink } from '../../pipeline/security-events.js';
+import { StageRunner, type Stage, type StageObserver } from '../../pipeline/stage.js';
 import type { RateLimitStore } from '../../ratelimit/index.js';
 import type { AuthenticationManager } from '../manager.js';
 import type { RevokedTokenStore } from '../revocation/types.js';
@@ -26,6 +29,7 @@ import type { PasswordAuthenticator, UserStore } from '../users/index.js';
 import { authStage, type AuthStageCaller, type TokenEndpoint } from './auth-stage.js';
 import { readLoginRequest } from './login-request.js';
 import { formatLifetime, sendError, sendNoContent, sendToken } from './respond.js';
+import { BODY_STAGE, ENDPOINT_STAGE, LOGIN_POLICY_STAGE, TOKEN_STAGE, type TokenExchange } from './token-stages.js';
 
 export interface TokenEndpointsOptions {
   auth: AuthenticationManager;
@@ -36,8 +40,10 @@ export interface TokenEndpointsOptions {
   rateLimits: RateLimitStore;
   /** Audit sink (wrapped by the suspicious-activity monitor in the hub). */
   events: SecurityEventSink;
-  /** Recent failures and blocks per address, for the network policy. */
-  recent?: RecentActivity;
+  /** The network stage of /mcp (policy, audit, blocks). */
+  network: Stage<HttpExchange>;
+  /** Told about every stage run (metrics, traces). */
+  observeStages?: StageObserver<unknown>;
   logger: Logger;
 }
 
@@ -58,14 +64,7 @@ export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
   const stageDeps = { policy: opts.policy, rateLimits: opts.rateLimits, events: record, logger: log };
   const expiresIn = formatLifetime(opts.auth.expiresInSeconds);
 
-  /** Network stage first: a denied client gets 403 and costs no token or password check. */
-  const caller = async (req: IncomingMessage): Promise<AuthStageCaller> => {
-    const { clientIp, facts } = await networkStage(opts.policy, req, opts.logger.child({ component: 'network' }), {
-      events: opts.events,
-      ...(opts.recent && { recent: opts.recent }),
-    });
-    return { ip: clientIp, origin: facts.origin, userAgent: facts.userAgent };
-  };
+  const who = (x: TokenExchange): AuthStageCaller => x.client ?? { ip: null, origin: null, userAgent: null };
 
   /** The bearer token of refresh and logout, verified (revocation included). */
   const bearer = async (req: IncomingMessage, who: AuthStageCaller, method: TokenEndpoint): Promise<Principal> => {
@@ -80,10 +79,11 @@ export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
     }
   };
 
-  const login = async (req: IncomingMessage, res: ServerResponse) => {
-    const who = await caller(req);
-    const decisionId = await authStage(stageDeps, 'auth/login', who, null, res);
-    const body = readLoginRequest(await readJsonBody(req, MAX_LOGIN_BODY));
+  const login = async (x: TokenExchange) => {
+    const { res } = x;
+    const who = x.client!;
+    const decisionId = x.decisionId!;
+    const body = x.login!;
     const check = await opts.passwords.check(body.username, body.password);
     if (!check.ok) {
       log.warn('login failed', { ip: who.ip, reason: check.reason, decisionId });
@@ -123,10 +123,11 @@ export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
     return { jti, expMs: exp * 1000 };
   };
 
-  const logout = async (req: IncomingMessage, res: ServerResponse) => {
-    const who = await caller(req);
-    const principal = await bearer(req, who, 'auth/logout');
-    const decisionId = await authStage(stageDeps, 'auth/logout', who, principal, res);
+  const logout = async (x: TokenExchange) => {
+    const { res } = x;
+    const who = x.client!;
+    const principal = x.bearer!;
+    const decisionId = x.decisionId!;
     const { jti, expMs } = revocable(principal);
     // false: revoked meanwhile by a concurrent call; the outcome is the same.
     await opts.revoked.revoke(jti, expMs);
@@ -148,10 +149,11 @@ export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
     throw new HatagoError('ERR_TOKEN_INVALID', { detail: reason });
   };
 
-  const refresh = async (req: IncomingMessage, res: ServerResponse) => {
-    const who = await caller(req);
-    const principal = await bearer(req, who, 'auth/refresh');
-    const decisionId = await authStage(stageDeps, 'auth/refresh', who, principal, res);
+  const refresh = async (x: TokenExchange) => {
+    const { res } = x;
+    const who = x.client!;
+    const principal = x.bearer!;
+    const decisionId = x.decisionId!;
     const { jti, expMs } = revocable(principal);
     const user = await currentUser(principal, who);
     // Rotation: revoke first, atomically. Of two concurrent refreshes of one token, one wins.
@@ -173,18 +175,30 @@ export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
     sendToken(res, { token, expiresIn, tokenType: 'Bearer' });
   };
 
+  const stages = (endpoint: (x: TokenExchange) => Promise<void>, withBearer: boolean, withBody: boolean) => {
+    const runner = new StageRunner<TokenExchange>([
+      opts.network,
+      ...(withBearer ? [{ ...TOKEN_STAGE, run: async (x: TokenExchange) => void (x.bearer = await bearer(x.req, who(x), x.endpoint)) }] : []),
+      { ...LOGIN_POLICY_STAGE, run: async (x: TokenExchange) => void (x.decisionId = await authStage(stageDeps, x.endpoint, who(x), x.bearer ?? null, x.res)) },
+      ...(withBody ? [{ ...BODY_STAGE, run: async (x: TokenExchange) => void (x.login = readLoginRequest(await readJsonBody(x.req, MAX_LOGIN_BODY))) }] : []),
+      { ...ENDPOINT_STAGE, run: endpoint },
+    ], log, TOKEN_LIFECYCLE);
+    if (opts.observeStages) runner.observe(opts.observeStages);
+    return runner;
+  };
+
   const router = express.Router();
-  const handle = (fn: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: express.Request, res: express.Response) => {
+  const handle = (endpoint: TokenEndpoint, runner: StageRunner<TokenExchange>) => async (req: express.Request, res: express.Response) => {
     try {
-      await fn(req, res);
+      await runner.run({ req, res, endpoint });
     } catch (err) {
       if (!(err instanceof HatagoError)) log.error('unexpected error on a token endpoint', { path: req.path, error: err instanceof Error ? err.stack ?? err.message : String(err) });
       sendError(res, err);
     }
   };
-  router.post('/login', handle(login));
-  router.post('/logout', handle(logout));
-  router.post('/refresh', handle(refresh));
+  router.post('/login', handle('auth/login', stages(login, false, true)));
+  router.post('/logout', handle('auth/logout', stages(logout, true, false)));
+  router.post('/refresh', handle('auth/refresh', stages(refresh, true, false)));
   for (const path of ['/login', '/logout', '/refresh']) {
     router.all(path, (_req, res) => {
       res.setHeader('Allow', 'POST');

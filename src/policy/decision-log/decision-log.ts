@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { DecisionEvent } from '../../pipeline/policy-guard.js';
+import type { DecisionEvent } from '../../pipeline/policy/policy-guard.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { createSanitizer } from '../../log/sanitizer.js';
 import { maskDecisionInput, type Sanitizer } from './mask.js';

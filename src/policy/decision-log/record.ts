@@ -1,6 +1,6 @@
 // The decision log's line format, and the reader `hatago policy diff` uses
 // to replay it (or audit records that carry `metadata.input`, or raw inputs).
-import type { DecisionEvent } from '../../pipeline/policy-guard.js';
+import type { DecisionEvent } from '../../pipeline/policy/policy-guard.js';
 
 /** One line of the decision log (JSON). */
 export interface DecisionRecord {

@@ -3,7 +3,7 @@
 // after the guard answered (setImmediate), and every difference is logged
 // and counted. A candidate that throws or fails closed is just a result.
 import { Counter, Registry } from 'prom-client';
-import type { DecisionEvent } from '../../pipeline/policy-guard.js';
+import type { DecisionEvent } from '../../pipeline/policy/policy-guard.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { PolicyEngine } from '../engine.js';
 import { differingFields, summarize } from './compare.js';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { HatagoError } from '../errors/index.js';
-import type { CallerContext, GuardRequest, GuardResult, RequestGuard } from '../hub/types.js';
-import { silentLogger, type Logger } from '../log/logger.js';
-import { requestInput } from './policy-input.js';
-import type { PolicyDecider, PolicySource } from './policy-source.js';
-import type { SecurityEventSink } from './security-events.js';
-import { withMaskedClaims } from '../policy/decision-log/mask.js';
+import { HatagoError } from '../../errors/index.js';
+import type { CallerContext, GuardRequest, GuardResult, RequestGuard } from '../../hub/types.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import { requestInput } from '../policy-input.js';
+import type { PolicyDecider, PolicySource } from '../policy-source.js';
+import type { SecurityEventSink } from '../security-events.js';
+import { withMaskedClaims } from '../../policy/decision-log/mask.js';
 
 /**
  * One request decision, as observers (decision log, shadow evaluation, audit)

@@ -1,11 +1,11 @@
-import { HatagoError } from '../errors/index.js';
-import type { CallerContext, GuardRequest, GuardResult, RequestGuard } from '../hub/types.js';
-import type { Logger } from '../log/logger.js';
-import { enforceLimits, readLimits, type RateLimit, type RateLimitOutcome, type RateLimitStore } from '../ratelimit/index.js';
-import { PolicyDenial } from './policy-guard.js';
-import type { SecurityEventSink } from './security-events.js';
+import { HatagoError } from '../../errors/index.js';
+import type { CallerContext, GuardRequest, GuardResult } from '../../hub/types.js';
+import type { Logger } from '../../log/logger.js';
+import { enforceLimits, readLimits, type RateLimit, type RateLimitOutcome, type RateLimitStore } from '../../ratelimit/index.js';
+import type { PolicyDenial } from '../policy/policy-guard.js';
+import type { SecurityEventSink } from '../security-events.js';
 
-export interface RateLimitStageOptions {
+export interface RateLimitingOptions {
   store: RateLimitStore;
   logger: Logger;
   /** Receives rate_limit_exceeded (hatago_rate_limit_exceeded_total counts it, src/metrics). */
@@ -13,56 +13,40 @@ export interface RateLimitStageOptions {
   now?: () => number;
   /** Keys whose spent denial budget was reported, remembered until their window ends. Default 10000. */
   maxReportedKeys?: number;
-}
-
-/** A guard whose denials this stage reports itself, after counting them (PolicyGuard). */
-interface DeferringGuard extends RequestGuard {
-  deferDenialReports(): void;
-}
-
-function defersDenials(g: RequestGuard): g is DeferringGuard {
-  return typeof (g as Partial<DeferringGuard>).deferDenialReports === 'function';
+  /** Told each counted request's result (hatago_rate_limit_decisions_total). */
+  onCounted?: (result: 'allowed' | 'limited' | 'unavailable') => void;
 }
 
 /**
- * The rate-limit stage, right after the policy: the policy's decision names
- * the limits that apply (`rate_limits`); this stage counts them and refuses
- * when any is spent. It never chooses a limit itself. A malformed
+ * What the rate-limit stage does, right after the policy: the policy's
+ * decision names the limits that apply (`rate_limits`); this counts them and
+ * refuses when any is spent. It never chooses a limit itself. A malformed
  * `rate_limits` is a policy error: the request fails closed.
  *
  * Denied decisions carry `rate_limits` too (denial budgets per address and
  * principal): a denial within budget is answered as the policy said and
  * recorded; once a budget is spent the answer is 429 ERR_RATE_LIMITED, the
- * denial itself writes no record and the stage writes one
- * `rate_limit_exceeded` per key and window, so a flood of denials writes a
- * bounded number of records.
+ * denial itself writes no record and this writes one `rate_limit_exceeded`
+ * per key and window, so a flood of denials writes a bounded number of
+ * records.
  */
-export class RateLimitStage implements RequestGuard {
+export class RateLimiting {
   private readonly log: Logger;
   /** Denial-budget key -> epoch ms until which its refusals are not recorded again. */
   private readonly reported = new Map<string, number>();
 
-  constructor(
-    private readonly inner: RequestGuard,
-    private readonly opts: RateLimitStageOptions,
-  ) {
+  constructor(private readonly opts: RateLimitingOptions) {
     this.log = opts.logger.child({ component: 'rate-limit' });
-    if (defersDenials(inner)) inner.deferDenialReports();
   }
 
-  async check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult> {
-    let result: GuardResult;
-    try {
-      result = await this.inner.check(ctx, req);
-    } catch (err) {
-      if (err instanceof PolicyDenial) await this.denied(ctx, req, err);
-      throw err;
-    }
+  /** Counts an allowed request against the limits its decision names; throws 429 (or 503) when one is spent. */
+  async count(ctx: CallerContext, req: GuardRequest, result: GuardResult): Promise<void> {
     const limits = this.limitsOf(result.output, result.decisionId);
-    if (limits.length === 0) return result;
+    if (limits.length === 0) return;
     const outcome = await enforceLimits(this.opts.store, limits, this.now());
+    this.opts.onCounted?.(outcome.allowed ? 'allowed' : outcome.unavailable ? 'unavailable' : 'limited');
     if (ctx.responseHeaders) Object.assign(ctx.responseHeaders, outcome.headers);
-    if (outcome.allowed) return result;
+    if (outcome.allowed) return;
 
     const limit = outcome.limit?.name ?? 'unavailable';
     this.log.warn('rate limit exceeded', { decisionId: result.decisionId, limit, key: outcome.limit?.key, user: ctx.principal?.sub ?? null, ip: ctx.client.ip });
@@ -75,7 +59,7 @@ export class RateLimitStage implements RequestGuard {
    * (or with no budget, or the store unreachable) the denial is reported and
    * answered as the policy said; over budget this throws 429 instead.
    */
-  private async denied(ctx: CallerContext, req: GuardRequest, denial: PolicyDenial): Promise<void> {
+  async denied(ctx: CallerContext, req: GuardRequest, denial: PolicyDenial): Promise<void> {
     let limits: RateLimit[];
     try {
       limits = this.limitsOf(denial.output, denial.decisionId);

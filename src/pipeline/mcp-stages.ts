@@ -1,0 +1,47 @@
+// The MCP-scope stages in lifecycle order, built once per hub: every
+// JSON-RPC request (HTTP session, 2026-07-28 stateless, stdio) runs this list.
+
+import type { RequestGuard } from '../hub/types.js';
+import type { LogWriter } from '../log/logger.js';
+import type { HubValidation } from '../validation/index.js';
+import { argumentsStage } from './arguments/stage.js';
+import { breakerStage, type UpstreamCallGate } from './breaker/stage.js';
+import { forwardStage, type UpstreamCaller } from './forward/stage.js';
+import type { McpExchange } from './mcp-exchange.js';
+import { policyStage } from './policy/stage.js';
+import { rateLimitStage } from './rate-limit/stage.js';
+import type { RateLimiting } from './rate-limit/rate-limiting.js';
+import { routingStage } from './routing/stage.js';
+import { StageRunner } from './stage.js';
+
+export interface McpStageDeps {
+  /** The policy stage (PolicyGuard; tests may pass their own). */
+  guard: RequestGuard;
+  /** Counts the decision's limits; absent: nothing is counted. */
+  rateLimits?: RateLimiting;
+  validation?: HubValidation;
+  breakers?: UpstreamCallGate;
+  callUpstream: UpstreamCaller;
+  logger?: LogWriter;
+}
+
+/** A guard that lets a later stage report its denials (PolicyGuard does: the rate-limit stage counts them first). */
+interface DeferringGuard extends RequestGuard {
+  deferDenialReports(): void;
+}
+
+function defersDenials(g: RequestGuard): g is DeferringGuard {
+  return typeof (g as Partial<DeferringGuard>).deferDenialReports === 'function';
+}
+
+export function createMcpRunner(deps: McpStageDeps): StageRunner<McpExchange> {
+  if (deps.rateLimits && defersDenials(deps.guard)) deps.guard.deferDenialReports();
+  return new StageRunner<McpExchange>([
+    policyStage(deps.guard),
+    rateLimitStage(deps.rateLimits),
+    routingStage(),
+    argumentsStage(deps.validation),
+    breakerStage(deps.breakers),
+    forwardStage(deps.callUpstream, deps.breakers),
+  ], deps.logger);
+}
