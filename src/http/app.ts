@@ -18,6 +18,7 @@ import { McpEndpoint, type TokenCheck } from './mcp-endpoint.js';
 import { callerOf, type HttpExchange } from '../pipeline/http-exchange.js';
 import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
 import { validationStage } from '../pipeline/validation/stage.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
 import { writeHttpError, writeJson } from './respond.js';
 import type { StructureLimits } from '../validation/index.js';
@@ -43,6 +44,8 @@ export interface HttpAppOptions {
   events?: SecurityEventSink;
   /** Told about every HTTP stage run (metrics, traces). */
   observeStages?: StageObserver<unknown>;
+  /** Traces, when on: a span per HTTP request, a child per stage (src/telemetry). */
+  tracing?: Pick<Tracing, 'http' | 'stageStarted' | 'stageEnded'>;
 }
 
 export interface HttpApp {
@@ -69,13 +72,25 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const frontStages = new StageRunner<HttpExchange>(front, opts.logger);
   // The probes ask no token: the front's network stage alone, whose policy decides whether they are open (docs/health.md).
   const probeStages = new StageRunner<HttpExchange>(front.filter((s) => s.name === 'network'), opts.logger);
-  if (opts.observeStages) for (const r of [mcpStages, frontStages, probeStages]) r.observe(opts.observeStages);
+  for (const r of [mcpStages, frontStages, probeStages]) {
+    if (opts.observeStages) r.observe(opts.observeStages);
+    if (opts.tracing) {
+      r.onStart(opts.tracing.stageStarted);
+      r.observe(opts.tracing.stageEnded);
+    }
+  }
+  /** Opens the request's span (traces on) and ends it when the answer is done. */
+  const traced = (x: HttpExchange, route: string) => {
+    const end = opts.tracing?.http(x, route);
+    if (end) x.res.once('close', () => end(x.res.statusCode));
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   const mcp = async (req: Request, res: Response) => {
     const x: HttpExchange = { req, res };
+    traced(x, '/mcp');
     try {
       await mcpStages.run(x);
       await endpoint.dispatch(x);
@@ -116,6 +131,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     app.get('/health/details', async (req, res) => {
       try {
         const x: HttpExchange = { req, res };
+        traced(x, '/health/details');
         await frontStages.run(x);
         const base = callerOf(x);
         // Not an MCP request: no protocol revision. Rate-limit headers, if the policy names limits, go on the answer.

@@ -376,12 +376,13 @@ export class McpEndpoint {
       principal: base.principal,
       sessionId: session.id,
       connectionId: session.id,
+      ...(base.trace !== undefined && { trace: base.trace }),
     };
   }
 
   private modernContext(base: CallerBase): CallerContext {
     // Stateless: no session, no relay (upstream requests to it are refused).
-    return { transport: 'http', protocolVersion: MODERN_PROTOCOL_VERSION, client: base.client, principal: base.principal };
+    return { transport: 'http', protocolVersion: MODERN_PROTOCOL_VERSION, client: base.client, principal: base.principal, ...(base.trace !== undefined && { trace: base.trace }) };
   }
 }
 

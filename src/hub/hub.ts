@@ -45,6 +45,8 @@ export interface HubOptions {
   observer?: RequestGuard;
   /** Told each request's and each upstream call's duration and outcome (src/metrics hubMetrics). */
   measure?: HubMeasure;
+  /** Opens each JSON-RPC request's span and returns its end (src/telemetry), when traces are on. */
+  trace?: (x: McpExchange) => (error?: unknown) => void;
   /** Circuit breakers around every upstream call. */
   breakers?: UpstreamCallGate;
   /** Tool arguments and upstream answers checked against schemas (src/validation). */
@@ -91,6 +93,7 @@ export class Hub {
   readonly runner: StageRunner<McpExchange>;
   private readonly validation: HubValidation | undefined;
   private readonly measure: HubMeasure | undefined;
+  private readonly trace: ((x: McpExchange) => (error?: unknown) => void) | undefined;
   private readonly logger: HubLogger;
   private readonly identity: ServerIdentity;
   private readonly instructions: string | undefined;
@@ -114,6 +117,7 @@ export class Hub {
     });
     this.validation = opts.validation;
     this.measure = opts.measure;
+    this.trace = opts.trace;
     this.logger = opts.logger;
     this.identity = opts.identity ?? DEFAULT_IDENTITY;
     this.instructions = opts.instructions;
@@ -187,13 +191,16 @@ export class Hub {
     const params = req.params ?? {};
     const exchange: McpExchange = { caller: ctx, method: req.method, params, plan: this.plan(req.method, params, ctx) };
     const started = performance.now();
+    const endSpan = this.trace?.(exchange);
     try {
       await this.runner.run(exchange);
     } catch (err) {
       this.measure?.request(ctx.transport, req.method, performance.now() - started, err);
+      endSpan?.(err);
       throw err;
     }
     this.measure?.request(ctx.transport, req.method, performance.now() - started);
+    endSpan?.();
     return exchange.result ?? {};
   }
 
@@ -397,7 +404,9 @@ export class Hub {
 
   /** The forward stage's call: one request to one upstream; one that is not ready fails at once, naming it. */
   private async callUpstream(x: McpExchange, call: UpstreamCall): Promise<Result> {
-    const { server, method, params } = call;
+    const { server, method } = call;
+    // The forward stage's span goes along: the upstream's span is its child (MCP's _meta trace context).
+    const params = x.traceCarrier ? { ...call.params, _meta: { ...(isObject(call.params._meta) ? call.params._meta : {}), ...x.traceCarrier } } : call.params;
     const ctx = x.caller;
     const up = this.upstreams.get(server);
     if (!up || this.states.get(server) !== 'ready') {
@@ -413,6 +422,7 @@ export class Hub {
         // Notifications inside this call's answer belong to its caller alone.
         onNotification: (m: string, p: unknown) => this.relayToCaller(ctx, server, m, p),
         relay: ctx.relay ?? REFUSING_RELAY,
+        ...(x.traceCarrier && { trace: x.traceCarrier }),
       });
       // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
       this.validation?.checkResult(server, method, result);

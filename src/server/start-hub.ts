@@ -19,6 +19,8 @@ import type { PolicyDecider, PolicySource } from '../pipeline/policy-source.js';
 import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
 import { collectProcessMetrics, countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { hubMetrics, stageMetrics, timedAudit, timedPolicy, timedStore } from '../metrics/instrument.js';
+import { Tracing, tracingEnabled } from '../telemetry/tracing.js';
+import type { McpExchange } from '../pipeline/mcp-exchange.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
@@ -73,6 +75,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const metrics = createMetrics();
   collectProcessMetrics(metrics.registry);
   const observeStages = stageMetrics(metrics);
+  // OpenTelemetry traces, off unless the config or OTEL_TRACES_EXPORTER turns them on (docs/telemetry.md).
+  const tracing = tracingEnabled(config.telemetry, env) ? new Tracing(config.telemetry, env, logger) : undefined;
   // The audit trail first: the stages record into it (docs/audit.md).
   const trail = await createAuditSink(config, logger);
   // Every event passes the counters the guide's alerts read (docs/metrics.md) on its way to the trail.
@@ -127,6 +131,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   });
   await upstreams.start();
   const cleanup: (() => Promise<void> | void)[] = [() => observers.close(), () => upstreams.stop()];
+  if (tracing) cleanup.unshift(() => tracing.close()); // flushed after every stage that makes spans
   const stopAll = async () => {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
@@ -159,9 +164,13 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
     // Its own guard: not counted against rate limits, and its denials are recorded at once.
     const observer = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
-    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, measure: hubMetrics(metrics), logger: logger.child({ component: 'hub' }) });
+    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, measure: hubMetrics(metrics), ...(tracing && { trace: (x: McpExchange) => tracing.mcp(x) }), logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
     hub.runner.observe(observeStages);
+    if (tracing) {
+      hub.runner.onStart(tracing.stageStarted);
+      hub.runner.observe(tracing.stageEnded);
+    }
     cleanup.push(store.onActivated(() => {
       hub.policyChanged();
       showRevision();
@@ -201,6 +210,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       ...(auth && { tokenCheck: (p: Principal) => auth.tokenStatus(p) }),
       events,
       observeStages,
+      ...(tracing && { tracing }),
       healthExtras: () => ({
         circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });

@@ -8,6 +8,7 @@ import { silentLogger } from '../log/logger.js';
 import { backoffDelay } from './backoff.js';
 import { FastHttpChannel, FastHttpStatusError, type FastSession, type JsonRpcMessage } from './fast-http.js';
 import { checkFastResult, FAST_PATH_VERSIONS } from './fast-result.js';
+import { dropServerInfoStamp } from './server-info-stamp.js';
 import { timeoutError, unavailableError, upstreamError, UpstreamRpcError } from './errors.js';
 import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-catalog.js';
 import { openTransport, transportKind, type TransportKind } from './open-transport.js';
@@ -404,6 +405,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       this.progress.observe(message);
       this.attributeModernLog(gen, message);
       this.completeResultType(message, client);
+      dropServerInfoStamp(message);
     };
     client.onclose = () => this.lost(gen, 'connection closed');
     client.onerror = (err) => this.onTransportError(gen, err);
