@@ -72,7 +72,9 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const frontStages = new StageRunner<HttpExchange>(front, opts.logger);
   // The probes ask no token: the front's network stage alone, whose policy decides whether they are open (docs/health.md).
   const probeStages = new StageRunner<HttpExchange>(front.filter((s) => s.name === 'network'), opts.logger);
-  for (const r of [mcpStages, frontStages, probeStages]) {
+  // Other HTTP methods on /mcp: the network stage, then the transport's 405; no token is verified for them.
+  const otherStages = new StageRunner<HttpExchange>([...front.filter((s) => s.name === 'network'), endpoint.stage], opts.logger);
+  for (const r of [mcpStages, frontStages, probeStages, otherStages]) {
     if (opts.observeStages) r.observe(opts.observeStages);
     if (opts.tracing) {
       r.onStart(opts.tracing.stageStarted);
@@ -88,11 +90,11 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const mcp = async (req: Request, res: Response) => {
+  const mcp = (stages: StageRunner<HttpExchange>) => async (req: Request, res: Response) => {
     const x: HttpExchange = { req, res };
     traced(x, '/mcp');
     try {
-      await mcpStages.run(x);
+      await stages.run(x);
       await endpoint.dispatch(x);
     } catch (err) {
       if (res.headersSent) {
@@ -104,7 +106,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       writeHttpError(res, err, x.replyId ?? null);
     }
   };
-  app.all('/mcp', mcp);
+  for (const method of ['post', 'get', 'delete'] as const) app[method]('/mcp', mcp(mcpStages));
+  app.all('/mcp', mcp(otherStages));
 
   const probe = (answer: (res: Response) => void) => async (req: Request, res: Response) => {
     try {

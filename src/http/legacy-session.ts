@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientSink, Principal } from '../hub/types.js';
 import { DownstreamPeer } from '../peer/downstream-peer.js';
-import type { ClientRelay } from '../upstreams/types.js';
 import type { SseStream } from './sse.js';
 
 export class LegacySession extends DownstreamPeer implements ClientSink {
@@ -96,14 +95,6 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
       this.lastActive = Date.now();
     });
     return true;
-  }
-
-  /**
-   * The relay for one call: requests go on that call's SSE stream when it
-   * has one (so they are tied to the call), else on the session's GET stream.
-   */
-  relayFor(callStream: SseStream | undefined): ClientRelay {
-    return this.relay(() => (callStream?.isOpen ? callStream : this.standaloneStream));
   }
 
   /** DELETE, or the app shutting down: everything in flight ends now. */

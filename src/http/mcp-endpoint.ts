@@ -256,7 +256,7 @@ export class McpEndpoint {
     const ctx: CallerContext = { ...this.sessionContext(session, base) };
     let result: Record<string, unknown>;
     try {
-      result = await this.hub.handle({ method: 'initialize', params, id }, ctx);
+      result = await session.serve(this.hub, { method: 'initialize', params, id: msg.id as string | number }, ctx);
       // The policy allowed the session and says how many may be open and for how long idle.
       const limits = readSessionLimits(ctx.decision?.output, ctx.decision?.decisionId);
       this.admit(session, limits);

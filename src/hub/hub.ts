@@ -191,17 +191,29 @@ export class Hub {
     const params = req.params ?? {};
     const exchange: McpExchange = { caller: ctx, method: req.method, params, plan: this.plan(req.method, params, ctx) };
     const started = performance.now();
-    const endSpan = this.trace?.(exchange);
+    const endSpan = this.observed(() => this.trace?.(exchange));
+    let failure: unknown;
     try {
       await this.runner.run(exchange);
     } catch (err) {
-      this.measure?.request(ctx.transport, req.method, performance.now() - started, err);
-      endSpan?.(err);
-      throw err;
+      failure = err;
     }
-    this.measure?.request(ctx.transport, req.method, performance.now() - started);
-    endSpan?.();
+    this.observed(() => {
+      this.measure?.request(ctx.transport, req.method, performance.now() - started, failure);
+      endSpan?.(failure);
+    });
+    if (failure !== undefined) throw failure;
     return exchange.result ?? {};
+  }
+
+  /** Metrics and traces never decide: one that throws is logged, the request goes on. */
+  private observed<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      this.logger.warn('metrics or trace hook failed', { error: String(err) });
+      return undefined;
+    }
   }
 
   /**
@@ -327,12 +339,15 @@ export class Hub {
     if (method === 'resources/read') return { guard, upstream: { server, method, params: forwardable(params) }, answer: passThrough };
     const client = ctx.connectionId;
     if (client === undefined) return fail(noSession());
-    // One upstream subscription per URI, however many clients share it.
-    const first = this.subscriptions.subscribers(uri, server).size === 0;
+    // One upstream subscription per URI, however many clients share it: the first
+    // subscriber (decided when the call goes out, not when it is planned) subscribes upstream.
     return {
       guard,
-      ...(first && { upstream: { server, method, params: { uri } } }),
-      answer: () => (this.subscriptions.add(uri, server, client), {}),
+      upstream: { server, method, params: { uri } },
+      // A request whose client is gone (session closed meanwhile) leaves no subscriber behind.
+      claim: () => ctx.signal?.aborted !== true && this.subscriptions.add(uri, server, client),
+      unclaim: () => void this.subscriptions.remove(uri, client),
+      answer: () => ({}),
     };
   }
 
@@ -395,6 +410,7 @@ export class Hub {
       ...(level < 0 && { failure: new HatagoError('ERR_INVALID_PARAMS', { message: 'params.level is not a logging level' }) }),
       answer: () => {
         // Upstreams are shared by every client, so the level filters per client here.
+        if (ctx.signal?.aborted) return {};
         const conn = ctx.connectionId === undefined ? undefined : this.connections.get(ctx.connectionId);
         if (conn) conn.minLevel = level;
         return {};
@@ -415,8 +431,9 @@ export class Hub {
     // Tool series only for names the catalog has (bounded by it, and capped by the metrics).
     const tool = method === 'tools/call' ? x.plan.guard.exposed : undefined;
     const started = performance.now();
+    let result: Result;
     try {
-      const result = await up.request(method, params, {
+      result = await up.request(method, params, {
         ...(ctx.signal && { signal: ctx.signal }),
         ...(ctx.onProgress && { onProgress: ctx.onProgress }),
         // Notifications inside this call's answer belong to its caller alone.
@@ -426,14 +443,14 @@ export class Hub {
       });
       // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
       this.validation?.checkResult(server, method, result);
-      this.measure?.upstream(server, method, tool, performance.now() - started);
-      return result;
     } catch (err) {
       const aborted = ctx.signal?.aborted === true;
-      this.measure?.upstream(server, method, tool, performance.now() - started, aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err);
+      this.observed(() => this.measure?.upstream(server, method, tool, performance.now() - started, aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err));
       if (!aborted) this.logFailure(up, method, err);
       throw err;
     }
+    this.observed(() => this.measure?.upstream(server, method, tool, performance.now() - started));
+    return result;
   }
 
   /** Why an upstream call failed, where an operator looks: the server, the method, its address (no credentials). */
@@ -540,13 +557,16 @@ function isObject(v: unknown): v is Result {
  * 2026-07-28 envelope keys, which belong to the downstream exchange (the
  * upstream layer sets its own).
  */
+const TRACE_KEYS = new Set(['traceparent', 'tracestate', 'baggage']);
+
 function forwardable(params: Result): Result {
   const meta = params._meta;
   if (!isObject(meta)) return params;
   const kept: Result = {};
   let any = false;
   for (const k of Object.keys(meta)) {
-    if (k === 'progressToken' || k.startsWith('io.modelcontextprotocol/')) continue;
+    // The hub is the client's next hop: its own trace context (when traces are on) goes upstream, never the client's.
+    if (k === 'progressToken' || k.startsWith('io.modelcontextprotocol/') || TRACE_KEYS.has(k)) continue;
     kept[k] = meta[k];
     any = true;
   }

@@ -98,7 +98,12 @@ export interface GuardResult {
  * not go on. The hub never decides allow/deny itself.
  */
 export interface RequestGuard {
-  check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult>;
+  check(ctx: CallerContext, req: GuardRequest, opts?: GuardCheckOptions): Promise<GuardResult>;
+}
+
+export interface GuardCheckOptions {
+  /** A later stage reports a denial itself after counting it (the rate-limit stage); per call, never a mode of the guard. */
+  deferDenialReport?: boolean;
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 
 import { classifyError } from '../breaker/classify-error.js';
 import { isHatagoError } from '../errors/index.js';
-import { mcpMethod } from '../mcp/methods.js';
+import { methodLabel } from '../mcp/methods.js';
 import type { PolicyDecider, PolicySource } from '../pipeline/policy-source.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
 import type { StageObserver } from '../pipeline/stage.js';
@@ -21,10 +21,7 @@ export function outcomeOf(error: unknown): string {
   return 'internal';
 }
 
-/** A method label: the method when it is one the hub knows, else `other`. */
-export function methodLabel(method: string): string {
-  return mcpMethod(method) !== undefined || method.startsWith('admin/') ? method : 'other';
-}
+export { methodLabel };
 
 export function stageMetrics(metrics: HatagoMetrics): StageObserver<unknown> {
   return (stage, _ctx, outcome) => metrics.stageDuration.observe({ stage: stage.name, outcome: outcomeOf(outcome.error) }, outcome.durationMs / 1000);

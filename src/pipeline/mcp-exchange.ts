@@ -26,6 +26,13 @@ export interface McpPlan {
   arguments?: { server: string; tool: string; args: Record<string, unknown> | undefined };
   /** The request goes to one upstream. */
   upstream?: UpstreamCall;
+  /**
+   * Decided when the forward stage runs, not when the plan is made (a
+   * subscription's "first subscriber?"): false skips the upstream call.
+   * `unclaim` undoes it when the upstream call fails.
+   */
+  claim?: () => boolean;
+  unclaim?: () => void;
   /** The answer: from the upstream's result (when `upstream`), or the hub's own. */
   answer(exchange: McpExchange, upstreamResult?: McpResult): McpResult | Promise<McpResult>;
 }

@@ -25,19 +25,10 @@ export interface McpStageDeps {
   logger?: LogWriter;
 }
 
-/** A guard that lets a later stage report its denials (PolicyGuard does: the rate-limit stage counts them first). */
-interface DeferringGuard extends RequestGuard {
-  deferDenialReports(): void;
-}
-
-function defersDenials(g: RequestGuard): g is DeferringGuard {
-  return typeof (g as Partial<DeferringGuard>).deferDenialReports === 'function';
-}
-
 export function createMcpRunner(deps: McpStageDeps): StageRunner<McpExchange> {
-  if (deps.rateLimits && defersDenials(deps.guard)) deps.guard.deferDenialReports();
   return new StageRunner<McpExchange>([
-    policyStage(deps.guard),
+    // With rate limits, the rate-limit stage reports each denial after counting it.
+    policyStage(deps.guard, deps.rateLimits !== undefined),
     rateLimitStage(deps.rateLimits),
     routingStage(),
     argumentsStage(deps.validation),

@@ -41,6 +41,8 @@ export function failedStage(err: unknown): string | undefined {
 export class StageRunner<C> {
   private readonly observers: StageObserver<C>[] = [];
   private readonly starters: StageStartObserver<C>[] = [];
+  /** HATAGO_STAGE_CHECK=strict, read once: an undeclared code is answered as ERR_INTERNAL (test runs). */
+  private readonly strict = process.env.HATAGO_STAGE_CHECK === 'strict';
 
   /** `lifecycle`: the table the stages must follow (default LIFECYCLE; the token endpoints have their own). */
   constructor(
@@ -80,7 +82,7 @@ export class StageRunner<C> {
         this.tell(stage, ctx, started);
       } catch (err) {
         this.tell(stage, ctx, started, err);
-        throw await this.fail(i, ctx, this.tag(stage, err));
+        throw this.checked(await this.fail(i, ctx, this.tag(stage, err)));
       }
     }
   }
@@ -90,9 +92,12 @@ export class StageRunner<C> {
     for (let j = index + 1; j < this.stages.length; j++) {
       const stage = this.stages[j]!;
       if (!stage.afterFailure) continue;
+      const started = performance.now();
       try {
         await stage.afterFailure(ctx, error);
       } catch (replaced) {
+        // The stage answered instead (a spent denial budget's 429): observers see it as that stage's failure.
+        this.tell(stage, ctx, started, replaced);
         return this.tag(stage, replaced);
       }
     }
@@ -101,15 +106,25 @@ export class StageRunner<C> {
 
   private tag(stage: Stage<C>, err: unknown): unknown {
     if (err instanceof HatagoError) {
-      if (!stage.fails.includes(err.code)) {
-        // A code the lifecycle table does not name: the table is wrong. Logged; under
-        // HATAGO_STAGE_CHECK=strict (the test runs) answered as ERR_INTERNAL, so a test sees it.
-        this.logger?.error('stage failed with an undeclared code', { component: 'pipeline', stage: stage.name, code: err.code });
-        if (process.env.HATAGO_STAGE_CHECK === 'strict') err = new HatagoError('ERR_INTERNAL', { detail: `stage ${stage.name} failed with undeclared ${err.code}` });
-      }
+      // A code the lifecycle table does not name: the table is wrong (logged; see `checked`).
+      if (!stage.fails.includes(err.code)) this.logger?.error('stage failed with an undeclared code', { component: 'pipeline', stage: stage.name, code: err.code });
       if (failedStage(err) === undefined) Object.defineProperty(err, 'stage', { value: stage.name, enumerable: false });
     }
     return err;
+  }
+
+  /**
+   * The failure that ends the request, after every later stage saw the
+   * original (so a denial is still counted and recorded). In strict runs an
+   * undeclared code becomes ERR_INTERNAL here, so a test sees the drift.
+   */
+  private checked(err: unknown): unknown {
+    if (!this.strict || !(err instanceof HatagoError)) return err;
+    const stage = this.stages.find((s) => s.name === failedStage(err));
+    if (!stage || stage.fails.includes(err.code)) return err;
+    const internal = new HatagoError('ERR_INTERNAL', { detail: `stage ${stage.name} failed with undeclared ${err.code}` });
+    Object.defineProperty(internal, 'stage', { value: stage.name, enumerable: false });
+    return internal;
   }
 
   private tell(stage: Stage<C>, ctx: C, started: number, error?: unknown): void {

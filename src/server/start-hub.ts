@@ -219,7 +219,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // POST /auth/login, /logout, /refresh (docs/token-endpoints.md): only with JWT authentication and a signing key; else 404.
     if (auth && revoked && auth.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt') {
       outer.use('/auth', await createTokenEndpoints({
-        auth, revoked, users: authConfig?.users, policy, rateLimits: rateLimitStore, events, network: front[0]!, observeStages, logger,
+        auth, revoked, users: authConfig?.users, policy, rateLimits: rateLimitStore, events, network: networkStage(policy, logger, { events, recent: monitor }), observeStages, logger,
       }));
     }
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger, { events, recent: monitor }));

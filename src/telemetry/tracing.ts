@@ -15,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/types.js';
 import { isHatagoError } from '../errors/index.js';
+import { methodLabel } from '../mcp/methods.js';
 import type { LogWriter } from '../log/logger.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import type { McpExchange } from '../pipeline/mcp-exchange.js';
@@ -60,8 +61,14 @@ export class Tracing {
         'service.name': config?.serviceName ?? env.OTEL_SERVICE_NAME ?? 'hatago',
         'service.version': PACKAGE_INFO.version,
       }),
-      // Parent-based: a caller that sampled its trace keeps it; new traces by ratio.
-      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+      // A caller's trace is continued (same trace id), but its sampled flag decides nothing: a client
+      // can neither hide its requests (flag 00) nor force every span out (flag 01). New and remote-parented
+      // traces are kept by ratio; spans under the hub's own spans follow them.
+      sampler: new ParentBasedSampler({
+        root: new TraceIdRatioBasedSampler(ratio),
+        remoteParentSampled: new TraceIdRatioBasedSampler(ratio),
+        remoteParentNotSampled: new TraceIdRatioBasedSampler(ratio),
+      }),
       // Batched and bounded: a slow or absent collector drops spans, never stalls a request.
       spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: traces.maxQueueSize ?? 2048 })],
     });
@@ -91,9 +98,11 @@ export class Tracing {
    */
   mcp(x: McpExchange): (error?: unknown) => void {
     const parent = (x.caller.trace as Context | undefined) ?? propagator.extract(ROOT_CONTEXT, metaOf(x.params), metaGetter);
-    const span = this.tracer.startSpan(`mcp ${x.method}`, {
+    // The client names the method: only known methods become names (no unbounded span names).
+    const method = methodLabel(x.method);
+    const span = this.tracer.startSpan(`mcp ${method}`, {
       kind: x.caller.transport === 'stdio' ? SpanKind.SERVER : SpanKind.INTERNAL,
-      attributes: { 'rpc.system': 'jsonrpc', 'rpc.method': x.method, 'mcp.transport': x.caller.transport, 'mcp.protocol_version': x.caller.protocolVersion },
+      attributes: { 'rpc.system': 'jsonrpc', 'rpc.method': method, 'mcp.transport': x.caller.transport, 'mcp.protocol_version': x.caller.protocolVersion },
     }, parent);
     this.parents.set(x, trace.setSpan(parent, span));
     return (error) => {

@@ -25,7 +25,7 @@ describe('metrics', () => {
     expect(await renderMetrics(b.registry, 'auth')).not.toContain('{code=');
   });
 
-  it('--filter circuit_breaker keeps only the breaker family', async () => {
+  it('--filter circuit_breaker keeps only the breaker families (state and transitions)', async () => {
     const m = createMetrics();
     new CircuitBreaker({ server: 'fs', metrics: m, clock: new TestClock() });
     m.authFailures.inc({ code: 'ERR_TOKEN_INVALID' });
@@ -33,7 +33,9 @@ describe('metrics', () => {
     expect(text).toBe(
       '# HELP hatago_circuit_breaker_state Circuit breaker state per upstream server: 0 closed, 1 open, 2 half-open\n' +
         '# TYPE hatago_circuit_breaker_state gauge\n' +
-        'hatago_circuit_breaker_state{server="fs"} 0\n\n',
+        'hatago_circuit_breaker_state{server="fs"} 0\n\n' +
+        '# HELP hatago_circuit_breaker_transitions_total Circuit breaker state changes, by server and states\n' +
+        '# TYPE hatago_circuit_breaker_transitions_total counter\n\n',
     );
   });
 });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { ServerConfig } from '../../src/config/types.js';
-import { Hub } from '../../src/hub/hub.js';
+import { Hub, type HubOptions } from '../../src/hub/hub.js';
 import type { CallerContext, GuardRequest, GuardResult, HubLogger, RequestGuard } from '../../src/hub/types.js';
 import { createHttpApp, type HttpApp, type HttpAppOptions } from '../../src/http/app.js';
 import { UpstreamManager } from '../../src/upstreams/index.js';
@@ -57,12 +57,12 @@ export interface Running {
 }
 
 /** Starts the upstreams, the hub and the HTTP app on 127.0.0.1:0. */
-export async function startHub(servers: Record<string, ServerConfig>, opts: { guard?: RequestGuard; app?: Partial<HttpAppOptions>; backoffMs?: number } = {}): Promise<Running> {
+export async function startHub(servers: Record<string, ServerConfig>, opts: { guard?: RequestGuard; app?: Partial<HttpAppOptions>; backoffMs?: number; hub?: Partial<HubOptions> } = {}): Promise<Running> {
   const manager = new UpstreamManager(servers, { logger: quietLogger, backoff: { initialMs: opts.backoffMs ?? 60_000, maxMs: 60_000 } });
   await manager.start();
   let hub: Hub;
   try {
-    hub = new Hub({ upstreams: manager, guard: opts.guard ?? new PermissiveGuard(), logger: quietLogger });
+    hub = new Hub({ upstreams: manager, guard: opts.guard ?? new PermissiveGuard(), logger: quietLogger, ...opts.hub });
   } catch (err) {
     await manager.stop();
     throw err;

@@ -44,6 +44,8 @@ beforeAll(async () => {
   const ops = await openSession(hub, { authorization: admin });
   expect((await ops.call('fx_echo', { text: 'hi' })).status).toBe(200);
   expect((await ops.call('fx_no_such_tool')).json.error.data.code).toBe('ERR_UNKNOWN_TOOL');
+  // A method the client makes up never becomes a label: it is counted as `other`.
+  expect((await ops.request('admin/attacker-chosen-label')).json.error.data.code).toBe('ERR_PERMISSION_DENIED');
   const rita = await openSession(hub, { authorization: reader });
   expect((await rita.call('fx_echo', { text: 'no' })).json.error.data.code).toBe('ERR_PERMISSION_DENIED');
   text = await scrape(hub, admin);
@@ -62,13 +64,15 @@ describe('request path metrics', () => {
       unknown: count('tools/call', 'ERR_UNKNOWN_TOOL'),
       denied: count('tools/call', 'ERR_PERMISSION_DENIED'),
     }).toEqual({ initialize: 2, call: 1, unknown: 1, denied: 1 });
+    expect(text).not.toContain('attacker-chosen-label');
+    expect(sample(text, 'hatago_request_duration_seconds_count', { transport: 'http', method: 'other', code: 'ERR_PERMISSION_DENIED' })).toBe(1);
   });
 
   it('every lifecycle stage that ran has its duration, by outcome', () => {
     for (const stage of LIFECYCLE) {
       expect([stage.name, sample(text, 'hatago_stage_duration_seconds_count', { stage: stage.name, outcome: 'ok' }) > 0]).toEqual([stage.name, true]);
     }
-    expect(sample(text, 'hatago_stage_duration_seconds_count', { stage: 'policy', outcome: 'ERR_PERMISSION_DENIED' })).toBe(1);
+    expect(sample(text, 'hatago_stage_duration_seconds_count', { stage: 'policy', outcome: 'ERR_PERMISSION_DENIED' })).toBe(2); // rita's call and the made-up method
     expect(sample(text, 'hatago_stage_duration_seconds_count', { stage: 'routing', outcome: 'ERR_UNKNOWN_TOOL' })).toBe(1);
   });
 

@@ -65,6 +65,14 @@ describe('the lifecycle is what runs', () => {
     expect(logged).toEqual(['stage failed with an undeclared code {"component":"pipeline","stage":"policy","code":"ERR_RATE_LIMITED"}']);
   });
 
+  it('in strict runs a later stage still sees the original failure; only the answer becomes ERR_INTERNAL', async () => {
+    const seen: string[] = [];
+    const policy: Stage<object> = { name: 'policy', scope: 'mcp', does: '', fails: [], run() { throw new HatagoError('ERR_PERMISSION_DENIED'); } };
+    const limits: Stage<object> = { name: 'rate-limit', scope: 'mcp', does: '', fails: [], run() {}, afterFailure(_x, err) { seen.push((err as HatagoError).code); } };
+    const err = await new StageRunner([policy, limits]).run({}).catch((e: unknown) => e);
+    expect({ seen, code: (err as HatagoError).code }).toEqual({ seen: ['ERR_PERMISSION_DENIED'], code: 'ERR_INTERNAL' });
+  });
+
   it('a later stage may answer instead of an earlier failure (the rate-limit stage counting a denial)', async () => {
     const order: string[] = [];
     const policy: Stage<object> = { name: 'policy', scope: 'mcp', does: '', fails: ['ERR_PERMISSION_DENIED'], run() { throw new HatagoError('ERR_PERMISSION_DENIED'); } };

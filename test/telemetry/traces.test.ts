@@ -76,6 +76,23 @@ describe('OpenTelemetry traces', () => {
     expect(JSON.stringify(receiver.spans)).not.toContain(SECRET_ARG);
   });
 
+  it('a caller\'s sampled flag decides nothing: flag 00 is traced too, and its _meta traceparent never reaches the upstream', async () => {
+    const init = await rawRequest(hub.mcpUrl, { body: INITIALIZE });
+    const sid = String(init.headers['mcp-session-id']);
+    const trace = '0123456789abcdef0123456789abcdef';
+    const forged = `00-${'f'.repeat(32)}-${'e'.repeat(16)}-01`;
+    const seen = upstream.waitForLine(/FIXTURE_EVENT (\{.*"text":"unsampled".*\})/);
+    const r = await rawRequest(hub.mcpUrl, {
+      body: { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'web_echo', arguments: { text: 'unsampled' }, _meta: { traceparent: forged } } },
+      headers: { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25', traceparent: `00-${trace}-${CALLER_SPAN}-00` },
+    });
+    expect(r.status).toBe(200);
+    const spans = await receiver.until((all) => all.some((s) => s.traceId === trace && s.name === 'stage forward'));
+    const forward = spans.find((s) => s.traceId === trace && s.name === 'stage forward')!;
+    const event = JSON.parse((await seen)[1]!) as { traceparent: string };
+    expect(event.traceparent).toBe(`00-${trace}-${forward.spanId}-01`);
+  });
+
   it('a denied or unknown call says why: the stage that failed and its code', async () => {
     const init = await rawRequest(hub.mcpUrl, { body: INITIALIZE });
     const sid = String(init.headers['mcp-session-id']);

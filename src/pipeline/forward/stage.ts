@@ -26,7 +26,8 @@ export function forwardStage(callUpstream: UpstreamCaller, gate: UpstreamCallGat
     ...FORWARD_STAGE,
     async run(x) {
       const call = x.plan.upstream;
-      if (!call) {
+      if (!call || (x.plan.claim && !x.plan.claim())) {
+        if (call && x.permit) x.permit.release(); // claimed by another request: nothing goes upstream
         x.result = await x.plan.answer(x);
         return;
       }
@@ -34,6 +35,7 @@ export function forwardStage(callUpstream: UpstreamCaller, gate: UpstreamCallGat
       try {
         upstreamResult = await callUpstream(x, call);
       } catch (err) {
+        x.plan.unclaim?.();
         const aborted = x.caller.signal?.aborted === true;
         if (x.permit && gate) gate.settle(x.permit, aborted ? cancelled(err) : err);
         throw err;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HatagoError } from '../../errors/index.js';
-import type { CallerContext, GuardRequest, GuardResult, RequestGuard } from '../../hub/types.js';
+import type { CallerContext, GuardCheckOptions, GuardRequest, GuardResult, RequestGuard } from '../../hub/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { requestInput } from '../policy-input.js';
 import type { PolicyDecider, PolicySource } from '../policy-source.js';
@@ -42,7 +42,7 @@ export interface PolicyGuardOptions {
  * `rate_limits` are the denial budgets the rate-limit stage counts) and the
  * report of the denial (warn log and permission_denied audit record), which
  * runs at most once: before the throw, or, when a later stage took the
- * reports over (`deferDenialReports`), when that stage says so, or never if
+ * reports over (`check` with `deferDenialReport`), when that stage says so, or never if
  * that stage answers 429 instead (a spent denial budget writes no record per
  * request: docs/rate-limits.md).
  */
@@ -88,17 +88,6 @@ export class PolicyGuard implements RequestGuard {
   }
 
   private readonly events: SecurityEventSink | undefined;
-  private deferDenials = false;
-
-  /**
-   * The stage wrapping this guard reports denials itself (PolicyDenial.report),
-   * after counting them: the rate-limit stage does, so a denial over its
-   * budget is answered without a record of its own.
-   */
-  deferDenialReports(): void {
-    this.deferDenials = true;
-  }
-
   /** The audit record of one decision, written before the guard answers. */
   private async record(
     ctx: CallerContext,
@@ -137,7 +126,8 @@ export class PolicyGuard implements RequestGuard {
     }
   }
 
-  async check(ctx: CallerContext, req: GuardRequest): Promise<GuardResult> {
+  /** `deferDenialReport`: a later stage reports a denial (PolicyDenial.report) after counting it. */
+  async check(ctx: CallerContext, req: GuardRequest, opts: GuardCheckOptions = {}): Promise<GuardResult> {
     const engine = this.policy.current();
     const decisionId = randomUUID();
     const input = requestInput(ctx, req);
@@ -160,7 +150,7 @@ export class PolicyGuard implements RequestGuard {
         this.log.warn('request denied', { ...facts, code: decision.code, reasons: decision.reasons });
         await this.record(ctx, req, decisionId, engine.revision, input, decision);
       });
-      if (!this.deferDenials) await denial.report();
+      if (opts.deferDenialReport !== true) await denial.report();
       throw denial;
     }
     await this.record(ctx, req, decisionId, engine.revision, input, decision);

@@ -13,11 +13,11 @@ export const POLICY_STAGE: StageSpec = {
   fails: ['ERR_PERMISSION_DENIED', 'ERR_UNAUTHENTICATED', 'ERR_POLICY_EVALUATION', 'ERR_VALIDATION_FAILED', 'ERR_AUDIT_UNAVAILABLE'],
 };
 
-export function policyStage(guard: RequestGuard): Stage<McpExchange> {
+export function policyStage(guard: RequestGuard, deferDenialReport = false): Stage<McpExchange> {
   return {
     ...POLICY_STAGE,
     async run(x) {
-      const decision = await guard.check(x.caller, x.plan.guard);
+      const decision = await guard.check(x.caller, x.plan.guard, { deferDenialReport });
       x.decision = decision;
       // The transport reads what the decision says beyond allow (initialize's session_limits).
       x.caller.decision = decision;

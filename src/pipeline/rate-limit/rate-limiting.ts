@@ -44,7 +44,7 @@ export class RateLimiting {
     const limits = this.limitsOf(result.output, result.decisionId);
     if (limits.length === 0) return;
     const outcome = await enforceLimits(this.opts.store, limits, this.now());
-    this.opts.onCounted?.(outcome.allowed ? 'allowed' : outcome.unavailable ? 'unavailable' : 'limited');
+    this.counted(outcome.allowed ? 'allowed' : outcome.unavailable ? 'unavailable' : 'limited');
     if (ctx.responseHeaders) Object.assign(ctx.responseHeaders, outcome.headers);
     if (outcome.allowed) return;
 
@@ -88,7 +88,17 @@ export class RateLimiting {
       // silentUntilMs: no further record for this key before then.
       await this.recordExceeded(ctx, req, denial.decisionId, denial.revision, outcome, { denied: denial.code, silentUntilMs: this.reported.get(limit.key) });
     }
+    this.counted('limited');
     throw this.refusal(outcome, denial.decisionId);
+  }
+
+  /** The decisions counter never decides: a throwing one is logged. */
+  private counted(result: 'allowed' | 'limited' | 'unavailable'): void {
+    try {
+      this.opts.onCounted?.(result);
+    } catch (err) {
+      this.log.warn('rate-limit decision hook failed', { error: String(err) });
+    }
   }
 
   private limitsOf(output: unknown, decisionId: string): RateLimit[] {
