@@ -314,9 +314,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     if (this.checkingLiveness || !client) return;
     this.checkingLiveness = true;
     try {
+      // Outside any call: the check is the hub's own, whatever call's answer set it off.
       // 2026-07-28 has no ping: server/discover answers the same question.
-      if (isModernEra(this.protocolVersion)) await client.discover({ timeout: LIVENESS_TIMEOUT_MS });
-      else await client.ping({ timeout: LIVENESS_TIMEOUT_MS });
+      await callContext.exit(() => (isModernEra(this.protocolVersion) ? client.discover({ timeout: LIVENESS_TIMEOUT_MS }) : client.ping({ timeout: LIVENESS_TIMEOUT_MS })));
     } catch (err) {
       // A JSON-RPC error answer still proves the upstream is there.
       if (!ProtocolError.isInstance(err)) this.lost(gen, shortReason(err, this.config));
@@ -422,13 +422,14 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       this.emit('notification', method, params);
       return;
     }
-    // Serialized so an older listing never overwrites a newer one.
-    this.refreshChain = this.refreshChain.then(async () => {
+    // Serialized so an older listing never overwrites a newer one; outside the
+    // call whose answer carried the notification (the listing is not that call's).
+    this.refreshChain = callContext.exit(() => this.refreshChain.then(async () => {
       const client = this.client;
       if (!client || gen !== this.generation) return;
       await this.refresh(client, kinds).catch((err: unknown) =>
         this.log.warn('Upstream list refresh failed', { server: this.id, reason: shortReason(err, this.config) }));
-    });
+    }));
   }
 
   // --- upstream → client requests ---

@@ -143,6 +143,25 @@ describe('keep-alive wire, SSE answers', () => {
     expect(proxy.seen.some((s) => s.method === undefined && (s.result as { model?: string } | undefined)?.model === 'm' && s.status === 202)).toBe(true);
   });
 
+  test('concurrent calls of two clients: each in-answer request and notification reaches its own caller only', async () => {
+    const alice = relay();
+    const bob = relay();
+    const notes: Record<string, unknown[]> = { alice: [], bob: [] };
+    const calls = Array.from({ length: 8 }, (_, i) => {
+      const who = i % 2 === 0 ? 'alice' : 'bob';
+      const r = who === 'alice' ? alice : bob;
+      return Promise.all([
+        u.request('tools/call', { name: 'sample', arguments: { prompt: `${who} ${i}` } }, { relay: r }),
+        u.request('tools/call', { name: 'log_in_call', arguments: { message: `${who} ${i}` } }, { onNotification: (_m, p) => notes[who]!.push((p as { data: unknown }).data) }),
+      ]).then(([sampled]) => [who, i, textOf(sampled)] as const);
+    });
+    for (const [who, i, text] of await Promise.all(calls)) expect(text).toBe(`answer to ${who} ${i}`);
+    expect(alice.calls).toHaveLength(4);
+    expect(bob.calls).toHaveLength(4);
+    expect([...notes.alice!].sort()).toEqual(['alice 0', 'alice 2', 'alice 4', 'alice 6']);
+    expect([...notes.bob!].sort()).toEqual(['bob 1', 'bob 3', 'bob 5', 'bob 7']);
+  });
+
   test('sampling without a relay is refused', async () => {
     const r = await u.request('tools/call', { name: 'sample', arguments: {} });
     expect(r.isError).toBe(true);
