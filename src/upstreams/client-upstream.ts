@@ -187,7 +187,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
    * call's own client.
    */
   private modernRequest(client: Client, method: string, params: Record<string, unknown> | undefined, reqOpts: RequestOptions, call: UpstreamCallOptions): Promise<Record<string, unknown>> {
-    if (this.listens.handles(method)) return this.listens.request(client, method, params, reqOpts);
+    // The listen stream outlives the call that opened it and belongs to no call: opened outside the call's context.
+    if (this.listens.handles(method)) return callContext.exit(() => this.listens.request(client, method, params, reqOpts));
     const signal = call.signal ?? new AbortController().signal;
     return completeInputRequired(
       this.id,
@@ -253,6 +254,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
         this.relayToClient(method, req.params, ctx.mcpReq.signal)) as never);
     }
     client.fallbackNotificationHandler = async (n) => {
+      // A 2026-07-28 upstream's log messages were delivered from the transport tap (attributeModernLog).
+      if (n.method === 'notifications/message' && isModernEra(this.protocolVersion)) return;
       // list_changed concerns everyone (the catalog); anything else inside a call's answer is that caller's.
       const call = this.kind === 'http' ? callContext.getStore() : undefined;
       if (call?.onNotification && !LIST_CHANGED[n.method]) call.onNotification(n.method, n.params);
