@@ -1,11 +1,13 @@
 // Child process of bench/hub.mjs: the hub (from ../dist) in front of one
-// upstream URL, with an allow-all guard. Prints "HUB_LISTENING port=<n>".
+// upstream URL, with an allow-all guard and the schema checks a served hub
+// runs (src/validation: arguments and results). Prints "HUB_LISTENING port=<n>".
 // With BENCH_TRACES_URL: traces on, exported to that OTLP/HTTP URL, wired as
 // start-hub wires them (request spans, stage spans from the runners).
 import { UpstreamManager } from '../dist/upstreams/index.js';
 import { Hub } from '../dist/hub/hub.js';
 import { createHttpApp } from '../dist/http/app.js';
 import { Tracing } from '../dist/telemetry/tracing.js';
+import { createHubValidation } from '../dist/validation/index.js';
 
 const upstreamUrl = process.argv[2];
 const quiet = { debug() {}, info() {}, warn() {}, error: (m, meta) => process.stderr.write(`${m} ${JSON.stringify(meta ?? {})}\n`) };
@@ -18,7 +20,8 @@ const manager = new UpstreamManager({ up: { url: upstreamUrl } }, { logger: quie
 await manager.start();
 const tracesUrl = process.env.BENCH_TRACES_URL;
 const tracing = tracesUrl ? new Tracing({ traces: { enabled: true, endpoint: tracesUrl } }, process.env, quiet) : undefined;
-const hub = new Hub({ upstreams: manager, guard: allowAll, logger: quiet, ...(tracing && { trace: (x) => tracing.mcp(x) }) });
+const validation = createHubValidation(manager.list(), quiet);
+const hub = new Hub({ upstreams: manager, guard: allowAll, validation, logger: quiet, ...(tracing && { trace: (x) => tracing.mcp(x) }) });
 if (tracing) {
   hub.runner.onStart(tracing.stageStarted);
   hub.runner.observe(tracing.stageEnded);

@@ -7,6 +7,7 @@
 //
 //   node bench/hub.mjs [--clients N] [--seconds S]
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -31,6 +32,15 @@ function start(args, re, env = {}) {
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
   });
 }
+/** CPU seconds a child has used (Linux /proc), or undefined elsewhere: less sensitive to a busy machine than calls/s. */
+function cpuSeconds(child) {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
 function stopAll() {
   // SIGINT lets a profiled hub write its profile; SIGKILL for anything left.
   for (const c of children) if (c.exitCode === null) c.kill(process.env.HUB_PROF ? 'SIGINT' : 'SIGKILL');
@@ -38,7 +48,7 @@ function stopAll() {
 process.on('exit', stopAll);
 process.on('SIGINT', () => process.exit(130));
 
-async function measure(url, tool) {
+async function measure(url, tool, cpuOf) {
   const clients = await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       const c = new Client({ name: 'bench', version: '1' });
@@ -64,13 +74,16 @@ async function measure(url, tool) {
   };
   await run(WARMUP_SECONDS);
   const latencies = [];
+  const cpu0 = cpuOf && cpuSeconds(cpuOf);
   const t0 = performance.now();
   const calls = await run(SECONDS, latencies);
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu1 = cpuOf && cpuSeconds(cpuOf);
   await Promise.all(clients.map((c) => c.close()));
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { rps: calls / elapsed, p50: pct(50), p99: pct(99), calls };
+  const cpuPerCall = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1e6) / calls : undefined;
+  return { rps: calls / elapsed, p50: pct(50), p99: pct(99), calls, cpuPerCall };
 }
 
 try {
@@ -78,12 +91,14 @@ try {
   const upstreamUrl = `http://127.0.0.1:${upPort}/mcp`;
   const hubPort = await start([...(process.env.HUB_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/hubprof'] : []), 'bench/hub-server.mjs', upstreamUrl], /HUB_LISTENING port=(\d+)/);
   const direct = await measure(upstreamUrl, 'echo');
-  const viaHub = await measure(`http://127.0.0.1:${hubPort}/mcp`, 'up_echo');
+  const hubChild = children[children.length - 1];
+  const viaHub = await measure(`http://127.0.0.1:${hubPort}/mcp`, 'up_echo', hubChild);
   const fmt = (r) => `${r.rps.toFixed(0).padStart(6)} calls/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   (${r.calls} calls)`;
   console.log(`tools/call echo, ${CLIENTS} concurrent clients, ${SECONDS}s each`);
   console.log(`direct    ${fmt(direct)}`);
   console.log(`via hub   ${fmt(viaHub)}`);
   console.log(`ratio     ${(viaHub.rps / direct.rps).toFixed(2)} (target >= 0.60)`);
+  if (viaHub.cpuPerCall !== undefined) console.log(`hub CPU   ${viaHub.cpuPerCall.toFixed(0)} µs per call`);
 
   // Traces on vs off: a receiver that counts the spans it gets, two hubs, alternating rounds.
   let exported = 0;

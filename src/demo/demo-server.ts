@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 // The demo upstream of the embedded default config: a tiny stdio MCP server,
 // so `npm start` shows a working hub with no other setup.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { McpServer } from '@modelcontextprotocol/server';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 
 const server = new McpServer({ name: 'hatago-demo', version: '1.0.0' });
 
-server.registerTool('echo', { description: 'Echoes the text back', inputSchema: { text: z.string().max(10_000) } }, ({ text }) => ({
+server.registerTool('echo', { description: 'Echoes the text back', inputSchema: z.object({ text: z.string().max(10_000) }) }, ({ text }) => ({
   content: [{ type: 'text', text }],
 }));
 
-server.registerTool('add', { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) => ({
+server.registerTool('add', { description: 'Adds two numbers', inputSchema: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => ({
   content: [{ type: 'text', text: String(a + b) }],
 }));
 
@@ -19,7 +19,7 @@ server.registerTool('time', { description: 'Current server time (ISO 8601)' }, (
   content: [{ type: 'text', text: new Date().toISOString() }],
 }));
 
-server.registerPrompt('greet', { description: 'A greeting', argsSchema: { name: z.string() } }, ({ name }) => ({
+server.registerPrompt('greet', { description: 'A greeting', argsSchema: z.object({ name: z.string() }) }, ({ name }) => ({
   messages: [{ role: 'user', content: { type: 'text', text: `Say hello to ${name}.` } }],
 }));
 

@@ -2,7 +2,7 @@
 // and the routing indexes that send a request to exactly one upstream.
 // Naming rules are documented in docs/naming.md; keep the two in step.
 
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import type { McpItem, UpstreamCatalog } from '../upstreams/types.js';

@@ -1,15 +1,17 @@
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
-import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type RequestOptions, type Transport } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type RequestOptions } from '@modelcontextprotocol/client';
 import { z } from 'zod';
+import { callContext, newCallContext } from './call-context.js';
 import type { ServerConfig } from '../config/types.js';
 import { ERROR_CODES, HatagoError } from '../errors/index.js';
 import { silentLogger } from '../log/logger.js';
 import { backoffDelay } from './backoff.js';
-import { FastHttpChannel, FastHttpStatusError, type FastSession, type JsonRpcMessage } from './fast-http.js';
-import { checkFastResult, FAST_PATH_VERSIONS } from './fast-result.js';
 import { dropServerInfoStamp } from './server-info-stamp.js';
+import { HttpSessionTransport, MAX_IN_STREAM_REQUESTS, SESSION_VERSIONS } from './http-session-transport.js';
+import { HttpStatusError } from './keep-alive-http.js';
 import { timeoutError, unavailableError, upstreamError, UpstreamRpcError } from './errors.js';
+import { UpstreamResultValidator } from '../validation/upstream-results.js';
 import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-catalog.js';
 import { openTransport, transportKind, type TransportKind } from './open-transport.js';
 import { safeUrl, shortReason, truncateLine } from './redact.js';
@@ -32,16 +34,15 @@ const CLIENT_INFO = { name: 'hatago', version: '0.1.0' };
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const LIVENESS_TIMEOUT_MS = 5_000;
-/** Upstream requests inside one call's answer being relayed or answered at once; more are dropped. */
-const MAX_IN_STREAM_REQUESTS = 16;
 
-/** Spec methods the SDK knows a result schema for; anything else is passed through unvalidated. */
-const SPEC_METHODS = new Set([
-  'tools/call', 'tools/list', 'prompts/get', 'prompts/list', 'resources/read', 'resources/list',
-  'resources/templates/list', 'resources/subscribe', 'resources/unsubscribe', 'completion/complete',
-  'logging/setLevel', 'ping',
-]);
+/**
+ * Results are checked once, by the hub, against its JSON Schemas
+ * (src/validation/result-schemas.ts: the one schema source); the SDK client
+ * is asked for any object, so it adds no second check of its own.
+ */
 const AnyResult = z.looseObject({});
+/** The same schemas, for the listings read into the catalog (compiled once, on first use). */
+let listingChecks: UpstreamResultValidator | undefined;
 
 const LIST_CHANGED: Record<string, CatalogKind[]> = {
   'notifications/tools/list_changed': ['tools'],
@@ -80,11 +81,6 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private cat: UpstreamCatalog = emptyCatalog();
 
   private client: Client | undefined;
-  /** The SDK transport of `client` (http: session id and protocol version for the fast path). */
-  private transport: Transport | undefined;
-  /** Forwarded requests to a 2025-era Streamable HTTP upstream go here (fast-http.ts). */
-  private fast: FastHttpChannel | undefined;
-  private fastIds = 0;
   /** Bumped on every connection attempt, loss and stop; stale callbacks compare and bail out. */
   private generation = 0;
   private attempt = 0;
@@ -145,10 +141,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     clearTimeout(this.retryTimer);
     const client = this.client;
     this.client = undefined;
-    this.transport = undefined;
     this.listens.closeAll();
-    this.fast?.close();
-    this.fast = undefined;
     this.setState('stopped');
     await client?.close().catch(() => undefined);
   }
@@ -164,33 +157,24 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const progress = opts.onProgress ? this.progress.open(opts.onProgress) : undefined;
     const sent = progress ? withProgressToken(params, progress.token) : params;
     const end = this.relays.begin(opts.relay);
+    const call = newCallContext(opts.relay, opts.onNotification);
     let answered = false;
     try {
-      const session = this.fastSession();
-      // Its errors come out mapped already.
-      if (session) {
-        try {
-          const result = await this.fastRequest(session, gen, method, sent, timeoutMs, opts);
-          answered = true;
-          return result;
-        } catch (err) {
-          if (err instanceof UpstreamRpcError) answered = true; // an error answer is an answer
-          throw err;
-        }
-      }
       const endNotify = isModernEra(this.protocolVersion) ? this.notifier.begin(opts.onNotification) : undefined;
       try {
-        const result = endNotify ? await this.modernRequest(client, method, sent, reqOpts, opts) : await send(client, method, sent, reqOpts);
+        // Inside the call's context: what the upstream sends within this call's answer is attributed to it (call-context.ts).
+        const result = await callContext.run(call, () => (endNotify ? this.modernRequest(client, method, sent, reqOpts, opts) : send(client, method, sent, reqOpts)));
         answered = true;
         return result;
-      } catch (err) {
-        // A JSON-RPC error is an answer too: the upstream is done with the call.
-        if (ProtocolError.isInstance(err)) answered = true;
-        throw this.mapCallError(err, gen, timeoutMs, opts.signal);
       } finally {
         endNotify?.();
       }
+    } catch (err) {
+      // A JSON-RPC error is an answer too: the upstream is done with the call.
+      if (ProtocolError.isInstance(err)) answered = true;
+      throw this.mapCallError(err, gen, timeoutMs, opts.signal);
     } finally {
+      if (!answered) call.closeAnswer?.();
       progress?.close();
       end(answered);
     }
@@ -203,7 +187,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
    * call's own client.
    */
   private modernRequest(client: Client, method: string, params: Record<string, unknown> | undefined, reqOpts: RequestOptions, call: UpstreamCallOptions): Promise<Record<string, unknown>> {
-    if (this.listens.handles(method)) return this.listens.request(client, method, params, reqOpts);
+    // The listen stream outlives the call that opened it and belongs to no call: opened outside the call's context.
+    if (this.listens.handles(method)) return callContext.exit(() => this.listens.request(client, method, params, reqOpts));
     const signal = call.signal ?? new AbortController().signal;
     return completeInputRequired(
       this.id,
@@ -214,137 +199,6 @@ export class ClientUpstream extends EventEmitter implements Upstream {
         return this.relay(choice, m, p, signal);
       },
     );
-  }
-
-  // --- the fast path (fast-http.ts) ---
-
-  /**
-   * Session headers when forwarded requests may take the fast path: a
-   * Streamable HTTP upstream spoken to in a 2025-era revision. Anything
-   * else (stdio, legacy SSE, 2026-07-28) goes through the SDK client.
-   */
-  private fastSession(): FastSession | undefined {
-    if (this.kind !== 'http' || !this.transport || !this.config.url) return undefined;
-    const t = this.transport as { sessionId?: string; protocolVersion?: string };
-    const version = t.protocolVersion ?? this.protocolVersion;
-    if (version === undefined || !FAST_PATH_VERSIONS.has(version)) return undefined;
-    this.fast ??= new FastHttpChannel(this.config.url, this.config.headers, this.limits);
-    return { sessionId: t.sessionId, protocolVersion: version };
-  }
-
-  private async fastRequest(
-    session: FastSession,
-    gen: number,
-    method: string,
-    params: Record<string, unknown> | undefined,
-    timeoutMs: number,
-    call: UpstreamCallOptions,
-  ): Promise<Record<string, unknown>> {
-    const { signal } = call;
-    const fast = this.fast as FastHttpChannel;
-    const id = `hatago-${++this.fastIds}`;
-    const ctrl = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ctrl.abort(new Error('Request timed out'));
-    }, timeoutMs);
-    const onAbort = () => ctrl.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    // Upstream requests to the client made within this call, by id (notifications/cancelled aborts them).
-    const relayed = new Map<unknown, AbortController>();
-    let answer: JsonRpcMessage;
-    try {
-      const message = { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) };
-      answer = await fast.exchange(id, message, session, ctrl.signal, (m) => this.onFastMessage(m, gen, session, relayed, call));
-    } catch (err) {
-      if (ctrl.signal.aborted) {
-        // As the SDK does: tell the upstream the request is cancelled.
-        const reason = timedOut ? 'Request timed out' : String(signal?.reason ?? 'cancelled');
-        fast.notify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }, session).catch((e: unknown) =>
-          this.log.debug('Upstream cancellation not delivered', { server: this.id, reason: shortReason(e, this.config) }));
-        if (signal?.aborted) throw signal.reason ?? err;
-        throw timeoutError(this.id, timeoutMs);
-      }
-      throw this.mapFastError(err, gen);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      for (const c of relayed.values()) c.abort();
-    }
-    if (answer.error !== undefined) {
-      const e = answer.error ?? {};
-      const code = typeof e.code === 'number' ? e.code : ERROR_CODES.ERR_UPSTREAM_ERROR.rpc;
-      throw new UpstreamRpcError(this.id, code, typeof e.message === 'string' ? e.message : String(e.message ?? ''), e.data);
-    }
-    const checked = checkFastResult(method, answer.result);
-    if (!checked.ok) throw upstreamError(this.id, shortReason(checked.reason, this.config));
-    return checked.result;
-  }
-
-  private mapFastError(err: unknown, gen: number): unknown {
-    const reason = shortReason(err, this.config);
-    // Only this call's answer was too large: the upstream itself is fine.
-    if (err instanceof ResponseTooLargeError) return responseTooLarge(this.id, this.limits, reason);
-    if (err instanceof FastHttpStatusError && err.status === 404) {
-      // The upstream no longer knows our session (it restarted): start over with a fresh initialize.
-      this.lost(gen, 'session not found (404)');
-      return unavailableError(this.id, reason, err);
-    }
-    // An HTTP error status or a broken exchange: find out whether the upstream is still there.
-    void this.checkLiveness(gen);
-    return unavailableError(this.id, reason, err instanceof FastHttpStatusError ? err : undefined);
-  }
-
-  /** A message of a fast-path SSE answer other than ours, in wire order. */
-  private onFastMessage(m: JsonRpcMessage, gen: number, session: FastSession, relayed: Map<unknown, AbortController>, call: UpstreamCallOptions): void {
-    const method = m.method;
-    if (typeof method !== 'string') return; // someone else's response: not ours to take
-    if (m.id !== undefined && m.id !== null) {
-      // Each is answered by a POST of its own: an answer full of requests must not fan out without bound.
-      if (relayed.size >= MAX_IN_STREAM_REQUESTS) {
-        this.log.warn('Upstream request inside an answer dropped: too many at once', { server: this.id, method, max: MAX_IN_STREAM_REQUESTS });
-        return;
-      }
-      void this.answerInStream(m.id, method, m.params, session, relayed, call.relay);
-      return;
-    }
-    if (method === 'notifications/progress') {
-      this.progress.observe(m);
-      return;
-    }
-    if (method === 'notifications/cancelled') {
-      const p = m.params as { requestId?: unknown; reason?: unknown } | undefined;
-      relayed.get(p?.requestId)?.abort(p?.reason);
-      return;
-    }
-    // list_changed concerns everyone (the catalog); anything else in this answer is this caller's.
-    if (call.onNotification && !LIST_CHANGED[method]) call.onNotification(method, m.params);
-    else this.onNotification(gen, method, m.params);
-  }
-
-  /** An upstream request to the client inside a fast-path answer: it belongs to that call, so it goes to that call's client; answered by POST. */
-  private async answerInStream(id: string | number, method: string, params: unknown, session: FastSession, relayed: Map<unknown, AbortController>, relay: ClientRelay | undefined): Promise<void> {
-    const ctrl = new AbortController();
-    relayed.set(id, ctrl);
-    let reply: Record<string, unknown>;
-    try {
-      if (method === 'ping') reply = { jsonrpc: '2.0', id, result: {} };
-      else if (!RELAYED_METHODS.includes(method)) reply = { jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } };
-      else reply = { jsonrpc: '2.0', id, result: await this.relay(admit(relay, method), method, params, ctrl.signal) };
-    } catch (err) {
-      const e = err as { code?: unknown; message?: unknown; data?: unknown };
-      const code = Number.isSafeInteger(e.code) ? (e.code as number) : -32603;
-      reply = { jsonrpc: '2.0', id, error: { code, message: String(e.message ?? 'Internal error'), ...(e.data === undefined ? {} : { data: e.data }) } };
-    }
-    try {
-      // A request the upstream cancelled gets no answer.
-      if (ctrl.signal.aborted) return;
-      await this.fast?.notify(reply, session).catch((err: unknown) =>
-        this.log.debug('Upstream request answer not delivered', { server: this.id, method, reason: shortReason(err, this.config) }));
-    } finally {
-      relayed.delete(id); // counted until its answer is delivered (MAX_IN_STREAM_REQUESTS)
-    }
   }
 
   // --- connection lifecycle ---
@@ -382,7 +236,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private scheduleRetry(): number {
     const delay = backoffDelay(this.attempt++, this.backoff.initialMs, this.backoff.maxMs);
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.attemptConnect(), delay);
+    // Outside any call: a reconnect that a call's failure set off must not run (and read its new streams) in that call's context.
+    this.retryTimer = callContext.exit(() => setTimeout(() => void this.attemptConnect(), delay));
     this.retryTimer.unref();
     return delay;
   }
@@ -398,7 +253,14 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       client.setRequestHandler(method as 'sampling/createMessage', ((req: { params?: unknown }, ctx: { mcpReq: { signal: AbortSignal } }) =>
         this.relayToClient(method, req.params, ctx.mcpReq.signal)) as never);
     }
-    client.fallbackNotificationHandler = async (n) => this.onNotification(gen, n.method, n.params);
+    client.fallbackNotificationHandler = async (n) => {
+      // A 2026-07-28 upstream's log messages were delivered from the transport tap (attributeModernLog).
+      if (n.method === 'notifications/message' && isModernEra(this.protocolVersion)) return;
+      // list_changed concerns everyone (the catalog); anything else inside a call's answer is that caller's.
+      const call = this.kind === 'http' ? callContext.getStore() : undefined;
+      if (call?.onNotification && !LIST_CHANGED[n.method]) call.onNotification(n.method, n.params);
+      else this.onNotification(gen, n.method, n.params);
+    };
     // The tap delivers progress (in wire order); the SDK's own progress handling is not used.
     client.setNotificationHandler('notifications/progress', () => undefined);
     opened.transport.onmessage = (message) => {
@@ -409,20 +271,20 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     };
     client.onclose = () => this.lost(gen, 'connection closed');
     client.onerror = (err) => this.onTransportError(gen, err);
+    if (opened.transport instanceof HttpSessionTransport) {
+      opened.transport.ondrop = (method) =>
+        this.log.warn('Upstream request inside an answer dropped: too many at once', { server: this.id, method, max: MAX_IN_STREAM_REQUESTS });
+    }
     if (opened.stderr) pipeStderrToDebug(opened.stderr, this.log, this.id);
 
     try {
       await client.connect(opened.transport, { timeout: this.connectTimeoutMs });
       if (gen !== this.generation) throw new Error('superseded');
       this.client = client;
-      this.transport = opened.transport;
       this.protocolVersion = client.getNegotiatedProtocolVersion();
       await this.refresh(client, Object.keys(LIST_METHOD) as CatalogKind[]);
     } catch (err) {
-      if (this.client === client) {
-        this.client = undefined;
-        this.transport = undefined;
-      }
+      if (this.client === client) this.client = undefined;
       await client.close().catch(() => undefined);
       throw err;
     }
@@ -434,7 +296,6 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.generation++;
     const old = this.client;
     this.client = undefined;
-    this.transport = undefined;
     this.lastError = reason;
     this.attempt = 0;
     this.listens.closeAll();
@@ -456,9 +317,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     if (this.checkingLiveness || !client) return;
     this.checkingLiveness = true;
     try {
+      // Outside any call: the check is the hub's own, whatever call's answer set it off.
       // 2026-07-28 has no ping: server/discover answers the same question.
-      if (isModernEra(this.protocolVersion)) await client.discover({ timeout: LIVENESS_TIMEOUT_MS });
-      else await client.ping({ timeout: LIVENESS_TIMEOUT_MS });
+      await callContext.exit(() => (isModernEra(this.protocolVersion) ? client.discover({ timeout: LIVENESS_TIMEOUT_MS }) : client.ping({ timeout: LIVENESS_TIMEOUT_MS })));
     } catch (err) {
       // A JSON-RPC error answer still proves the upstream is there.
       if (!ProtocolError.isInstance(err)) this.lost(gen, shortReason(err, this.config));
@@ -480,7 +341,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     // Refused by the SDK before anything was sent: the method does not exist in the upstream's revision.
     if (SdkError.isInstance(err) && err.code === SdkErrorCode.MethodNotSupportedByProtocolVersion) return new UpstreamRpcError(this.id, -32601, err.message);
     const reason = shortReason(err, this.config);
-    if (SdkHttpError.isInstance(err) && err.status === 404) {
+    // Only this call's answer was too large: the upstream itself is fine.
+    if (err instanceof ResponseTooLargeError) return responseTooLarge(this.id, this.limits, reason);
+    if ((SdkHttpError.isInstance(err) || err instanceof HttpStatusError) && err.status === 404) {
       // The upstream no longer knows our session (it restarted): start over with a fresh initialize.
       this.lost(gen, 'session not found (404)');
       return unavailableError(this.id, reason);
@@ -494,9 +357,10 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     }
     // Anything else is the transport failing (fetch errors, dropped streams;
     // `instanceof TypeError` is unreliable across realms): find out whether
-    // the upstream is still there, and fail this call as unavailable.
+    // the upstream is still there, and fail this call as unavailable (an
+    // HTTP status is kept for the breaker: 401/403 are `auth`).
     void this.checkLiveness(gen);
-    return unavailableError(this.id, reason);
+    return unavailableError(this.id, reason, err instanceof HttpStatusError ? err : undefined);
   }
 
   /**
@@ -511,7 +375,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const result = m.result as Record<string, unknown>;
     if ('resultType' in result) return;
     const version = client.getNegotiatedProtocolVersion();
-    if (version === undefined || FAST_PATH_VERSIONS.has(version)) return;
+    if (version === undefined || SESSION_VERSIONS.has(version)) return;
     result.resultType = 'complete';
     if (this.warnedResultType) return;
     this.warnedResultType = true;
@@ -536,8 +400,13 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private async refresh(client: Client, kinds: CatalogKind[]): Promise<void> {
     const caps = client.getServerCapabilities() ?? {};
-    const sendList = (method: string, params: Record<string, unknown>) =>
-      send(client, method, params, { timeout: this.connectTimeoutMs });
+    listingChecks ??= new UpstreamResultValidator();
+    const checks = listingChecks;
+    const sendList = async (method: string, params: Record<string, unknown>) => {
+      const page = await send(client, method, params, { timeout: this.connectTimeoutMs });
+      checks.check(this.id, method, page);
+      return page;
+    };
     const lists = await Promise.all(
       kinds.map(async (kind) => [kind, caps[LIST_METHOD[kind].capability as keyof typeof caps] ? await listAll(sendList, kind) : []] as const),
     );
@@ -556,28 +425,30 @@ export class ClientUpstream extends EventEmitter implements Upstream {
       this.emit('notification', method, params);
       return;
     }
-    // Serialized so an older listing never overwrites a newer one.
-    this.refreshChain = this.refreshChain.then(async () => {
+    // Serialized so an older listing never overwrites a newer one; outside the
+    // call whose answer carried the notification (the listing is not that call's).
+    this.refreshChain = callContext.exit(() => this.refreshChain.then(async () => {
       const client = this.client;
       if (!client || gen !== this.generation) return;
       await this.refresh(client, kinds).catch((err: unknown) =>
         this.log.warn('Upstream list refresh failed', { server: this.id, reason: shortReason(err, this.config) }));
-    });
+    }));
   }
 
   // --- upstream → client requests ---
 
   /**
-   * A request the SDK client received (stdio, legacy SSE, or a Streamable
-   * HTTP upstream's standalone GET stream). Over HTTP it came outside any
-   * call's answer stream, so it belongs to no call and is refused; over the
-   * single-channel transports the router attributes it when it can.
+   * A request the SDK client received. Over HTTP, one inside a call's answer
+   * stream belongs to that call (call-context.ts) and goes to its client;
+   * one outside (the standing GET stream) belongs to no call and is refused.
+   * Over the single-channel transports (stdio, legacy SSE) the router
+   * attributes it when it can.
    */
-  private relayToClient(method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const choice: RelayChoice = this.kind === 'http'
-      ? { refuse: 'it arrived outside the answer stream of any call, so it belongs to no caller' }
-      : this.relays.choose(method);
-    return this.relay(choice, method, params, signal);
+  private async relayToClient(method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
+    if (this.kind !== 'http') return this.relay(this.relays.choose(method), method, params, signal);
+    const call = callContext.getStore();
+    if (!call) return this.relay({ refuse: 'it arrived outside the answer stream of any call, so it belongs to no caller' }, method, params, signal);
+    return this.relay(admit(call.relay, method), method, params, signal);
   }
 
   private async relay(choice: RelayChoice, method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
@@ -610,9 +481,7 @@ function withProgressToken(params: Record<string, unknown> | undefined, token: s
 }
 
 function send(client: Client, method: string, params: Record<string, unknown> | undefined, opts: RequestOptions): Promise<Record<string, unknown>> {
-  const req = { method, ...(params === undefined ? {} : { params }) };
-  if (SPEC_METHODS.has(method)) return client.request(req as { method: 'ping' }, opts) as Promise<Record<string, unknown>>;
-  return client.request(req, AnyResult, opts);
+  return client.request({ method, ...(params === undefined ? {} : { params }) }, AnyResult, opts);
 }
 
 /** stderr of a child goes to debug only, line by line and truncated: it may hold secrets. */

@@ -5,6 +5,7 @@ import { childEnv } from './child-env.js';
 import { ChildStdioTransport } from './child-stdio-transport.js';
 import { responseLimits } from './response-limits.js';
 import { boundedFetch } from './bounded-fetch.js';
+import { HttpSessionTransport } from './http-session-transport.js';
 
 export type TransportKind = 'stdio' | 'http' | 'sse';
 
@@ -71,14 +72,16 @@ function openByKind(config: ServerConfig, kind: TransportKind): OpenedTransport 
       negotiation: 'legacy',
     };
   }
+  // The SDK transport's own SSE-stream reconnection (and Last-Event-ID
+  // resumption, 2026-07-28) is kept short: the upstream's loss handling
+  // (reconnect with a fresh initialize) takes over.
+  const sdk = new StreamableHTTPClientTransport(url, {
+    requestInit,
+    fetch: bounded,
+    reconnectionOptions: { initialReconnectionDelay: 200, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 1 },
+  });
   return {
-    // The transport's own SSE-stream reconnection is kept short: the
-    // upstream's loss handling (reconnect with a fresh initialize) takes over.
-    transport: new StreamableHTTPClientTransport(url, {
-      requestInit,
-      fetch: bounded,
-      reconnectionOptions: { initialReconnectionDelay: 200, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 1 },
-    }),
+    transport: new HttpSessionTransport(config.url, config.headers, responseLimits(config), sdk),
     kind,
     negotiation: 'auto',
   };

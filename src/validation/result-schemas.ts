@@ -1,5 +1,7 @@
 // JSON Schemas of what an upstream may answer to the methods the hub
-// forwards (MCP 2025-11-25). Known fields are typed; unknown fields pass.
+// forwards and the listings it reads into its catalog (MCP 2025-11-25).
+// Known fields are typed; unknown fields pass. The one schema source for
+// upstream results: the SDK client is asked for any object (src/upstreams).
 
 const contentBlock = {
   type: 'object',
@@ -22,7 +24,24 @@ const resourceContents = {
   required: ['uri'],
 } as const;
 
+/** One page of a listing: `key` holds items that each have the `required` string fields. */
+function listing(key: string, required: string[], extra: Record<string, object> = {}): object {
+  const fields = Object.fromEntries(required.map((f) => [f, { type: 'string' }]));
+  return {
+    type: 'object',
+    properties: {
+      [key]: { type: 'array', items: { type: 'object', properties: { ...fields, ...extra }, required: [...required, ...Object.keys(extra)] } },
+      nextCursor: { type: 'string' },
+    },
+    required: [key],
+  };
+}
+
 export const RESULT_SCHEMAS: Record<string, object> = {
+  'tools/list': listing('tools', ['name'], { inputSchema: { type: 'object' } }),
+  'prompts/list': listing('prompts', ['name']),
+  'resources/list': listing('resources', ['uri', 'name']),
+  'resources/templates/list': listing('resourceTemplates', ['uriTemplate', 'name']),
   'tools/call': {
     type: 'object',
     properties: { content: { type: 'array', items: contentBlock }, structuredContent: { type: 'object' }, isError: { type: 'boolean' } },

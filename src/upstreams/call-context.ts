@@ -1,0 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ClientRelay } from './types.js';
+
+/**
+ * The call an HTTP answer stream belongs to. The upstream runs the SDK
+ * client's request inside it; an HTTP transport delivers the messages of
+ * that request's answer stream inside it too, so a request or notification
+ * the upstream sent in that answer is attributed to that call, and only to
+ * it. Messages outside any answer (a standing GET stream, stdio, legacy SSE)
+ * arrive with no call.
+ */
+export interface CallContext {
+  relay: ClientRelay | undefined;
+  onNotification: ((method: string, params: unknown) => void) | undefined;
+  /** Ids of the upstream's requests inside this answer not yet answered (bounded by the HTTP transport). */
+  answering: Set<string | number>;
+  /** Set by an HTTP transport: closes this call's answer stream when the call ends without its answer. */
+  closeAnswer?: () => void;
+}
+
+export const callContext = new AsyncLocalStorage<CallContext>();
+
+export function newCallContext(relay?: ClientRelay, onNotification?: (method: string, params: unknown) => void): CallContext {
+  return { relay, onNotification, answering: new Set() };
+}
