@@ -96,6 +96,17 @@ type Outcome = 'sent' | 'rejected' | 'failed';
 /** Statuses worth retrying: the service is down, overloaded or timed out. Other 4xx will not change. */
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
 
+/**
+ * Delay before retry `attempt` (1-based): retryMinDelayMs doubled per earlier
+ * failure, capped at retryMaxDelayMs, then jittered to between half of it
+ * and all of it (`random` in [0, 1)), so hubs that lost the same service do
+ * not come back in step.
+ */
+export function retryDelay(attempt: number, limits: Pick<DecisionShipperLimits, 'retryMinDelayMs' | 'retryMaxDelayMs'>, random: number): number {
+  const ceiling = Math.min(limits.retryMaxDelayMs, limits.retryMinDelayMs * 2 ** Math.min(attempt - 1, 30));
+  return ceiling / 2 + random * (ceiling / 2);
+}
+
 /** The URL as status and audit show it: no user info, no query (either may carry a credential). */
 export const displayUrl = (u: URL): string => `${u.protocol}//${u.host}${u.pathname}`;
 
@@ -250,10 +261,7 @@ export class DecisionShipper {
       return;
     }
     this.attempts++;
-    const { retryMinDelayMs, retryMaxDelayMs } = this.opts;
-    const ceiling = Math.min(retryMaxDelayMs, retryMinDelayMs * 2 ** Math.min(this.attempts - 1, 30));
-    // Jitter: hubs that lost the same service do not come back in step.
-    const delay = ceiling / 2 + this.random() * (ceiling / 2);
+    const delay = retryDelay(this.attempts, this.opts, this.random());
     this.backoffTimer = setTimeout(() => {
       this.backoffTimer = undefined;
       if (!this.closed && this.queue.length > 0) this.startSend();

@@ -109,11 +109,13 @@ describe('records in OPA\'s format', () => {
   beforeAll(async () => {
     rx = await receiver();
     hub = await hubWith(
-      { url: rx.url, headers: { Authorization: 'Bearer ${DL_TOKEN}' }, labels: { app: 'e2e' }, flushIntervalMs: 50 },
-      { DL_TOKEN: 'dl-token-7f3a' },
+      { url: rx.url, headers: { Authorization: 'Bearer ${DL_TOKEN}', 'X-Api-Key': '${DL_KEY}' }, labels: { app: 'e2e' }, flushIntervalMs: 50 },
+      { DL_TOKEN: 'dl-token-7f3a', DL_KEY: 'k-93ab71zz' },
     );
     const s = await openSession(hub);
     expect(await echo(s, 'Bearer s3cr3t-t0ken-abcdef')).toBe('Bearer s3cr3t-t0ken-abcdef');
+    // The service's own header values are config secrets: masked wherever they turn up.
+    expect(await echo(s, 'the key is k-93ab71zz')).toBe('the key is k-93ab71zz');
     denied = rpc(await s.call('fx_write_file', { path: '/x', content: 'y', password: 'hunter2-pw' })).error?.data;
     // The time trigger sends while the hub runs: the echo decision arrives without a shutdown.
     await rx.until(() => rx.events().some((e) => (e.input.request as { name?: string }).name === 'echo'));
@@ -129,6 +131,7 @@ describe('records in OPA\'s format', () => {
       expect(p.headers['content-encoding']).toBe('gzip');
       expect(p.headers['content-type']).toBe('application/json');
       expect(p.headers.authorization).toBe('Bearer dl-token-7f3a');
+      expect(p.headers['x-api-key']).toBe('k-93ab71zz');
       expect(Array.isArray(JSON.parse(p.json))).toBe(true);
     }
   });
@@ -166,6 +169,8 @@ describe('records in OPA\'s format', () => {
     const sent = rx.accepted.map((p) => p.json).join('\n');
     expect(sent).not.toContain('s3cr3t-t0ken');
     expect(sent).not.toContain('hunter2-pw');
+    expect(sent).not.toContain('k-93ab71zz');
+    expect(sent).toContain('"text":"the key is [REDACTED]"');
     const call = rx.events().find((x) => x.decision_id === denied?.decisionId);
     expect((call?.input.request as { arguments: Record<string, unknown> }).arguments).toEqual({ path: '/x', content: 'y', password: '[REDACTED]' });
   });
@@ -278,6 +283,25 @@ describe('a slow service', () => {
     await untilStatus(hub, (x) => x.buffered === 0);
     await stop(hub);
     expect(rx.events().map((e) => e.decision_id)).toEqual(fileRecords(hub).map((r) => r.decisionId));
+  });
+});
+
+describe('shutdown', () => {
+  it('gives the last flush closeTimeoutMs, then exits; what did not arrive is counted and audited as shutdown', async () => {
+    const rx = await receiver({ mode: 'hold' });
+    const hub = await hubWith({ url: rx.url, batchMaxRecords: 1, flushIntervalMs: 10, timeoutMs: 120000, closeTimeoutMs: 300 });
+    const s = await openSession(hub);
+    for (let i = 0; i < 3; i++) expect(await echo(s, `bye-${i}`)).toBe(`bye-${i}`);
+    await rx.until(() => rx.arrivals.length === 1); // held open: the service never answers
+    await stop(hub);
+    // The hub exited while the service still held its POST: the wait was bounded.
+    expect(hub.proc.child.exitCode).toBe(0);
+    expect(rx.accepted).toHaveLength(0);
+    const file = fileRecords(hub);
+    expect(hub.proc.output()).toContain(`"message":"decision log service: records not delivered at shutdown","records":${file.length}`);
+    const records = auditRecords(hub).filter((r) => r.event === 'decision_log_dropped');
+    expect(records.reduce((n, r) => n + ((r.metadata.reasons as { shutdown?: number }).shutdown ?? 0), 0)).toBe(file.length);
+    expect(records.reduce((n, r) => n + (r.metadata.dropped as number), 0)).toBe(file.length);
   });
 });
 
