@@ -12,14 +12,14 @@ import { startLogReceiver, type LogReceiver, type OpaEvent } from '../../helpers
 import { fixtureStdio, runHatago, startHubProcess, writeConfig, type HubProcess } from '../../helpers/hub-process.js';
 import { rawRequest } from '../../helpers/http-client.js';
 import { freePort, useProcessCleanup } from '../../helpers/processes.js';
-import { sample, scrape } from '../../metrics/helpers.js';
+import { promtool, sample, scrape } from '../../metrics/helpers.js';
 
 useProcessCleanup();
 
 const AUTHORIZATION = {
   enabled: true,
   defaultRole: 'tester',
-  roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo'] } },
+  roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'admin:status:read'] } },
 };
 
 interface FileRecord {
@@ -229,9 +229,17 @@ describe('the service down, then up', () => {
     const metrics = await scrape(hub);
     expect(metrics).toContain('# TYPE hatago_decision_log_dropped_total counter');
     expect(metrics).not.toMatch(/^hatago_decision_log_dropped_total\{/m); // no drop of any reason
+    // The decision-log series pass Prometheus' naming lint.
+    expect(promtool(['check', 'metrics'], metrics)).toEqual({ status: 0, output: '' });
+    // /health/details shows the same (its own admin/status decision is one more record, sent at close).
+    const health = await rawRequest(`${hub.url}/health/details`, { method: 'GET' });
+    expect(health.status).toBe(200);
+    const shown = (health.json as { policy: { decisionLogService: Record<string, unknown> } }).policy.decisionLogService;
+    expect(shown).toMatchObject({ url: `http://127.0.0.1:${port}/logs`, sent: up.sent, dropped: 0, retries: sample(metrics, 'hatago_decision_log_upload_failures_total') });
+    expect(shown).not.toHaveProperty('lastError');
     await stop(hub);
     const file = fileRecords(hub);
-    expect(up.sent).toBe(file.length);
+    expect(up.sent).toBe(file.length - 1); // all but the /health/details decision, sent at close
     expect(rx.events().map((e) => e.decision_id)).toEqual(file.map((r) => r.decisionId));
     expect(auditRecords(hub).filter((r) => r.event === 'decision_log_dropped')).toEqual([]);
   });
