@@ -1,20 +1,17 @@
 // Wires the request-decision observers the config asks for (decision log,
-// shadow policy) into one onDecision hook for PolicyGuard, plus what /health
+// decision-log service, shadow policy) into one onDecision hook for PolicyGuard, plus what /health
 // shows of them. The pipeline never imports them: it is handed the hook.
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { DECISION_LOG_SERVICE_KEY, decisionLogServiceSettings } from '../config/decision-log-service.js';
-import type { DecisionLogServiceConfig, HatagoConfig } from '../config/types.js';
+import type { Registry } from 'prom-client';
+import type { HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { DecisionHook } from '../pipeline/policy/policy-guard.js';
 import { configSecrets, sanitizerFromConfig, sanitizerOptions, type LoggingSecurityConfig } from '../log/from-config.js';
 import { createSanitizer } from '../log/sanitizer.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
-import { DecisionLog, DecisionShipper, DEFAULT_DECISION_LOG_FILE, displayUrl, DropReporter, type Sanitizer } from '../policy/decision-log/index.js';
-import { PACKAGE_INFO } from '../util/package-info.js';
+import { DecisionLog, DEFAULT_DECISION_LOG_FILE, type Sanitizer } from '../policy/decision-log/index.js';
+import { createDecisionLogService, type DecisionLogService } from './decision-log-service.js';
 import { ShadowPolicy } from '../policy/shadow/index.js';
 import { policyData } from './policy-data.js';
 
@@ -38,59 +35,6 @@ export interface DecisionObserverOptions {
   events?: SecurityEventSink;
 }
 
-/** The service shipper, its drops counted on the hub's registry and summed into the audit trail. */
-function createShipper(service: DecisionLogServiceConfig, sanitize: Sanitizer, opts: DecisionObserverOptions): { shipper: DecisionShipper; reporter: DropReporter } {
-  const { logger } = opts;
-  const s = decisionLogServiceSettings(service);
-  let ca: string | undefined;
-  if (s.caFile !== undefined) {
-    try {
-      ca = readFileSync(s.caFile, 'utf8');
-    } catch (err) {
-      throw new HatagoError('ERR_CONFIG_INVALID', {
-        message: `${DECISION_LOG_SERVICE_KEY}.caFile: cannot read ${s.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      });
-    }
-  }
-  const registers = opts.registry ? [opts.registry] : [];
-  const dropped = new Counter({
-    name: 'hatago_decision_log_dropped_total',
-    help: 'Decision records the decision-log service never received, by reason (buffer_full, too_large, rejected, shutdown)',
-    labelNames: ['reason'] as const,
-    registers,
-  });
-  const sent = new Counter({ name: 'hatago_decision_log_sent_total', help: 'Decision records the decision-log service accepted', registers });
-  const retries = new Counter({ name: 'hatago_decision_log_upload_failures_total', help: 'POSTs to the decision-log service that failed and will be retried', registers });
-  const where = displayUrl(s.endpoint);
-  const reporter = new DropReporter(async (counts, total) => {
-    await opts.events?.({ event: 'decision_log_dropped', level: 'warn', metadata: { service: where, dropped: total, reasons: counts } }).catch((err: unknown) =>
-      logger.error('audit record of dropped decision records failed', { component: 'decision-log-service', error: String(err) }));
-  });
-  const shipper = new DecisionShipper({
-    ...s,
-    target: { url: s.endpoint, headers: s.headers, timeoutMs: s.timeoutMs, ...(ca !== undefined && { ca }) },
-    sanitize,
-    // OPA's labels: this hub instance and its version; the operator's own beside them.
-    labels: { ...s.labels, id: randomUUID(), version: PACKAGE_INFO.version },
-    onDrop: (reason, n) => {
-      dropped.inc({ reason }, n);
-      reporter.add(reason, n);
-    },
-    onSent: (n) => sent.inc(n),
-    onRetry: () => retries.inc(),
-    logger,
-  });
-  new Gauge({
-    name: 'hatago_decision_log_buffered_records',
-    help: 'Decision records held for the decision-log service (waiting, in flight, awaiting retry)',
-    registers,
-    collect() {
-      this.set(shipper.status().buffered);
-    },
-  });
-  return { shipper, reporter };
-}
-
 /** The hub's sanitizer (security.logging, config secrets), with the decision log's extra fields. */
 function decisionLogSanitizer(config: HatagoConfig, extraFields: string[] | undefined): Sanitizer {
   if (extraFields === undefined || extraFields.length === 0) return sanitizerFromConfig(config).value;
@@ -105,7 +49,7 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
   const hooks: DecisionHook[] = [];
   const dl = config.policies.decisionLog;
   let decisionLog: DecisionLog | undefined;
-  let service: { shipper: DecisionShipper; reporter: DropReporter } | undefined;
+  let service: DecisionLogService | undefined;
   if (dl !== undefined && dl.enabled !== false) {
     const sanitize = opts.sanitize ?? decisionLogSanitizer(config, dl.maskedFields);
     if (dl.file !== false) {
@@ -115,7 +59,7 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
       logger.info('decision log enabled', { component: 'decision-log', file });
     }
     if (dl.service !== undefined) {
-      service = createShipper(dl.service, sanitize, opts);
+      service = createDecisionLogService(dl.service, { sanitize, logger, ...(opts.registry && { registry: opts.registry }), ...(opts.events && { events: opts.events }) });
       hooks.push(service.shipper.record);
       logger.info('decision log service enabled', { component: 'decision-log-service', url: service.shipper.status().url });
     }
