@@ -1,8 +1,8 @@
 // A decision-log service as OPA's decision_logs plugin expects one: takes
 // POSTs of gzipped JSON arrays, gunzips them and keeps every array it
 // accepted. Its answer is switchable: `ok` (204), `fail` (503: the service is
-// down), or `hold` (the request is left open until release(): a slow
-// service). Over https with a test certificate when given one.
+// down), `reject` (400: a request it will never take), or `hold` (the request
+// is left open until release(): a slow service). Over https with a test certificate when given one.
 import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +29,7 @@ export interface ReceivedPost {
   events: OpaEvent[];
 }
 
-export type ReceiverMode = 'ok' | 'fail' | 'hold';
+export type ReceiverMode = 'ok' | 'fail' | 'reject' | 'hold';
 
 export interface LogReceiver {
   url: string;
@@ -68,8 +68,8 @@ export async function startLogReceiver(opts: { port?: number; tls?: { cert: stri
       const post: ReceivedPost = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, json, events: JSON.parse(json) as OpaEvent[] };
       arrivals.push(post);
       if (receiver.mode === 'ok') accept(post, res);
-      else if (receiver.mode === 'fail') {
-        res.writeHead(503).end();
+      else if (receiver.mode === 'fail' || receiver.mode === 'reject') {
+        res.writeHead(receiver.mode === 'fail' ? 503 : 400).end();
         notify();
       } else {
         held.push({ post, res });

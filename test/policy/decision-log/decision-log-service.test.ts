@@ -275,6 +275,27 @@ describe('buffer overflow', () => {
   });
 });
 
+describe('a service that refuses a batch (4xx)', () => {
+  it('drops it without retrying: counted as rejected, logged with the status, audited', async () => {
+    const rx = await receiver({ mode: 'reject' });
+    const hub = await hubWith({ url: rx.url, batchMaxRecords: 1, flushIntervalMs: 10, retryMinDelayMs: 20, retryMaxDelayMs: 100 });
+    const s = await openSession(hub);
+    for (let i = 0; i < 3; i++) expect(await echo(s, `rej-${i}`)).toBe(`rej-${i}`);
+    const done = await untilStatus(hub, (x) => x.buffered === 0);
+    const metrics = await scrape(hub);
+    const rejected = sample(metrics, 'hatago_decision_log_dropped_total', { reason: 'rejected' });
+    await stop(hub);
+    const file = fileRecords(hub);
+    expect(rejected).toBe(file.length);
+    expect(done.failures).toBe(0); // never retried
+    expect(rx.arrivals.map((p) => p.events[0]!.decision_id)).toEqual(file.map((r) => r.decisionId)); // each POSTed once
+    expect(rx.accepted).toHaveLength(0);
+    expect(hub.proc.output()).toContain('"message":"decision log service refused a batch; records dropped","records":1,"status":400');
+    const records = auditRecords(hub).filter((r) => r.event === 'decision_log_dropped');
+    expect(records.reduce((n, r) => n + ((r.metadata.reasons as { rejected?: number }).rejected ?? 0), 0)).toBe(file.length);
+  });
+});
+
 describe('a slow service', () => {
   it('never holds up a request: calls are answered while the service has not answered the first POST', async () => {
     const rx = await receiver({ mode: 'hold' });
