@@ -18,6 +18,7 @@ const NAMES: Record<SecurityEventName, true> = {
   policy_rejected: true,
   suspicious_activity: true,
   relay_refused: true,
+  decision_log_dropped: true,
   session_closed: true,
 };
 

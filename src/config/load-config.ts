@@ -117,6 +117,9 @@ function withDefaults(c: Partial<HatagoConfig>, baseDir: string): HatagoConfig {
       ...c.policies,
       bundle: c.policies?.bundle !== undefined ? resolve(c.policies.bundle) : DEFAULT_BUNDLE_PATH,
       ...(c.policies?.shadow !== undefined && { shadow: resolve(c.policies.shadow) }),
+      ...(c.policies?.decisionLog?.service?.caFile !== undefined && {
+        decisionLog: { ...c.policies.decisionLog, service: { ...c.policies.decisionLog.service, caFile: resolve(c.policies.decisionLog.service.caFile) } },
+      }),
     },
     security: {
       ...security,

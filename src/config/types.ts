@@ -106,10 +106,44 @@ export interface BundleVerificationSettings {
 export interface DecisionLogConfig {
   /** Default true. */
   enabled?: boolean;
-  /** Default logs/decisions.log, relative to the working folder (like logging.file). */
-  file?: string;
+  /** Default logs/decisions.log, relative to the working folder (like logging.file); `false`: no local file. */
+  file?: string | false;
   /** Extra argument/field names whose values are masked. */
   maskedFields?: string[];
+  /** Also ship each decision to an OPA-compatible decision-log service (docs/policy-workflow.md). */
+  service?: DecisionLogServiceConfig;
+}
+
+/** OPA's decision-log service API: POSTs of gzipped JSON arrays to `url` + `resource`. Defaults in src/config/decision-log-service.ts. */
+export interface DecisionLogServiceConfig {
+  /** Base URL of the service (http or https). */
+  url: string;
+  /** Path appended to url, as OPA's `decision_logs.resource`. Default `/logs`. */
+  resource?: string;
+  /** Extra request headers, e.g. `Authorization: Bearer ${DECISION_LOG_TOKEN}`. */
+  headers?: Record<string, string>;
+  /** PEM CA certificates trusted for an https url instead of the system CAs. */
+  caFile?: string;
+  /** Extra OPA `labels` on every event (beside `id` and `version`). */
+  labels?: Record<string, string>;
+  /** Default 100. */
+  batchMaxRecords?: number;
+  /** Bytes of one POST's JSON array before gzip. Default 1048576. */
+  batchMaxBytes?: number;
+  /** Default 5000. */
+  flushIntervalMs?: number;
+  /** Default 10000. */
+  maxBufferRecords?: number;
+  /** Default 16777216. */
+  maxBufferBytes?: number;
+  /** Per POST. Default 10000. */
+  timeoutMs?: number;
+  /** Default 500. */
+  retryMinDelayMs?: number;
+  /** Default 60000. */
+  retryMaxDelayMs?: number;
+  /** Last flush on shutdown. Default 5000. */
+  closeTimeoutMs?: number;
 }
 
 export interface AuthenticationConfig {

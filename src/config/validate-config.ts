@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { HatagoError } from '../errors/index.js';
 import { sanitizerPatternProblems } from '../log/from-config.js';
 import { packagePath } from '../util/package-root.js';
+import { decisionLogServiceProblems } from './decision-log-service.js';
 import { serverLimits, serverLimitsProblem } from './server-limits.js';
 import type { HttpConfig } from './types.js';
 
@@ -51,6 +52,7 @@ function unsafeCombinations(config: unknown): string[] {
   if (bad.length > 0) lines.push(`security.network.cors: origin ${JSON.stringify(bad[0])} cannot be combined with credentials: true (any site could make credentialed requests); list the allowed origins`);
   const limits = serverLimitsProblem(serverLimits(c?.http));
   if (limits !== undefined) lines.push(limits);
+  lines.push(...decisionLogServiceProblems(config));
   return lines;
 }
 

@@ -4,12 +4,16 @@ export type { LoggingSecurityConfig } from '../config/types.js';
 import { linearPatternProblem } from './linear-pattern.js';
 import { createSanitizer, DEFAULT_MASKED_FIELDS, type Sanitizer, type SanitizerOptions } from './sanitizer.js';
 
+/** The parts of a config that hold literal secrets. */
+export type ConfigWithSecrets = Pick<HatagoConfig, 'security' | 'mcpServers'> & { policies?: Pick<HatagoConfig['policies'], 'service' | 'decisionLog'> };
+
 /**
  * The one sanitizer of a hub, from `security.logging`, knowing the literal
- * secrets of the config (upstream env and header values, the JWT secret) so
+ * secrets of the config (upstream env and header values, the JWT secret,
+ * the bundle and decision-log services' header values) so
  * they are masked even where no key name or pattern gives them away.
  */
-export function sanitizerFromConfig(config: Pick<HatagoConfig, 'security' | 'mcpServers'>): Sanitizer {
+export function sanitizerFromConfig(config: ConfigWithSecrets): Sanitizer {
   const logging = (config.security.logging ?? {}) as LoggingSecurityConfig;
   const problems = sanitizerPatternProblems(config);
   if (problems.length > 0) throw new HatagoError('ERR_CONFIG_INVALID', { message: problems.join('\n') });
@@ -42,11 +46,13 @@ export function sanitizerPatternProblems(config: { security?: { logging?: unknow
   });
 }
 
-export function configSecrets(config: Pick<HatagoConfig, 'security' | 'mcpServers'>): string[] {
+export function configSecrets(config: ConfigWithSecrets): string[] {
   const out: string[] = [];
   for (const server of Object.values(config.mcpServers ?? {})) {
     out.push(...Object.values(server.env ?? {}), ...Object.values(server.headers ?? {}));
   }
+  // Headers sent to the bundle and decision-log services carry their credentials (Authorization, API keys).
+  out.push(...Object.values(config.policies?.service?.headers ?? {}), ...Object.values(config.policies?.decisionLog?.service?.headers ?? {}));
   const auth = config.security.authentication;
   if (typeof auth?.secret === 'string') out.push(auth.secret);
   // OAuth 2.0: the client secret used for introspection.

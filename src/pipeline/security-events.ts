@@ -17,6 +17,7 @@ export type SecurityEventName =
   | 'policy_rejected'
   | 'suspicious_activity'
   | 'relay_refused'
+  | 'decision_log_dropped'
   | 'session_closed';
 
 export interface SecurityEvent {

@@ -1,5 +1,5 @@
 // Wires the request-decision observers the config asks for (decision log,
-// shadow policy) into one onDecision hook for PolicyGuard, plus what /health
+// decision-log service, shadow policy) into one onDecision hook for PolicyGuard, plus what /health
 // shows of them. The pipeline never imports them: it is handed the hook.
 import path from 'node:path';
 import type { Registry } from 'prom-client';
@@ -9,7 +9,9 @@ import type { Logger } from '../log/logger.js';
 import type { DecisionHook } from '../pipeline/policy/policy-guard.js';
 import { configSecrets, sanitizerFromConfig, sanitizerOptions, type LoggingSecurityConfig } from '../log/from-config.js';
 import { createSanitizer } from '../log/sanitizer.js';
+import type { SecurityEventSink } from '../pipeline/security-events.js';
 import { DecisionLog, DEFAULT_DECISION_LOG_FILE, type Sanitizer } from '../policy/decision-log/index.js';
+import { createDecisionLogService, type DecisionLogService } from './decision-log-service.js';
 import { ShadowPolicy } from '../policy/shadow/index.js';
 import { policyData } from './policy-data.js';
 
@@ -18,7 +20,7 @@ export interface DecisionObservers {
   onDecision: DecisionHook | undefined;
   /** Extra fields under /health `policy`. */
   health(): Record<string, unknown>;
-  /** Flushes the decision log. */
+  /** Flushes the decision log, and gives the service its last flush. */
   close(): Promise<void>;
 }
 
@@ -29,6 +31,8 @@ export interface DecisionObserverOptions {
   registry?: Registry;
   /** Masks decision-log inputs (default: the hub's log sanitizer, plus decisionLog.maskedFields). */
   sanitize?: Sanitizer;
+  /** Receives decision_log_dropped (the audit trail). */
+  events?: SecurityEventSink;
 }
 
 /** The hub's sanitizer (security.logging, config secrets), with the decision log's extra fields. */
@@ -45,11 +49,20 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
   const hooks: DecisionHook[] = [];
   const dl = config.policies.decisionLog;
   let decisionLog: DecisionLog | undefined;
+  let service: DecisionLogService | undefined;
   if (dl !== undefined && dl.enabled !== false) {
-    const file = path.resolve(opts.cwd ?? process.cwd(), dl.file ?? DEFAULT_DECISION_LOG_FILE);
-    decisionLog = new DecisionLog({ file, sanitize: opts.sanitize ?? decisionLogSanitizer(config, dl.maskedFields), logger });
-    hooks.push(decisionLog.record);
-    logger.info('decision log enabled', { component: 'decision-log', file });
+    const sanitize = opts.sanitize ?? decisionLogSanitizer(config, dl.maskedFields);
+    if (dl.file !== false) {
+      const file = path.resolve(opts.cwd ?? process.cwd(), dl.file ?? DEFAULT_DECISION_LOG_FILE);
+      decisionLog = new DecisionLog({ file, sanitize, logger });
+      hooks.push(decisionLog.record);
+      logger.info('decision log enabled', { component: 'decision-log', file });
+    }
+    if (dl.service !== undefined) {
+      service = createDecisionLogService(dl.service, { sanitize, logger, ...(opts.registry && { registry: opts.registry }), ...(opts.events && { events: opts.events }) });
+      hooks.push(service.shipper.record);
+      logger.info('decision log service enabled', { component: 'decision-log-service', url: service.shipper.status().url });
+    }
   }
   let shadow: ShadowPolicy | undefined;
   if (config.policies.shadow !== undefined) {
@@ -73,9 +86,11 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
     health: () => ({
       ...(shadow && { shadow: shadow.status() }),
       ...(decisionLog && { decisionLog: decisionLog.status() }),
+      ...(service && { decisionLogService: service.shipper.status() }),
     }),
     close: async () => {
-      await decisionLog?.close();
+      await Promise.all([decisionLog?.close(), service?.shipper.close()]);
+      await service?.reporter.flush(); // the drops of the last flush reach the trail before it closes
     },
   };
 }

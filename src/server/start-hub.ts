@@ -105,7 +105,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   };
   showRevision();
   // Decision log and shadow policy: observers of request decisions, never enforcing.
-  const observers = await createDecisionObservers({ config, logger, registry: metrics.registry });
+  const observers = await createDecisionObservers({ config, logger, registry: metrics.registry, events: audit });
   // Failures and denials counted per address and user; the policy judges them (hatago.suspicious).
   const monitor = new SuspiciousActivityMonitor(policy, { logger });
   const events = monitor.wrap(audit);
