@@ -17,7 +17,8 @@ export type SecurityEventName =
   | 'policy_rejected'
   | 'suspicious_activity'
   | 'relay_refused'
-  | 'session_closed';
+  | 'session_closed'
+  | 'audit_records_dropped';
 
 export interface SecurityEvent {
   event: SecurityEventName;
