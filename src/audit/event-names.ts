@@ -19,6 +19,7 @@ const NAMES: Record<SecurityEventName, true> = {
   suspicious_activity: true,
   relay_refused: true,
   session_closed: true,
+  audit_records_dropped: true,
 };
 
 export const SECURITY_EVENT_NAMES: readonly SecurityEventName[] = Object.keys(NAMES) as SecurityEventName[];

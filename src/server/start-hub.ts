@@ -67,7 +67,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
   const metrics = createMetrics();
   // The audit trail first: the stages record into it (docs/audit.md).
-  const trail = await createAuditSink(config, logger);
+  const trail = await createAuditSink(config, logger, { registry: metrics.registry });
   // Every event passes the counters the guide's alerts read (docs/metrics.md) on its way to the trail.
   const audit = countSecurityEvents(metrics, trail);
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.

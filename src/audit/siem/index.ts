@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SiemConfig } from '../../config/types.js';
+import { HatagoError } from '../../errors/index.js';
+import type { Logger } from '../../log/logger.js';
+import type { SecurityEventSink } from '../../pipeline/security-events.js';
+import type { AuditRecord } from '../record.js';
+import { SiemForwarder, type ForwarderOptions } from './forwarder.js';
+import { Spool, spoolDirProblem } from './spool.js';
+import { SYSLOG_FACILITIES, type SyslogFacility } from './syslog-format.js';
+import { HttpTransport, SyslogTransport, type SiemTransport } from './transports.js';
+
+// `security.audit.siem` (docs/audit.md#shipping-to-a-siem): one forwarder per
+// destination, each with its own spool folder, fed every record the trail
+// has written, in trail order.
+
+export const SIEM_DEFAULTS = {
+  spoolDir: path.join('logs', 'audit-spool'),
+  spoolMaxBytes: 64 * 1024 * 1024,
+  batchMaxRecords: 100,
+  flushIntervalMs: 1000,
+  retryMaxMs: 30_000,
+  timeoutMs: 10_000,
+  appName: 'hatago',
+  facility: 'authpriv' as SyslogFacility,
+};
+
+export interface Siem {
+  /** Records the trail has just written (with their lines as written), in order. */
+  written(records: { record: AuditRecord; line: string }[]): void;
+  /** Null when a record cannot be taken (failClosed and a spool full); else a release for the reservation. */
+  admit(): (() => void) | null;
+  close(): Promise<void>;
+}
+
+export interface SiemOptions {
+  cwd: string;
+  logger: Logger;
+  registry?: Registry;
+  maxRecordBytes: number;
+  /** Where audited drops are recorded (the audit sink itself). */
+  record: SecurityEventSink;
+}
+
+const KEY = 'security.audit.siem';
+const refuse = (key: string, why: string) => new HatagoError('ERR_CONFIG_INVALID', { message: `${KEY}${key}: ${why}` });
+
+/** The destinations a config names, or a start-up refusal naming the key the hub cannot honour. */
+function transports(siem: SiemConfig, cwd: string, timeoutMs: number, logger: Logger): SiemTransport[] {
+  const out: SiemTransport[] = [];
+  if (siem.syslog) {
+    const s = siem.syslog;
+    let ca: string | undefined;
+    if (s.tls?.ca !== undefined) {
+      const file = path.resolve(cwd, s.tls.ca);
+      try {
+        ca = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw refuse('.syslog.tls.ca', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      try {
+        createSecureContext({ ca });
+      } catch (err) {
+        throw refuse('.syslog.tls.ca', `${file} holds no PEM certificate Node accepts (${(err as Error).message})`);
+      }
+    }
+    out.push(new SyslogTransport({
+      host: s.host,
+      port: s.port,
+      ...(s.tls && { tls: { ...(ca !== undefined && { ca }), ...(s.tls.servername !== undefined && { servername: s.tls.servername }) } }),
+      appName: s.appName ?? SIEM_DEFAULTS.appName,
+      facility: SYSLOG_FACILITIES[(s.facility ?? SIEM_DEFAULTS.facility) as SyslogFacility],
+      timeoutMs,
+      onLost: (why) => logger.warn(`SIEM syslog connection lost: ${why}`, { sink: 'syslog' }),
+    }));
+  }
+  if (siem.http) {
+    let url: URL;
+    try {
+      url = new URL(siem.http.url);
+    } catch {
+      throw refuse('.http.url', `${JSON.stringify(siem.http.url)} is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse('.http.url', `must be an http:// or https:// URL, not ${url.protocol}`);
+    out.push(new HttpTransport({ url: url.href, headers: siem.http.headers ?? {}, timeoutMs }));
+  }
+  if (out.length === 0) throw refuse('', 'names no destination: set syslog, http or both');
+  return out;
+}
+
+export function createSiem(siem: SiemConfig, opts: SiemOptions): Siem {
+  const logger = opts.logger.child({ component: 'audit-siem' });
+  const timeoutMs = siem.timeoutMs ?? SIEM_DEFAULTS.timeoutMs;
+  const dir = path.resolve(opts.cwd, siem.spool?.dir ?? SIEM_DEFAULTS.spoolDir);
+  const maxBytes = siem.spool?.maxBytes ?? SIEM_DEFAULTS.spoolMaxBytes;
+  const dests = transports(siem, opts.cwd, timeoutMs, logger);
+  const metrics = siemMetrics(opts.registry);
+  const forwarders: SiemForwarder[] = [];
+  for (const transport of dests) {
+    const spoolDir = path.join(dir, transport.name);
+    const problem = spoolDirProblem(spoolDir);
+    if (problem) throw refuse('.spool.dir', problem);
+    const spool = Spool.open(spoolDir, maxBytes);
+    if (spool.count > 0) logger.info(`SIEM ${transport.name}: ${spool.count} records spooled by an earlier run are sent first`, { sink: transport.name });
+    const o: ForwarderOptions = {
+      transport,
+      spool,
+      batchMaxRecords: siem.batchMaxRecords ?? SIEM_DEFAULTS.batchMaxRecords,
+      flushIntervalMs: siem.flushIntervalMs ?? SIEM_DEFAULTS.flushIntervalMs,
+      retryMaxMs: siem.retryMaxMs ?? SIEM_DEFAULTS.retryMaxMs,
+      failClosed: siem.failClosed === true,
+      maxRecordBytes: opts.maxRecordBytes,
+      logger,
+      onDelivered: (n) => metrics.delivered.inc({ sink: transport.name }, n),
+      onDrop: (d) => {
+        metrics.dropped.inc({ sink: transport.name, reason: d.reason }, d.records);
+        if (!d.audit) return;
+        void opts.record({
+          event: 'audit_records_dropped',
+          level: 'warn',
+          metadata: { sink: transport.name, reason: d.reason, records: d.records, firstSeq: d.firstSeq, lastSeq: d.lastSeq },
+        }).catch((err: unknown) => logger.error('audit record of a SIEM drop failed', { error: String(err) }));
+      },
+    };
+    forwarders.push(new SiemForwarder(o));
+  }
+  metrics.watch(forwarders);
+  logger.info(`audit records shipped to ${dests.map((t) => t.name).join(' and ')}`, { spool: dir, maxBytes, failClosed: siem.failClosed === true });
+  return {
+    written(records) {
+      const batch = records.map((r) => ({ seq: r.record.seq, line: r.line }));
+      for (const f of forwarders) f.enqueue(batch);
+    },
+    admit() {
+      const taken: (() => void)[] = [];
+      for (const f of forwarders) {
+        const release = f.admit();
+        if (!release) {
+          for (const r of taken) r();
+          return null;
+        }
+        taken.push(release);
+      }
+      return () => { for (const r of taken) r(); };
+    },
+    async close() {
+      await Promise.all(forwarders.map((f) => f.close()));
+    },
+  };
+}
+
+interface SiemMetrics {
+  delivered: Counter<'sink'>;
+  dropped: Counter<'sink' | 'reason'>;
+  watch(forwarders: SiemForwarder[]): void;
+}
+
+/** Counters, and gauges read from the forwarders at each scrape. */
+function siemMetrics(registry: Registry | undefined): SiemMetrics {
+  const registers = registry ? [registry] : [];
+  let watched: SiemForwarder[] = [];
+  const gauge = (name: string, help: string, read: (f: SiemForwarder) => number) =>
+    new Gauge({ name, help, labelNames: ['sink'] as const, registers, collect() { for (const f of watched) this.set({ sink: f.name }, read(f)); } });
+  gauge('hatago_audit_siem_queue_depth', 'Audit records waiting in memory for the SIEM, by destination', (f) => f.queueDepth);
+  gauge('hatago_audit_siem_spooled_records', 'Audit records in the on-disk spool, not yet taken by the SIEM, by destination', (f) => f.spooledRecords);
+  gauge('hatago_audit_siem_spool_bytes', 'Bytes of the on-disk spool, by destination', (f) => f.spoolBytes);
+  return {
+    delivered: new Counter({ name: 'hatago_audit_siem_delivered_total', help: 'Audit records the SIEM took, by destination', labelNames: ['sink'] as const, registers }),
+    dropped: new Counter({ name: 'hatago_audit_siem_dropped_total', help: 'Audit records that will never reach the SIEM, by destination and reason (spool_full, spool_unwritable)', labelNames: ['sink', 'reason'] as const, registers }),
+    watch: (f) => { watched = f; },
+  };
+}
