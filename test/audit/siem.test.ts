@@ -4,8 +4,8 @@
 // (spooled on disk, replayed on recovery) and a restart of the hub; the
 // spool's bound drops the oldest records with a counted, audited drop, or
 // with failClosed refuses requests; syslog over TLS trusts only its CA.
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestCa, type TestCa } from '../helpers/certificates.js';
 import { fixtureStdio, runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
@@ -112,5 +112,206 @@ describe('syslog over TCP (RFC 5424, octet-counted frames)', () => {
     expect(sample(text, 'hatago_audit_siem_queue_depth', { sink: 'syslog' })).toBe(0);
     expect(sample(text, 'hatago_audit_siem_dropped_total', { sink: 'syslog', reason: 'spool_full' })).toBe(0);
     expect(hub.proc.output()).toMatch(/SIEM syslog reachable again: sending the 20 spooled records/);
+  });
+});
+
+describe('syslog over TLS (RFC 5425)', () => {
+  let ca: TestCa;
+  let receiver: SyslogReceiver;
+  beforeAll(() => {
+    ca = createTestCa('hatago-siem-ca');
+  });
+  afterAll(() => rmSync(ca.dir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    const leaf = ca.issue('siem', { cn: 'siem.test', san: 'DNS:siem.test,IP:127.0.0.1', usage: 'serverAuth' });
+    receiver = await startSyslogReceiver({ tls: { cert: leaf.cert, key: leaf.key } });
+    cleanups.push(() => receiver.stop());
+  });
+
+  it('with tls.ca naming the test CA, every record arrives over TLS (the address checked against the certificate)', async () => {
+    const hub = await hubWith({ syslog: { host: '127.0.0.1', port: receiver.port, tls: { ca: ca.certFile } } });
+    await requests(await openSession(hub), 3);
+    await expectAllArrived(hub, () => fromSyslog(receiver));
+    expect(receiver.errors).toEqual([]);
+  });
+
+  it('tls.servername is the name checked: the certificate\'s name passes, another one is refused and the records stay spooled', async () => {
+    const good = await hubWith({ syslog: { host: '127.0.0.1', port: receiver.port, tls: { ca: ca.certFile, servername: 'siem.test' } } });
+    await requests(await openSession(good), 1);
+    await expectAllArrived(good, () => fromSyslog(receiver));
+    const got = receiver.messages.length;
+
+    const wrong = await hubWith({ syslog: { host: '127.0.0.1', port: receiver.port, tls: { ca: ca.certFile, servername: 'other.test' } } });
+    await requests(await openSession(wrong), 2);
+    await wrong.proc.waitForLine(/SIEM syslog unreachable, spooling records: Hostname\/IP does not match certificate's altnames/);
+    expect(receiver.messages.length).toBe(got);
+    await until(async () => sample(await scrape(wrong), 'hatago_audit_siem_spooled_records', { sink: 'syslog' }) === trail(wrong).length, 'the trail in the spool');
+  });
+
+  it('without tls.ca the system CAs do not trust the test CA: nothing is sent, everything is spooled', async () => {
+    const hub = await hubWith({ syslog: { host: '127.0.0.1', port: receiver.port, tls: {} } });
+    await requests(await openSession(hub), 2);
+    await hub.proc.waitForLine(/SIEM syslog unreachable, spooling records: unable to verify the first certificate/);
+    expect(receiver.messages).toEqual([]);
+    await until(async () => sample(await scrape(hub), 'hatago_audit_siem_spooled_records', { sink: 'syslog' }) === trail(hub).length, 'the trail in the spool');
+  });
+});
+
+describe('HTTP JSON lines', () => {
+  let receiver: HttpReceiver;
+  beforeEach(async () => {
+    receiver = await startHttpReceiver();
+    cleanups.push(() => receiver.stop());
+  });
+
+  it('POSTs batches of at most batchMaxRecords trail lines as application/x-ndjson with the configured headers', async () => {
+    const hub = await hubWith({ http: { url: receiver.url, headers: { authorization: 'Bearer siem-ingest-token' } }, batchMaxRecords: 2 });
+    const s = await openSession(hub);
+    await requests(s, 7);
+    await expectAllArrived(hub, () => fromHttp(receiver));
+    expect(receiver.lines).toEqual(auditRecords(hub).map((r) => JSON.stringify(r)));
+    expect(receiver.requests.every((r) => r.lines >= 1 && r.lines <= 2 && r.status === 204)).toBe(true);
+    expect(receiver.requests.every((r) => r.headers.authorization === 'Bearer siem-ingest-token' && r.headers['content-type'] === 'application/x-ndjson')).toBe(true);
+  });
+
+  it('a full spool drops its oldest records: counted, audited with their seqs, and the rest arrives once, in order', async () => {
+    const maxBytes = 4096;
+    const hub = await hubWith({ http: { url: receiver.url }, spool: { maxBytes } });
+    const s = await openSession(hub);
+    await requests(s, 2);
+    await expectAllArrived(hub, () => fromHttp(receiver));
+
+    receiver.failWith = 503;
+    await requests(s, 30);
+    await hub.proc.waitForLine(/SIEM http unreachable, spooling records: answered HTTP 503/);
+    await until(() => trail(hub).some((r) => r.event === 'audit_records_dropped'), 'an audited drop');
+    // The bound holds on disk.
+    const spool = path.join(hub.dir, 'logs', 'audit-spool', 'http');
+    const onDisk = readdirSync(spool).filter((f) => f.endsWith('.jsonl')).reduce((n, f) => n + statSync(path.join(spool, f)).size, 0);
+    expect(onDisk).toBeLessThanOrEqual(maxBytes);
+    expect(sample(await scrape(hub), 'hatago_audit_siem_spool_bytes', { sink: 'http' })).toBeLessThanOrEqual(maxBytes);
+
+    receiver.failWith = null;
+    const dropped = async () => sample(await scrape(hub), 'hatago_audit_siem_dropped_total', { sink: 'http', reason: 'spool_full' });
+    await until(async () => receiver.lines.length + (await dropped()) === trail(hub).length, 'every record delivered or dropped');
+    const all = trail(hub);
+    const got = fromHttp(receiver);
+    const drops = all.filter((r) => r.event === 'audit_records_dropped');
+    expect(drops.length).toBeGreaterThan(0);
+    const missing = new Set<number>();
+    for (const d of drops) {
+      expect(d.level).toBe('warn');
+      expect(d.metadata).toMatchObject({ sink: 'http', reason: 'spool_full' });
+      const { firstSeq, lastSeq, records } = d.metadata as { firstSeq: number; lastSeq: number; records: number };
+      expect(lastSeq - firstSeq + 1).toBe(records); // a contiguous run of the oldest
+      for (let q = firstSeq; q <= lastSeq; q++) {
+        expect(missing.has(q)).toBe(false);
+        missing.add(q);
+      }
+    }
+    expect(await dropped()).toBe(missing.size);
+    // Everything else arrived, exactly once, in trail order, as the trail has it.
+    expect(got).toEqual(all.filter((r) => !missing.has(r.seq)));
+    expect(sample(await scrape(hub), 'hatago_audit_siem_delivered_total', { sink: 'http' })).toBe(got.length);
+  });
+
+  it('failClosed: with the spool full, requests fail 503 ERR_AUDIT_UNAVAILABLE and nothing is dropped; on recovery all arrives and requests pass again', async () => {
+    const hub = await hubWith({ http: { url: receiver.url }, spool: { maxBytes: 4096 }, failClosed: true }, { maxRecordBytes: 1024 });
+    const s = await openSession(hub);
+    await requests(s, 1);
+    await expectAllArrived(hub, () => fromHttp(receiver));
+
+    receiver.failWith = 503;
+    let refused: Awaited<ReturnType<McpSession['request']>> | undefined;
+    let before = 0;
+    for (let i = 0; i < 40 && !refused; i++) {
+      before = trail(hub).length;
+      const r = await s.request('tools/list');
+      if (r.status !== 200) refused = r;
+    }
+    expect(refused?.status).toBe(503);
+    const body = rpc(refused!) as { error?: { code: number; message?: string; data?: { code?: string } } };
+    expect(body.error?.data?.code).toBe('ERR_AUDIT_UNAVAILABLE');
+    expect(body.error?.message).toBe('Audit trail unavailable: request refused (fail closed)');
+    // Not in the trail either: both sinks hold the same records.
+    expect(trail(hub).length).toBe(before);
+    expect((await s.request('tools/list')).status).toBe(503);
+    expect(hub.proc.output()).toMatch(/audit record refused: the SIEM spool is full/);
+
+    receiver.failWith = null;
+    await expectAllArrived(hub, () => fromHttp(receiver));
+    expect(trail(hub).some((r) => r.event === 'audit_records_dropped')).toBe(false);
+    await until(async () => sample(await scrape(hub), 'hatago_audit_siem_spooled_records', { sink: 'http' }) === 0, 'the spool drained');
+    await requests(s, 1);
+    await expectAllArrived(hub, () => fromHttp(receiver));
+    expect(sample(await scrape(hub), 'hatago_audit_siem_dropped_total', { sink: 'http', reason: 'spool_full' })).toBe(0);
+  });
+
+  it('records spooled when the hub stops during an outage are sent first by the next hub on the same trail', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hatago-siem-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const audit = { file: path.join(dir, 'audit.log') };
+    const siem = { http: { url: receiver.url }, spool: { dir: path.join(dir, 'spool') } };
+    const first = await hubWith(siem, audit);
+    const s = await openSession(first);
+    await requests(s, 2);
+    receiver.failWith = 503;
+    await requests(s, 5);
+    await first.proc.waitForLine(/SIEM http unreachable/);
+    await first.stop();
+    const written = readLines(audit.file);
+    expect(receiver.lines.length).toBeLessThan(written.length);
+
+    receiver.failWith = null;
+    const second = await hubWith(siem, audit);
+    await second.proc.waitForLine(/SIEM http: \d+ records spooled by an earlier run are sent first/);
+    const s2 = await openSession(second);
+    await requests(s2, 2);
+    await until(() => receiver.lines.length >= readLines(audit.file).length, 'both runs\' records at the SIEM');
+    expect(receiver.lines).toEqual(readLines(audit.file));
+  });
+});
+
+/** The trail file's lines, as written. */
+function readLines(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+}
+
+describe('settings the hub cannot honour stop start-up with one line naming the key', () => {
+  const cases: [string, Record<string, unknown>, Record<string, unknown>, (dir: string) => string][] = [
+    ['an unreadable CA', { syslog: { host: '127.0.0.1', port: 6514, tls: { ca: 'missing-ca.pem' } } }, {},
+      (dir) => `hatago: security.audit.siem.syslog.tls.ca: cannot read ${path.join(dir, 'missing-ca.pem')} (ENOENT) [ERR_CONFIG_INVALID]`],
+    ['a CA file that holds no certificate', { syslog: { host: '127.0.0.1', port: 6514, tls: { ca: 'not-a-cert.pem' } } }, {},
+      (dir) => `hatago: security.audit.siem.syslog.tls.ca: ${path.join(dir, 'not-a-cert.pem')} holds no PEM certificate [ERR_CONFIG_INVALID]`],
+    ['a URL that is not http(s)', { http: { url: 'ftp://siem.example/ingest' } }, {},
+      () => 'hatago: security.audit.siem.http.url: must be an http:// or https:// URL, not ftp: [ERR_CONFIG_INVALID]'],
+    ['no destination', { spool: { maxBytes: 8192 } }, {},
+      () => 'hatago: security.audit.siem: names no destination: set syslog, http or both [ERR_CONFIG_INVALID]'],
+    ['a spool folder that cannot be created', { http: { url: 'http://127.0.0.1:9/' }, spool: { dir: 'blocked/spool' } }, {},
+      (dir) => `hatago: security.audit.siem.spool.dir: ${path.join(dir, 'blocked', 'spool', 'http')} cannot be written (ENOTDIR) [ERR_CONFIG_INVALID]`],
+    ['the file trail turned off', { http: { url: 'http://127.0.0.1:9/' } }, { enabled: false },
+      () => 'hatago: security.audit.siem: ships the file trail, which security.audit.enabled: false turns off [ERR_CONFIG_INVALID]'],
+  ];
+  it.each(cases)('%s', async (_name, siem, audit, line) => {
+    const { dir, file } = writeConfig({ mcpServers: {}, security: { audit: { ...audit, siem } } });
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(path.join(dir, 'not-a-cert.pem'), 'hello\n');
+    writeFileSync(path.join(dir, 'blocked'), 'a file where a folder should be\n');
+    const r = await runHatago(['serve', '--config', file], { cwd: dir });
+    expect(r.code).toBe(1);
+    const last = r.output.trim().split('\n').at(-1)!;
+    expect(last.startsWith(line(dir))).toBe(true);
+    expect(existsSync(path.join(dir, 'logs', 'audit.log.lock'))).toBe(false);
+  });
+
+  it('the schema refuses unknown keys and bad values under security.audit.siem', async () => {
+    const { dir, file } = writeConfig({ mcpServers: {}, security: { audit: { siem: { syslog: { host: 'h', port: 70000, facility: 'nope' }, spool: { maxBytes: 10 }, batch: 1 } } } });
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const r = await runHatago(['config', 'validate', '--config', file], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain('/security/audit/siem/batch: unknown key "batch"');
+    expect(r.output).toContain('/security/audit/siem/syslog/port: must be <= 65535');
+    expect(r.output).toContain('/security/audit/siem/syslog/facility: must be one of ["kern"');
+    expect(r.output).toContain('/security/audit/siem/spool/maxBytes: must be >= 4096');
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSecureContext } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SiemConfig } from '../../config/types.js';
 import { HatagoError } from '../../errors/index.js';
@@ -60,11 +60,8 @@ function transports(siem: SiemConfig, cwd: string, timeoutMs: number, logger: Lo
       } catch (err) {
         throw refuse('.syslog.tls.ca', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
       }
-      try {
-        createSecureContext({ ca });
-      } catch (err) {
-        throw refuse('.syslog.tls.ca', `${file} holds no PEM certificate Node accepts (${(err as Error).message})`);
-      }
+      const problem = caProblem(ca);
+      if (problem) throw refuse('.syslog.tls.ca', `${file} ${problem}`);
     }
     out.push(new SyslogTransport({
       host: s.host,
@@ -88,6 +85,20 @@ function transports(siem: SiemConfig, cwd: string, timeoutMs: number, logger: Lo
   }
   if (out.length === 0) throw refuse('', 'names no destination: set syslog, http or both');
   return out;
+}
+
+/** Why a CA bundle cannot be used: no PEM certificate in it, or one that does not parse. */
+function caProblem(pem: string): string | null {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return 'holds no PEM certificate';
+  for (const b of blocks) {
+    try {
+      new X509Certificate(b);
+    } catch (err) {
+      return `holds a certificate that does not parse (${(err as Error).message})`;
+    }
+  }
+  return null;
 }
 
 export function createSiem(siem: SiemConfig, opts: SiemOptions): Siem {
