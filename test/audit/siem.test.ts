@@ -67,12 +67,15 @@ describe('syslog over TCP (RFC 5424, octet-counted frames)', () => {
     const hub = await hubWith({ syslog: { host: '127.0.0.1', port: receiver.port, facility: 'local4', appName: 'hatago-test' } });
     const s = await openSession(hub);
     await requests(s, 3);
-    const denied = await s.request('resources/read', { uri: 'fx://nowhere' });
-    expect(denied.status).toBeGreaterThanOrEqual(200);
+    // An anonymous caller without a default role may not call a tool: a permission_denied record, level warn.
+    const denied = await s.call('fx_echo', { text: 'hi' });
+    expect(denied.status).toBe(403);
+    expect(rpc(denied).error?.data?.code).toBe('ERR_PERMISSION_DENIED');
     await expectAllArrived(hub, () => fromSyslog(receiver));
     expect(receiver.errors).toEqual([]);
     const records = trail(hub);
     expect(seqs(records)).toEqual(records.map((_, i) => i + 1));
+    expect(records.map((r) => r.level)).toContain('warn');
     receiver.messages.forEach((m, i) => {
       const rec = records[i]!;
       const severity = { info: 6, warn: 4, error: 3 }[rec.level];
