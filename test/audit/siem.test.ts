@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createTestCa, type TestCa } from '../helpers/certificates.js';
 import { fixtureStdio, runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
 import { useProcessCleanup } from '../helpers/processes.js';
-import { sample, scrape } from '../metrics/helpers.js';
+import { promtool, sample, scrape } from '../metrics/helpers.js';
 import { until } from '../ratelimit/helpers.js';
 import { auditRecords, openSession, rpc, type McpSession, type Rec } from './helpers.js';
 import { startHttpReceiver, startSyslogReceiver, type HttpReceiver, type SyslogReceiver } from './siem-receivers.js';
@@ -115,6 +115,9 @@ describe('syslog over TCP (RFC 5424, octet-counted frames)', () => {
     expect(sample(text, 'hatago_audit_siem_queue_depth', { sink: 'syslog' })).toBe(0);
     expect(sample(text, 'hatago_audit_siem_dropped_total', { sink: 'syslog', reason: 'spool_full' })).toBe(0);
     expect(hub.proc.output()).toMatch(/SIEM syslog reachable again: sending the 20 spooled records/);
+    const lint = promtool(['check', 'metrics'], text);
+    expect(lint.output).toBe('');
+    expect(lint.status).toBe(0);
   });
 });
 
