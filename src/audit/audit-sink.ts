@@ -9,6 +9,7 @@ import type { SecurityEvent, SecurityEventName, SecurityEventSink } from '../pip
 import { AuditLog } from './audit-log.js';
 import { AuditLockedError } from './lock.js';
 import { capRecord, DEFAULT_MAX_RECORD_BYTES } from './record-cap.js';
+import { checkSiemConfig } from './siem/check-config.js';
 import { createSiem, type Siem } from './siem/index.js';
 
 export type { AuditTrailConfig as AuditConfig } from '../config/types.js';
@@ -48,7 +49,7 @@ export async function createAuditSink(
   const audit = (config.security.audit ?? {}) as AuditTrailConfig;
   const log = logger.child({ component: 'audit' });
   if (audit.enabled === false) {
-    if (audit.siem !== undefined) throw new HatagoError('ERR_CONFIG_INVALID', { message: 'security.audit.siem: ships the file trail, which security.audit.enabled: false turns off' });
+    checkSiemConfig(audit, opts.cwd ?? process.cwd()); // refuses a siem it could not ship
     return Object.assign(async (_e: SecurityEvent) => undefined, { file: null, close: async () => undefined });
   }
   const sanitizer = opts.sanitizer ?? sanitizerFromConfig(config);
@@ -57,7 +58,8 @@ export async function createAuditSink(
   // The SIEM sink before the trail: a setting it cannot honour stops start-up before the trail is locked.
   // Its drops are recorded in the trail (and so shipped too): `record` is bound once the sink exists.
   let record: SecurityEventSink = async () => undefined;
-  const siem: Siem | null = audit.siem === undefined ? null : createSiem(audit.siem, {
+  const checked = checkSiemConfig(audit, opts.cwd ?? process.cwd());
+  const siem: Siem | null = audit.siem === undefined || !checked ? null : createSiem(audit.siem, checked, {
     cwd: opts.cwd ?? process.cwd(), logger, maxRecordBytes, record: (e) => record(e), ...(opts.registry && { registry: opts.registry }),
   });
   let trail: AuditLog;

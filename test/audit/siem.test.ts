@@ -294,20 +294,22 @@ describe('settings the hub cannot honour stop start-up with one line naming the 
     ['no destination', { spool: { maxBytes: 8192 } }, {},
       () => 'hatago: security.audit.siem: names no destination: set syslog, http or both [ERR_CONFIG_INVALID]'],
     ['a spool folder that cannot be created', { http: { url: 'http://127.0.0.1:9/' }, spool: { dir: 'blocked/spool' } }, {},
-      (dir) => `hatago: security.audit.siem.spool.dir: ${path.join(dir, 'blocked', 'spool', 'http')} cannot be written (ENOTDIR) [ERR_CONFIG_INVALID]`],
+      (dir) => `hatago: security.audit.siem.spool.dir: ${path.join(dir, 'blocked', 'spool')} cannot be created (${path.join(dir, 'blocked')} is not a folder) [ERR_CONFIG_INVALID]`],
     ['the file trail turned off', { http: { url: 'http://127.0.0.1:9/' } }, { enabled: false },
       () => 'hatago: security.audit.siem: ships the file trail, which security.audit.enabled: false turns off [ERR_CONFIG_INVALID]'],
   ];
-  it.each(cases)('%s', async (_name, siem, audit, line) => {
+  it.each(cases)('%s: serve and config validate print the same line', async (_name, siem, audit, line) => {
     const { dir, file } = writeConfig({ mcpServers: {}, security: { audit: { ...audit, siem } } });
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(path.join(dir, 'not-a-cert.pem'), 'hello\n');
     writeFileSync(path.join(dir, 'blocked'), 'a file where a folder should be\n');
-    const r = await runHatago(['serve', '--config', file], { cwd: dir });
-    expect(r.code).toBe(1);
-    const last = r.output.trim().split('\n').at(-1)!;
-    expect(last.startsWith(line(dir))).toBe(true);
-    expect(existsSync(path.join(dir, 'logs', 'audit.log.lock'))).toBe(false);
+    for (const args of [['serve', '--config', file], ['config', 'validate', '--config', file]]) {
+      const r = await runHatago(args, { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.output.trim().split('\n').at(-1)).toBe(line(dir));
+    }
+    // Refused before the trail is opened or a spool folder made.
+    expect(existsSync(path.join(dir, 'logs'))).toBe(false);
   });
 
   it('the schema refuses unknown keys and bad values under security.audit.siem', async () => {

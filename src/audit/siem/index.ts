@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { X509Certificate } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SiemConfig } from '../../config/types.js';
 import { HatagoError } from '../../errors/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { SecurityEventSink } from '../../pipeline/security-events.js';
 import type { AuditRecord } from '../record.js';
+import type { CheckedSiem } from './check-config.js';
 import { SiemForwarder, type ForwarderOptions } from './forwarder.js';
 import { Spool, spoolDirProblem } from './spool.js';
 import { SYSLOG_FACILITIES, type SyslogFacility } from './syslog-format.js';
@@ -17,7 +16,6 @@ import { HttpTransport, SyslogTransport, type SiemTransport } from './transports
 // has written, in trail order.
 
 export const SIEM_DEFAULTS = {
-  spoolDir: path.join('logs', 'audit-spool'),
   spoolMaxBytes: 64 * 1024 * 1024,
   batchMaxRecords: 100,
   flushIntervalMs: 1000,
@@ -44,69 +42,34 @@ export interface SiemOptions {
   record: SecurityEventSink;
 }
 
-const KEY = 'security.audit.siem';
-const refuse = (key: string, why: string) => new HatagoError('ERR_CONFIG_INVALID', { message: `${KEY}${key}: ${why}` });
+const refuse = (key: string, why: string) => new HatagoError('ERR_CONFIG_INVALID', { message: `security.audit.siem${key}: ${why}` });
 
-/** The destinations a config names, or a start-up refusal naming the key the hub cannot honour. */
-function transports(siem: SiemConfig, cwd: string, timeoutMs: number, logger: Logger): SiemTransport[] {
+/** The destinations a checked config names. */
+function transports(siem: SiemConfig, checked: CheckedSiem, timeoutMs: number, logger: Logger): SiemTransport[] {
   const out: SiemTransport[] = [];
   if (siem.syslog) {
     const s = siem.syslog;
-    let ca: string | undefined;
-    if (s.tls?.ca !== undefined) {
-      const file = path.resolve(cwd, s.tls.ca);
-      try {
-        ca = readFileSync(file, 'utf8');
-      } catch (err) {
-        throw refuse('.syslog.tls.ca', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      const problem = caProblem(ca);
-      if (problem) throw refuse('.syslog.tls.ca', `${file} ${problem}`);
-    }
     out.push(new SyslogTransport({
       host: s.host,
       port: s.port,
-      ...(s.tls && { tls: { ...(ca !== undefined && { ca }), ...(s.tls.servername !== undefined && { servername: s.tls.servername }) } }),
+      ...(s.tls && { tls: { ...(checked.ca !== undefined && { ca: checked.ca }), ...(s.tls.servername !== undefined && { servername: s.tls.servername }) } }),
       appName: s.appName ?? SIEM_DEFAULTS.appName,
       facility: SYSLOG_FACILITIES[(s.facility ?? SIEM_DEFAULTS.facility) as SyslogFacility],
       timeoutMs,
       onLost: (why) => logger.warn(`SIEM syslog connection lost: ${why}`, { sink: 'syslog' }),
     }));
   }
-  if (siem.http) {
-    let url: URL;
-    try {
-      url = new URL(siem.http.url);
-    } catch {
-      throw refuse('.http.url', `${JSON.stringify(siem.http.url)} is not a URL`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse('.http.url', `must be an http:// or https:// URL, not ${url.protocol}`);
-    out.push(new HttpTransport({ url: url.href, headers: siem.http.headers ?? {}, timeoutMs }));
-  }
-  if (out.length === 0) throw refuse('', 'names no destination: set syslog, http or both');
+  if (siem.http && checked.url) out.push(new HttpTransport({ url: checked.url.href, headers: siem.http.headers ?? {}, timeoutMs }));
   return out;
 }
 
-/** Why a CA bundle cannot be used: no PEM certificate in it, or one that does not parse. */
-function caProblem(pem: string): string | null {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) return 'holds no PEM certificate';
-  for (const b of blocks) {
-    try {
-      new X509Certificate(b);
-    } catch (err) {
-      return `holds a certificate that does not parse (${(err as Error).message})`;
-    }
-  }
-  return null;
-}
-
-export function createSiem(siem: SiemConfig, opts: SiemOptions): Siem {
+/** Starts the forwarders of a config checkSiemConfig accepted (it refuses what cannot be honoured). */
+export function createSiem(siem: SiemConfig, checked: CheckedSiem, opts: SiemOptions): Siem {
   const logger = opts.logger.child({ component: 'audit-siem' });
   const timeoutMs = siem.timeoutMs ?? SIEM_DEFAULTS.timeoutMs;
-  const dir = path.resolve(opts.cwd, siem.spool?.dir ?? SIEM_DEFAULTS.spoolDir);
+  const dir = checked.spoolDir;
   const maxBytes = siem.spool?.maxBytes ?? SIEM_DEFAULTS.spoolMaxBytes;
-  const dests = transports(siem, opts.cwd, timeoutMs, logger);
+  const dests = transports(siem, checked, timeoutMs, logger);
   const metrics = siemMetrics(opts.registry);
   const forwarders: SiemForwarder[] = [];
   for (const transport of dests) {
