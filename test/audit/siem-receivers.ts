@@ -118,15 +118,18 @@ export interface HttpReceiver {
   requests: { headers: IncomingMessage['headers']; lines: number; status: number }[];
   /** While set, every POST is answered with it (and its lines are not kept): an outage the hub sees as an error answer. */
   failWith: number | null;
+  /** While set, POSTs get no answer at all (their lines are not kept): a SIEM that hangs. */
+  hang: boolean;
   stop(): Promise<void>;
 }
 
 export async function startHttpReceiver(): Promise<HttpReceiver> {
-  const r: HttpReceiver = { url: '', lines: [], requests: [], failWith: null, stop: async () => undefined };
+  const r: HttpReceiver = { url: '', lines: [], requests: [], failWith: null, hang: false, stop: async () => undefined };
   const server: HttpServer = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (r.hang) return; // closed by the hub's timeout, or by stop()
       const body = Buffer.concat(chunks).toString('utf8');
       const lines = body.split('\n');
       const last = lines.pop();

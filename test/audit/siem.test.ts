@@ -180,6 +180,18 @@ describe('HTTP JSON lines', () => {
     expect(receiver.requests.every((r) => r.headers.authorization === 'Bearer siem-ingest-token' && r.headers['content-type'] === 'application/x-ndjson')).toBe(true);
   });
 
+  it('a SIEM that never answers does not hold up a request: the batch times out, is spooled, and arrives once the SIEM answers', async () => {
+    const hub = await hubWith({ http: { url: receiver.url }, timeoutMs: 500 });
+    const s = await openSession(hub);
+    await requests(s, 1);
+    await expectAllArrived(hub, () => fromHttp(receiver));
+    receiver.hang = true;
+    await requests(s, 5); // each answered while the SIEM holds its POST
+    await hub.proc.waitForLine(/SIEM http unreachable, spooling records: no answer within 500 ms/);
+    receiver.hang = false;
+    await expectAllArrived(hub, () => fromHttp(receiver));
+  });
+
   it('a full spool drops its oldest records: counted, audited with their seqs, and the rest arrives once, in order', async () => {
     const maxBytes = 4096;
     const hub = await hubWith({ http: { url: receiver.url }, spool: { maxBytes } });
