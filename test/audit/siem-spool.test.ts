@@ -72,6 +72,14 @@ it('past maxBytes the oldest segments go, reported as contiguous runs; the disk 
   expect(drain(s)).toEqual(range(next, 200).map((r) => r.seq));
 });
 
+it('a record larger than the whole spool is dropped itself; the records before it stay', () => {
+  const drops: SpoolDrop[] = [];
+  const s = Spool.open(dir, 4096);
+  s.append([...range(1, 3), rec(4, 5000), rec(5)], { dropOldest: true, onDrop: (d) => drops.push(d) });
+  expect(drops).toEqual([{ records: 1, firstSeq: 4, lastSeq: 4 }]);
+  expect(drain(s)).toEqual([1, 2, 3, 5]);
+});
+
 it('a batch in flight is not counted dropped with its segment, and settling it leaves the next segment untouched', () => {
   const drops: SpoolDrop[] = [];
   const onDrop = (d: SpoolDrop) => drops.push(d);

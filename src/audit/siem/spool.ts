@@ -119,12 +119,12 @@ export class Spool {
     }
     for (const r of records) {
       const bytes = Buffer.byteLength(r.line) + 1;
-      this.makeRoom(bytes, opts);
-      if (opts.dropOldest && this.bytes + bytes > this.maxBytes) {
-        // Larger than the whole spool: the record itself is dropped.
+      if (opts.dropOldest && bytes > this.maxBytes) {
+        // Larger than the whole spool: the record itself is dropped, the spool kept.
         opts.onDrop({ records: 1, firstSeq: r.seq, lastSeq: r.seq });
         continue;
       }
+      this.makeRoom(bytes, opts);
       this.rollIfFull(bytes);
       this.write([r]);
     }
