@@ -265,6 +265,16 @@ describe('HTTP JSON lines', () => {
     expect(sample(await scrape(hub), 'hatago_audit_siem_dropped_total', { sink: 'http', reason: 'spool_full' })).toBe(0);
   });
 
+  it('a hub stopped with records queued in memory sends them before it exits', async () => {
+    const hub = await hubWith({ http: { url: receiver.url }, flushIntervalMs: 600_000 });
+    const s = await openSession(hub);
+    await requests(s, 4);
+    expect(receiver.lines).toEqual([]); // held for the (long) flush interval
+    expect(sample(await scrape(hub), 'hatago_audit_siem_queue_depth', { sink: 'http' })).toBe(trail(hub).length);
+    await hub.stop();
+    expect(fromHttp(receiver)).toEqual(trail(hub));
+  });
+
   it('records spooled when the hub stops during an outage are sent first by the next hub on the same trail', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hatago-siem-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
