@@ -77,6 +77,7 @@ export async function createAuditSink(
     throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { message, cause: err });
   }
   log.info('audit trail open', { file, seq: trail.lastSeq });
+  siem?.catchUp(file, trail.lastSeq);
 
   const sink = async (e: SecurityEvent): Promise<void> => {
     // failClosed and a full spool: no record in the trail either, so both sinks hold the same records.

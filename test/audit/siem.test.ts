@@ -275,6 +275,28 @@ describe('HTTP JSON lines', () => {
     expect(fromHttp(receiver)).toEqual(trail(hub));
   });
 
+  it('a hub killed with records in memory: the next hub on the same trail sends them from the trail first, none lost or repeated', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hatago-siem-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const audit = { file: path.join(dir, 'audit.log') };
+    const spool = { dir: path.join(dir, 'spool') };
+    // Full batches of 3 go out at once; the rest waits for a flush interval that never comes.
+    const first = await hubWith({ http: { url: receiver.url }, spool, batchMaxRecords: 3, flushIntervalMs: 600_000 }, audit);
+    const s = await openSession(first);
+    await requests(s, 4);
+    if (readLines(audit.file).length % 3 === 0) await requests(s, 1);
+    const written = readLines(audit.file).length;
+    const held = written % 3;
+    await until(() => receiver.lines.length === written - held, 'the full batches delivered');
+    await first.proc.kill('SIGKILL'); // its lock is stale now: the next hub takes it over
+
+    const second = await hubWith({ http: { url: receiver.url }, spool }, audit);
+    await second.proc.waitForLine(new RegExp(`SIEM http: ${held} trail records never handed to it`));
+    await requests(await openSession(second), 1);
+    await until(() => receiver.lines.length >= readLines(audit.file).length, 'every record of both runs');
+    expect(receiver.lines).toEqual(readLines(audit.file));
+  });
+
   it('records spooled when the hub stops during an outage are sent first by the next hub on the same trail', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hatago-siem-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

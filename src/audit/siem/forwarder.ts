@@ -87,6 +87,16 @@ export class SiemForwarder {
     };
   }
 
+  /** The seq of the newest record this destination was handed, by this run or an earlier one (null: a new spool). */
+  get lastHanded(): number | null {
+    return this.o.spool.lastHanded;
+  }
+
+  /** A new destination starts at the trail's end: the records before it are not shipped. */
+  startAt(seq: number): void {
+    this.o.spool.startAt(seq);
+  }
+
   /** Records the trail has written, in trail order. */
   enqueue(records: SpoolRecord[]): void {
     if (this.down || this.o.spool.count > 0) {
@@ -171,6 +181,7 @@ export class SiemForwarder {
     }
     if (ok) {
       this.o.onDelivered(n);
+      this.o.spool.markDelivered(batch.records[n - 1]!.seq);
       return;
     }
     // Back in front of what queued meanwhile, and all of it to disk.

@@ -1,13 +1,15 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SiemConfig } from '../../config/types.js';
 import { HatagoError } from '../../errors/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { SecurityEventSink } from '../../pipeline/security-events.js';
+import { trailFiles } from '../files.js';
 import type { AuditRecord } from '../record.js';
 import type { CheckedSiem } from './check-config.js';
 import { SiemForwarder, type ForwarderOptions } from './forwarder.js';
-import { Spool, spoolDirProblem } from './spool.js';
+import { seqOf, Spool, spoolDirProblem, type SpoolRecord } from './spool.js';
 import { SYSLOG_FACILITIES, type SyslogFacility } from './syslog-format.js';
 import { HttpTransport, SyslogTransport, type SiemTransport } from './transports.js';
 
@@ -28,6 +30,12 @@ export const SIEM_DEFAULTS = {
 export interface Siem {
   /** Records the trail has just written (with their lines as written), in order. */
   written(records: { record: AuditRecord; line: string }[]): void;
+  /**
+   * Before the first record of this run: each destination gets the trail's
+   * records it was never handed (a hub killed with records in memory); a
+   * destination new to this spool starts at the trail's end.
+   */
+  catchUp(trailFile: string, lastSeq: number): void;
   /** Null when a record cannot be taken (failClosed and a spool full); else a release for the reservation. */
   admit(): (() => void) | null;
   close(): Promise<void>;
@@ -107,6 +115,21 @@ export function createSiem(siem: SiemConfig, checked: CheckedSiem, opts: SiemOpt
       const batch = records.map((r) => ({ seq: r.record.seq, line: r.line }));
       for (const f of forwarders) f.enqueue(batch);
     },
+    catchUp(trailFile, lastSeq) {
+      for (const f of forwarders) {
+        const known = f.lastHanded;
+        if (known === null) {
+          f.startAt(lastSeq);
+          continue;
+        }
+        if (known >= lastSeq) continue;
+        const missed = trailRecordsAfter(trailFile, known, lastSeq);
+        const gap = (missed[0]?.seq ?? lastSeq + 1) - known - 1;
+        if (gap > 0) logger.warn(`SIEM ${f.name}: ${gap} records after seq ${known} are no longer in the trail (retention) and cannot be sent`, { sink: f.name });
+        if (missed.length > 0) logger.info(`SIEM ${f.name}: ${missed.length} trail records never handed to it (the last run stopped without spooling them) are sent first`, { sink: f.name });
+        f.enqueue(missed);
+      }
+    },
     admit() {
       const taken: (() => void)[] = [];
       for (const f of forwarders) {
@@ -123,6 +146,23 @@ export function createSiem(siem: SiemConfig, checked: CheckedSiem, opts: SiemOpt
       await Promise.all(forwarders.map((f) => f.close()));
     },
   };
+}
+
+/** Trail records with seq in (after, upTo], oldest first, read from the newest file back to the one that holds `after + 1`. */
+function trailRecordsAfter(file: string, after: number, upTo: number): SpoolRecord[] {
+  const chunks: SpoolRecord[][] = [];
+  for (const f of trailFiles(file).reverse()) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    const records = text.split('\n').filter((l) => l.length > 0).map((line) => ({ seq: seqOf(line) ?? -1, line }));
+    chunks.unshift(records.filter((r) => r.seq > after && r.seq <= upTo));
+    if ((records[0]?.seq ?? Infinity) <= after + 1) break;
+  }
+  return chunks.flat();
 }
 
 interface SiemMetrics {

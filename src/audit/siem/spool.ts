@@ -56,6 +56,8 @@ export class Spool {
   private fd: number | null = null;
   private inflight: SpoolBatch | null = null;
   private nextIndex = 1;
+  /** The newest record this destination has been handed (spooled or delivered); null before the first run. */
+  private handed: number | null = null;
   private readonly segmentBytes: number;
 
   private constructor(readonly dir: string, readonly maxBytes: number) {
@@ -83,6 +85,8 @@ export class Spool {
     }
     s.nextIndex = (indexes[indexes.length - 1] ?? 0) + 1;
     const cursor = readCursor(path.join(dir, CURSOR));
+    const newest = s.segments.reduce<number | null>((n, g) => (g.lastSeq !== null && (n === null || g.lastSeq > n) ? g.lastSeq : n), null);
+    s.handed = Math.max(cursor?.handed ?? -1, newest ?? -1) >= 0 ? Math.max(cursor?.handed ?? -1, newest ?? -1) : null;
     const head = s.segments[0];
     if (cursor && head && cursor.segment === head.index && cursor.offset <= head.bytes) {
       s.headOffset = cursor.offset;
@@ -95,6 +99,21 @@ export class Spool {
   /** Records not delivered yet. */
   get count(): number {
     return this.segments.reduce((n, g) => n + g.records, 0) - this.headDone;
+  }
+
+  /**
+   * The seq of the newest record this destination was handed, by this run
+   * or an earlier one (null when the spool is new): a hub that was killed
+   * catches up from the trail after it.
+   */
+  get lastHanded(): number | null {
+    return this.handed;
+  }
+
+  /** Records delivered straight from memory: remembered, so a restart knows where this destination stands. */
+  markDelivered(seq: number): void {
+    this.handed = Math.max(this.handed ?? seq, seq);
+    this.saveCursor();
   }
 
   /** Bytes of the segment files on disk. */
@@ -122,6 +141,7 @@ export class Spool {
       if (opts.dropOldest && bytes > this.maxBytes) {
         // Larger than the whole spool: the record itself is dropped, the spool kept.
         opts.onDrop({ records: 1, firstSeq: r.seq, lastSeq: r.seq });
+        this.handed = Math.max(this.handed ?? r.seq, r.seq);
         continue;
       }
       this.makeRoom(bytes, opts);
@@ -180,8 +200,16 @@ export class Spool {
     this.headOffset += batch.bytes;
     this.headDone += batch.records.length;
     this.dropDelivered();
-    const head = this.segments[0];
-    writeCursor(path.join(this.dir, CURSOR), { segment: head?.index ?? 0, offset: this.headOffset });
+    this.saveCursor();
+  }
+
+  /** Creates the cursor of a new spool, so the next run knows this destination has seen the trail up to `seq`. */
+  startAt(seq: number): void {
+    if (this.handed === null) this.markDelivered(seq);
+  }
+
+  private saveCursor(): void {
+    writeCursor(path.join(this.dir, CURSOR), { segment: this.segments[0]?.index ?? 0, offset: this.headOffset, handed: this.handed });
   }
 
   close(): void {
@@ -269,19 +297,28 @@ export class Spool {
     seg.bytes += buf.length;
     seg.records += records.length;
     seg.lastSeq = records[records.length - 1]!.seq;
+    this.handed = Math.max(this.handed ?? seg.lastSeq, seg.lastSeq);
   }
 }
 
-function readCursor(file: string): { segment: number; offset: number } | null {
+interface Cursor {
+  segment: number;
+  offset: number;
+  handed: number | null;
+}
+
+function readCursor(file: string): Cursor | null {
   try {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as { segment?: unknown; offset?: unknown };
-    return typeof c.segment === 'number' && typeof c.offset === 'number' ? { segment: c.segment, offset: c.offset } : null;
+    const c = JSON.parse(readFileSync(file, 'utf8')) as { segment?: unknown; offset?: unknown; handed?: unknown };
+    return typeof c.segment === 'number' && typeof c.offset === 'number'
+      ? { segment: c.segment, offset: c.offset, handed: typeof c.handed === 'number' ? c.handed : null }
+      : null;
   } catch {
     return null;
   }
 }
 
-function writeCursor(file: string, c: { segment: number; offset: number }): void {
+function writeCursor(file: string, c: Cursor): void {
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, JSON.stringify(c), { mode: 0o600 });
   renameSync(tmp, file);
