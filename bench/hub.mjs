@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // tools/call `echo` throughput and p50/p99 latency against one stateful
 // fixture upstream (Streamable HTTP), called directly and through the hub,
-// in one run with N concurrent 1.x SDK clients. Needs `npx tsc -p tsconfig.json`.
+// in one run with N concurrent 1.x SDK clients; then the hub with traces on
+// (exported to a local OTLP receiver) against the hub with traces off, in
+// alternating rounds (medians). Needs `npx tsc -p tsconfig.json`.
 //
 //   node bench/hub.mjs [--clients N] [--seconds S]
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,8 +18,8 @@ const SECONDS = arg('seconds', 5);
 const WARMUP_SECONDS = 1;
 
 const children = [];
-function start(args, re) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FIXTURE_PORT: '0' } });
+function start(args, re, env = {}) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FIXTURE_PORT: '0', ...env } });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -81,6 +84,32 @@ try {
   console.log(`direct    ${fmt(direct)}`);
   console.log(`via hub   ${fmt(viaHub)}`);
   console.log(`ratio     ${(viaHub.rps / direct.rps).toFixed(2)} (target >= 0.60)`);
+
+  // Traces on vs off: a receiver that counts the spans it gets, two hubs, alternating rounds.
+  let exported = 0;
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      exported += (body.match(/"spanId"/g) ?? []).length;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  const tracesUrl = `http://127.0.0.1:${receiver.address().port}/v1/traces`;
+  const tracedPort = await start(['bench/hub-server.mjs', upstreamUrl], /HUB_LISTENING port=(\d+)/, { BENCH_TRACES_URL: tracesUrl, OTEL_BSP_SCHEDULE_DELAY: '200' });
+  const off = [];
+  const on = [];
+  for (let round = 0; round < 3; round++) {
+    off.push(await measure(`http://127.0.0.1:${hubPort}/mcp`, 'up_echo'));
+    on.push(await measure(`http://127.0.0.1:${tracedPort}/mcp`, 'up_echo'));
+  }
+  const median = (rs) => rs.map((r) => r.rps).sort((a, b) => a - b)[1];
+  console.log(`traces off ${median(off).toFixed(0).padStart(6)} calls/s (median of 3)`);
+  console.log(`traces on  ${median(on).toFixed(0).padStart(6)} calls/s (median of 3; ${exported} spans exported)`);
+  console.log(`telemetry ratio ${(median(on) / median(off)).toFixed(2)} (target >= 0.90)`);
+  receiver.closeAllConnections();
+  receiver.close();
 } finally {
   stopAll();
 }

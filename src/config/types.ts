@@ -156,6 +156,8 @@ export interface NetworkConfig {
   blockedIPs?: string[];
   allowedDomains?: string[];
   trustedProxies?: string[];
+  /** Paths every address may reach past the network rules (the policy decides; default: probes and RFC 9728 metadata). */
+  openEndpoints?: string[];
   cors?: { enabled: boolean; origin?: string[]; credentials?: boolean };
 }
 
@@ -318,4 +320,23 @@ export interface HatagoConfig {
   upstreams?: { timeoutMs?: number };
   /** `file: true` or absent: logs/hatago.log; `false`: no file. */
   logging?: { level?: string; file?: string | boolean };
+  /** OpenTelemetry traces (docs/telemetry.md); off by default. */
+  telemetry?: TelemetryConfig;
+}
+
+export interface TelemetryConfig {
+  /** Resource `service.name` (default OTEL_SERVICE_NAME, else "hatago"). */
+  serviceName?: string;
+  traces?: {
+    /** Default: on when OTEL_TRACES_EXPORTER names otlp (and OTEL_SDK_DISABLED is not true). */
+    enabled?: boolean;
+    /** OTLP/HTTP traces URL (default from the OTEL_EXPORTER_OTLP_* variables). */
+    endpoint?: string;
+    headers?: Record<string, string>;
+    /** Share of new traces kept (parent-based: a sampled caller's trace is kept). Default 1. */
+    sampleRatio?: number;
+    /** Spans held for export at most (default 2048); past it, new spans are dropped. */
+    maxQueueSize?: number;
+    exportTimeoutMs?: number;
+  };
 }

@@ -5,7 +5,7 @@ import type { Stage } from '../pipeline/stage.js';
 import { plainIp, requestHeader as header } from '../util/incoming-request.js';
 
 /** What the HTTP stages (network + authentication) establish before /mcp handling. */
-export type CallerBase = Pick<CallerContext, 'client' | 'principal'>;
+export type CallerBase = Pick<CallerContext, 'client' | 'principal' | 'trace'>;
 
 /** Socket address without the IPv4-mapped prefix. */
 export function socketIp(req: IncomingMessage): string | null {

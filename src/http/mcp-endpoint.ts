@@ -25,6 +25,7 @@ import { TRANSPORT_STAGE, transportStage } from '../pipeline/transport/stage.js'
 import { encodeModernResult } from './modern-encoding.js';
 import { isObject, jsonRpcId, writeHttpError, writeJson } from './respond.js';
 import { SseStream } from './sse.js';
+import { preferredAnswerType } from './accept.js';
 import { requestHeader as header } from '../util/incoming-request.js';
 
 type Message = Record<string, unknown>;
@@ -309,7 +310,8 @@ export class McpEndpoint {
     // before the first byte goes out, as JSON or as the stream's headers.
     const headers: Record<string, string> = session ? { 'Mcp-Session-Id': session.id } : {};
     ctx.responseHeaders = headers;
-    const stream = acceptsSse(req) && (progressTokenOf(params) !== undefined || (peer.canBeAsked && mcpMethod(method)?.forwarded === true))
+    // SSE when progress must stream, the upstream may ask this client something, or the client prefers it.
+    const stream = acceptsSse(req) && (progressTokenOf(params) !== undefined || (peer.canBeAsked && mcpMethod(method)?.forwarded === true) || preferredAnswerType(header(req, 'accept')) === 'sse')
       ? new SseStream(res, headers)
       : undefined;
     const gone = new AbortController();
@@ -374,12 +376,13 @@ export class McpEndpoint {
       principal: base.principal,
       sessionId: session.id,
       connectionId: session.id,
+      ...(base.trace !== undefined && { trace: base.trace }),
     };
   }
 
   private modernContext(base: CallerBase): CallerContext {
     // Stateless: no session, no relay (upstream requests to it are refused).
-    return { transport: 'http', protocolVersion: MODERN_PROTOCOL_VERSION, client: base.client, principal: base.principal };
+    return { transport: 'http', protocolVersion: MODERN_PROTOCOL_VERSION, client: base.client, principal: base.principal, ...(base.trace !== undefined && { trace: base.trace }) };
   }
 }
 

@@ -4,9 +4,15 @@
 // the one place that stamps them for the modern wire.
 
 import { mcpMethod } from '../mcp/methods.js';
+import { SERVER_INFO_META } from '../upstreams/server-info-stamp.js';
 
 export function encodeModernResult(method: string, result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...result, resultType: 'complete' };
+  if (method === 'server/discover' && typeof result.serverInfo === 'object' && result.serverInfo !== null) {
+    // The revision carries the server's identity in `_meta` (clients read it there, not in the body).
+    delete out.serverInfo;
+    out._meta = { ...(result._meta as Record<string, unknown> | undefined), [SERVER_INFO_META]: result.serverInfo };
+  }
   if (mcpMethod(method)?.cacheable === true) {
     // Lists are filtered per caller by the policy: never shareable, not cached.
     out.ttlMs = 0;

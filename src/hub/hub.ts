@@ -26,6 +26,7 @@ import type { McpExchange, McpPlan, UpstreamCall } from '../pipeline/mcp-exchang
 import { createMcpRunner } from '../pipeline/mcp-stages.js';
 import type { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
 import type { StageRunner } from '../pipeline/stage.js';
+import type { HubMeasure } from '../metrics/instrument.js';
 import { mcpMethod, type ListKey } from '../mcp/methods.js';
 
 export type { UpstreamCallGate };
@@ -42,6 +43,10 @@ export interface HubOptions {
    * Default `guard`.
    */
   observer?: RequestGuard;
+  /** Told each request's and each upstream call's duration and outcome (src/metrics hubMetrics). */
+  measure?: HubMeasure;
+  /** Opens each JSON-RPC request's span and returns its end (src/telemetry), when traces are on. */
+  trace?: (x: McpExchange) => (error?: unknown) => void;
   /** Circuit breakers around every upstream call. */
   breakers?: UpstreamCallGate;
   /** Tool arguments and upstream answers checked against schemas (src/validation). */
@@ -87,6 +92,8 @@ export class Hub {
   /** The MCP stages, in lifecycle order (src/pipeline). */
   readonly runner: StageRunner<McpExchange>;
   private readonly validation: HubValidation | undefined;
+  private readonly measure: HubMeasure | undefined;
+  private readonly trace: ((x: McpExchange) => (error?: unknown) => void) | undefined;
   private readonly logger: HubLogger;
   private readonly identity: ServerIdentity;
   private readonly instructions: string | undefined;
@@ -109,6 +116,8 @@ export class Hub {
       logger: opts.logger,
     });
     this.validation = opts.validation;
+    this.measure = opts.measure;
+    this.trace = opts.trace;
     this.logger = opts.logger;
     this.identity = opts.identity ?? DEFAULT_IDENTITY;
     this.instructions = opts.instructions;
@@ -181,7 +190,17 @@ export class Hub {
   async handle(req: HubRequest, ctx: CallerContext): Promise<Result> {
     const params = req.params ?? {};
     const exchange: McpExchange = { caller: ctx, method: req.method, params, plan: this.plan(req.method, params, ctx) };
-    await this.runner.run(exchange);
+    const started = performance.now();
+    const endSpan = this.trace?.(exchange);
+    try {
+      await this.runner.run(exchange);
+    } catch (err) {
+      this.measure?.request(ctx.transport, req.method, performance.now() - started, err);
+      endSpan?.(err);
+      throw err;
+    }
+    this.measure?.request(ctx.transport, req.method, performance.now() - started);
+    endSpan?.();
     return exchange.result ?? {};
   }
 
@@ -385,12 +404,17 @@ export class Hub {
 
   /** The forward stage's call: one request to one upstream; one that is not ready fails at once, naming it. */
   private async callUpstream(x: McpExchange, call: UpstreamCall): Promise<Result> {
-    const { server, method, params } = call;
+    const { server, method } = call;
+    // The forward stage's span goes along: the upstream's span is its child (MCP's _meta trace context).
+    const params = x.traceCarrier ? { ...call.params, _meta: { ...(isObject(call.params._meta) ? call.params._meta : {}), ...x.traceCarrier } } : call.params;
     const ctx = x.caller;
     const up = this.upstreams.get(server);
     if (!up || this.states.get(server) !== 'ready') {
       throw new HatagoError('ERR_UPSTREAM_UNAVAILABLE', { message: `Upstream server "${server}" is unavailable`, data: { server } });
     }
+    // Tool series only for names the catalog has (bounded by it, and capped by the metrics).
+    const tool = method === 'tools/call' ? x.plan.guard.exposed : undefined;
+    const started = performance.now();
     try {
       const result = await up.request(method, params, {
         ...(ctx.signal && { signal: ctx.signal }),
@@ -398,12 +422,16 @@ export class Hub {
         // Notifications inside this call's answer belong to its caller alone.
         onNotification: (m: string, p: unknown) => this.relayToCaller(ctx, server, m, p),
         relay: ctx.relay ?? REFUSING_RELAY,
+        ...(x.traceCarrier && { trace: x.traceCarrier }),
       });
       // A malformed answer fails the call (ERR_UPSTREAM_ERROR, a `protocol` failure for the breaker).
       this.validation?.checkResult(server, method, result);
+      this.measure?.upstream(server, method, tool, performance.now() - started);
       return result;
     } catch (err) {
-      if (!ctx.signal?.aborted) this.logFailure(up, method, err);
+      const aborted = ctx.signal?.aborted === true;
+      this.measure?.upstream(server, method, tool, performance.now() - started, aborted ? Object.assign(new Error('cancelled'), { name: 'AbortError' }) : err);
+      if (!aborted) this.logFailure(up, method, err);
       throw err;
     }
   }

@@ -42,6 +42,8 @@ export interface CallerContext {
   signal?: AbortSignal;
   /** HTTP headers the MCP stages add to this request's answer (e.g. X-RateLimit-*). */
   responseHeaders?: Record<string, string>;
+  /** The trace context this request's spans are children of (src/telemetry), when traces are on. */
+  trace?: unknown;
   /** The policy's decision on this request, once asked (the transport reads e.g. session_limits). */
   decision?: GuardResult;
   /**

@@ -18,9 +18,11 @@ export interface HttpExchange {
   route?: unknown;
   /** The JSON-RPC id an error answer carries, once the transport knows it. */
   replyId?: JsonRpcId;
+  /** The trace context of this request's span, when traces are on (src/telemetry). */
+  trace?: unknown;
 }
 
 /** What the network and authentication stages established. */
-export function callerOf(x: HttpExchange): { client: ClientInfo; principal: Principal | null } {
-  return { client: x.client ?? { ip: null, origin: null, userAgent: null }, principal: x.principal ?? null };
+export function callerOf(x: HttpExchange): { client: ClientInfo; principal: Principal | null; trace?: unknown } {
+  return { client: x.client ?? { ip: null, origin: null, userAgent: null }, principal: x.principal ?? null, ...(x.trace !== undefined && { trace: x.trace }) };
 }

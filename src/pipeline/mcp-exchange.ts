@@ -41,4 +41,6 @@ export interface McpExchange {
   permit?: Permit;
   /** The answer (forward stage). */
   result?: McpResult;
+  /** The forward stage's trace context, for the upstream (when traces are on). */
+  traceCarrier?: { traceparent: string; tracestate?: string } | undefined;
 }

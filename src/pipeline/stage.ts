@@ -30,6 +30,9 @@ export interface Stage<C> extends StageSpec {
 /** Told about every stage run (metrics and traces hook in here, once). */
 export type StageObserver<C> = (stage: StageSpec, ctx: C, outcome: { durationMs: number; error?: unknown }) => void;
 
+/** Told when a stage starts (traces open its span here). */
+export type StageStartObserver<C> = (stage: StageSpec, ctx: C) => void;
+
 /** A failure tagged with the stage that raised it. */
 export function failedStage(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as { stage?: string }).stage : undefined;
@@ -37,6 +40,7 @@ export function failedStage(err: unknown): string | undefined {
 
 export class StageRunner<C> {
   private readonly observers: StageObserver<C>[] = [];
+  private readonly starters: StageStartObserver<C>[] = [];
 
   /** `lifecycle`: the table the stages must follow (default LIFECYCLE; the token endpoints have their own). */
   constructor(
@@ -56,10 +60,20 @@ export class StageRunner<C> {
     };
   }
 
+  /** Adds an observer of stage starts; returns the function that removes it. */
+  onStart(fn: StageStartObserver<C>): () => void {
+    this.starters.push(fn);
+    return () => {
+      const i = this.starters.indexOf(fn);
+      if (i >= 0) this.starters.splice(i, 1);
+    };
+  }
+
   /** Runs every stage in order; throws the first failure (tagged with its stage). */
   async run(ctx: C): Promise<void> {
     for (let i = 0; i < this.stages.length; i++) {
       const stage = this.stages[i]!;
+      for (const fn of this.starters) this.safely(stage, () => fn(stage, ctx));
       const started = performance.now();
       try {
         await stage.run(ctx);
@@ -101,12 +115,15 @@ export class StageRunner<C> {
   private tell(stage: Stage<C>, ctx: C, started: number, error?: unknown): void {
     if (this.observers.length === 0) return;
     const outcome = { durationMs: performance.now() - started, ...(error !== undefined && { error }) };
-    for (const fn of this.observers) {
-      try {
-        fn(stage, ctx, outcome);
-      } catch (err) {
-        this.logger?.warn('stage observer failed', { component: 'pipeline', stage: stage.name, error: String(err) });
-      }
+    for (const fn of this.observers) this.safely(stage, () => fn(stage, ctx, outcome));
+  }
+
+  /** Observers never decide: a failing one is logged, the request goes on. */
+  private safely(stage: StageSpec, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.logger?.warn('stage observer failed', { component: 'pipeline', stage: stage.name, error: String(err) });
     }
   }
 }

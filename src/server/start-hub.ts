@@ -15,9 +15,12 @@ import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
 import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
-import type { PolicyDecider } from '../pipeline/policy-source.js';
+import type { PolicyDecider, PolicySource } from '../pipeline/policy-source.js';
 import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
-import { countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
+import { collectProcessMetrics, countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
+import { hubMetrics, stageMetrics, timedAudit, timedPolicy, timedStore } from '../metrics/instrument.js';
+import { Tracing, tracingEnabled } from '../telemetry/tracing.js';
+import type { McpExchange } from '../pipeline/mcp-exchange.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
@@ -28,6 +31,10 @@ import { networkStage } from '../pipeline/network/stage.js';
 import { authenticationStage } from '../pipeline/authentication/stage.js';
 import { listen } from './listen.js';
 import { metricsRoute } from './metrics-route.js';
+import { tokenStage } from './token-stage.js';
+import { writeHttpError } from '../http/respond.js';
+import type { HttpExchange } from '../pipeline/http-exchange.js';
+import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
 import { policyData } from './policy-data.js';
 import { startupSummary, tlsMode } from './startup-summary.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
@@ -66,10 +73,14 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   }
   // One metrics registry for the whole hub: /metrics and `hatago metrics` read it.
   const metrics = createMetrics();
+  collectProcessMetrics(metrics.registry);
+  const observeStages = stageMetrics(metrics);
+  // OpenTelemetry traces, off unless the config or OTEL_TRACES_EXPORTER turns them on (docs/telemetry.md).
+  const tracing = tracingEnabled(config.telemetry, env) ? new Tracing(config.telemetry, env, logger) : undefined;
   // The audit trail first: the stages record into it (docs/audit.md).
   const trail = await createAuditSink(config, logger, { registry: metrics.registry });
   // Every event passes the counters the guide's alerts read (docs/metrics.md) on its way to the trail.
-  const audit = countSecurityEvents(metrics, trail);
+  const audit = countSecurityEvents(metrics, timedAudit(trail, metrics));
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
   opts = { ...opts, securityEvents: opts.securityEvents ?? audit };
   // Revoked token ids (POST /auth/logout, /auth/refresh), checked on every verification.
@@ -83,7 +94,16 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     logger,
     ...(opts.securityEvents && { events: opts.securityEvents }),
   });
-  const policy = lifecycle.store;
+  const store = lifecycle.store;
+  // Every decision is timed by its contract stage (hatago_policy_evaluation_duration_seconds).
+  const policy = timedPolicy(store, metrics);
+  const showRevision = () => {
+    const s = lifecycle.status();
+    metrics.policyRevision.reset();
+    metrics.policyRevision.set({ revision: s.revision }, 1);
+    metrics.policyActivated.set(Date.parse(s.activatedAt) / 1000);
+  };
+  showRevision();
   // Decision log and shadow policy: observers of request decisions, never enforcing.
   const observers = await createDecisionObservers({ config, logger, registry: metrics.registry });
   // Failures and denials counted per address and user; the policy judges them (hatago.suspicious).
@@ -111,6 +131,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   });
   await upstreams.start();
   const cleanup: (() => Promise<void> | void)[] = [() => observers.close(), () => upstreams.stop()];
+  if (tracing) cleanup.unshift(() => tracing.close()); // flushed after every stage that makes spans
   const stopAll = async () => {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
@@ -127,20 +148,33 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   cleanup.push(() => breakers.stop());
   // A new bundle may change breaker rules: the table is derived from each candidate before it is activated
   // (a bundle whose table cannot be derived is rejected whole), and installed with it.
-  cleanup.push(policy.derive({ prepare: (engine) => breakerTable(engine, config), apply: (table) => breakers.apply(table) }));
-  const rateLimitStore = createRateLimitStore(config.security.rateLimit, logger);
+  cleanup.push(store.derive({ prepare: (engine) => breakerTable(engine, config), apply: (table) => breakers.apply(table) }));
+  const rateLimitStore = createRateLimitStore(config.security.rateLimit, logger, metrics);
   cleanup.push(() => rateLimitStore.close());
 
   try {
     // The policy stage, and the rate-limit stage counting what its decisions name (src/pipeline/mcp-stages.ts).
     const guard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
-    const rateLimits = new RateLimiting({ store: rateLimitStore, logger, events: opts.securityEvents ?? discardEvents });
+    const rateLimits = new RateLimiting({
+      store: rateLimitStore,
+      logger,
+      events: opts.securityEvents ?? discardEvents,
+      onCounted: (result) => metrics.rateLimitDecisions.inc({ result }),
+    });
     // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
     // Its own guard: not counted against rate limits, and its denials are recorded at once.
     const observer = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
-    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, logger: logger.child({ component: 'hub' }) });
+    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, measure: hubMetrics(metrics), ...(tracing && { trace: (x: McpExchange) => tracing.mcp(x) }), logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
-    cleanup.push(policy.onActivated(() => hub.policyChanged()));
+    hub.runner.observe(observeStages);
+    if (tracing) {
+      hub.runner.onStart(tracing.stageStarted);
+      hub.runner.observe(tracing.stageEnded);
+    }
+    cleanup.push(store.onActivated(() => {
+      hub.policyChanged();
+      showRevision();
+    }));
 
     // One line on how the hub is exposed and what a role-less caller sees; a warning when nobody sees anything.
     const logSummary = (stdio: boolean) => {
@@ -150,7 +184,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     };
 
     if (opts.stdio) {
-      const principal = auth ? await stdioPrincipal(auth, env) : null;
+      const principal = auth ? await stdioPrincipal(auth, policy, env) : null;
       if (!auth && env.HATAGO_AUTH_TOKEN) logger.warn('HATAGO_AUTH_TOKEN is set but authentication is off in this config: the token is not checked and the client is anonymous', { component: 'authentication' });
       if (principal) await events({ event: 'authentication_success', user: principal.sub, metadata: { method: 'jwt', transport: 'stdio', roles: principal.roles } });
       const stdio = await serveStdio(hub, { logger: logger.child({ component: 'stdio' }), principal });
@@ -165,7 +199,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // The first HTTP stages of every endpoint: network (policy, CORS headers), then authentication.
     const front = [
       networkStage(policy, logger, { events, recent: monitor, cors: config.security.network?.cors }),
-      authenticationStage(auth, logger, events),
+      // Verification, then the policy's stage "token" (required scopes) on the verified token.
+      authenticationStage(policy, auth, logger, events),
     ];
     const httpApp = createHttpApp({
       hub,
@@ -174,6 +209,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       front,
       ...(auth && { tokenCheck: (p: Principal) => auth.tokenStatus(p) }),
       events,
+      observeStages,
+      ...(tracing && { tracing }),
       healthExtras: () => ({
         circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
     });
@@ -182,14 +219,15 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // POST /auth/login, /logout, /refresh (docs/token-endpoints.md): only with JWT authentication and a signing key; else 404.
     if (auth && revoked && auth.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt') {
       outer.use('/auth', await createTokenEndpoints({
-        auth, revoked, users: authConfig?.users, policy, rateLimits: rateLimitStore, events, network: front[0]!, logger,
+        auth, revoked, users: authConfig?.users, policy, rateLimits: rateLimitStore, events, network: front[0]!, observeStages, logger,
       }));
     }
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger, { events, recent: monitor }));
-    outer.get('/metrics', metricsRoute(metrics, front));
-    // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md).
+    // GET /metrics: method admin/metrics, through the hub's MCP stages (policy, rate limits) as /health/details' admin/status.
+    outer.get('/metrics', metricsRoute(metrics, front, (ctx, method) => hub.admit(ctx, method), { observeStages, beforeRender: () => metrics.sessionsOpen.set({ transport: 'http' }, httpApp.sessionCount()) }));
+    // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md), where the network policy lets it (open endpoints).
     const rs = auth?.resourceServer;
-    if (rs) outer.get(rs.metadataPaths, protectedResourceMetadataRoute(rs));
+    if (rs) outer.get(rs.metadataPaths, networkGated(front[0]!, protectedResourceMetadataRoute(rs), observeStages));
     // `GET /`: what this is, as JSON (Express would answer an HTML 404).
     outer.get('/', (_req, res) => {
       res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }) } });
@@ -225,11 +263,25 @@ function policyHealth(s: PolicyLifecycleStatus): Record<string, unknown> {
   };
 }
 
-/** Over stdio the caller's token comes from HATAGO_AUTH_TOKEN (the guide's MCP client config). */
-async function stdioPrincipal(auth: AuthenticationManager, env: NodeJS.ProcessEnv): Promise<Principal> {
+/**
+ * Over stdio the caller's token comes from HATAGO_AUTH_TOKEN (the guide's MCP
+ * client config): verified, then judged by the policy (stage "token") like an HTTP token.
+ */
+async function stdioPrincipal(auth: AuthenticationManager, policy: PolicySource, env: NodeJS.ProcessEnv): Promise<Principal> {
   const token = env.HATAGO_AUTH_TOKEN;
   if (!token) throw new HatagoError('ERR_UNAUTHENTICATED', { message: 'Authentication is enabled: set HATAGO_AUTH_TOKEN for stdio serving' });
-  return auth.verifyToken(token);
+  const caller = await auth.verifyCaller(token);
+  tokenStage(policy, auth, caller, { ip: null, origin: null, userAgent: null }, 'stdio');
+  return caller.principal;
+}
+
+/** `handler` once the network stage let the request through (the policy's open endpoints); its refusal answered as on /mcp. */
+function networkGated(network: Stage<HttpExchange>, handler: express.RequestHandler, observe?: StageObserver<unknown>): express.RequestHandler {
+  const stages = new StageRunner<HttpExchange>([network]);
+  if (observe) stages.observe(observe);
+  return (req, res, next) => {
+    stages.run({ req, res }).then(() => handler(req, res, next), (err: unknown) => writeHttpError(res, err));
+  };
 }
 
 /**
@@ -244,6 +296,7 @@ function createBreakers(engine: PolicyDecider, config: HatagoConfig, logger: Log
     logger: log,
     metrics,
     onStateChange: (change) => {
+      metrics.breakerTransitions.inc({ server: change.server, from: change.from, to: change.to });
       events({ event: 'circuit_breaker_state_change', level: change.to === 'open' ? 'warn' : 'info', metadata: { ...change } }).catch((err: unknown) =>
         log.error('audit record of a breaker change failed', { error: String(err) }),
       );
@@ -252,10 +305,10 @@ function createBreakers(engine: PolicyDecider, config: HatagoConfig, logger: Log
 }
 
 /** Counters in memory, or in Redis when `security.rateLimit.store` names a URL (shared by several hubs). */
-function createRateLimitStore(cfg: HatagoConfig['security']['rateLimit'], logger: Logger): RateLimitStore {
+function createRateLimitStore(cfg: HatagoConfig['security']['rateLimit'], logger: Logger, metrics: HatagoMetrics): RateLimitStore {
   const store = cfg?.store;
-  if (store === undefined || store === 'memory') return new MemoryStore();
-  return new RedisStore({ url: store, failOpen: cfg?.failOpen === true, logger: logger.child({ component: 'rate-limit' }) });
+  if (store === undefined || store === 'memory') return timedStore(new MemoryStore(), 'memory', metrics);
+  return timedStore(new RedisStore({ url: store, failOpen: cfg?.failOpen === true, logger: logger.child({ component: 'rate-limit' }) }), 'redis', metrics);
 }
 
 function breakerTable(engine: PolicyDecider, config: HatagoConfig): BreakerTable {

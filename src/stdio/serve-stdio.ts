@@ -8,6 +8,7 @@ import { JsonLinesTransport } from './json-lines-transport.js';
 import { HatagoError } from '../errors/index.js';
 import { toClientError } from '../hub/client-error.js';
 import type { Hub } from '../hub/hub.js';
+import { LEGACY_PROTOCOL_VERSIONS } from '../hub/server-info.js';
 import type { CallerContext, HubLogger, Principal } from '../hub/types.js';
 import { DownstreamPeer, type PeerChannel } from '../peer/downstream-peer.js';
 import { DEFAULT_LIMITS, MessageValidator, checkStructure } from '../validation/index.js';
@@ -51,6 +52,9 @@ export async function serveStdio(hub: Hub, opts: StdioOptions): Promise<StdioSer
         protocolVersion = String(result.protocolVersion);
         peer.clientCapabilities = (params?.capabilities as Msg | undefined) ?? {};
       }
+      // This transport speaks 2025-11-25 only: its discover result says so, and an
+      // auto-negotiating client falls back to initialize instead of sending 2026-07-28 requests.
+      if (msg.method === 'server/discover') result.supportedVersions = [...LEGACY_PROTOCOL_VERSIONS];
       await send({ jsonrpc: '2.0', id: msg.id, result });
     } catch (err) {
       await send(toClientError(err, msg.id, opts.logger).body);

@@ -3,11 +3,12 @@ import { EventEmitter } from 'node:events';
 import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type RequestOptions, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
-import { ERROR_CODES } from '../errors/index.js';
+import { ERROR_CODES, HatagoError } from '../errors/index.js';
 import { silentLogger } from '../log/logger.js';
 import { backoffDelay } from './backoff.js';
 import { FastHttpChannel, FastHttpStatusError, type FastSession, type JsonRpcMessage } from './fast-http.js';
 import { checkFastResult, FAST_PATH_VERSIONS } from './fast-result.js';
+import { dropServerInfoStamp } from './server-info-stamp.js';
 import { timeoutError, unavailableError, upstreamError, UpstreamRpcError } from './errors.js';
 import { emptyCatalog, LIST_METHOD, listAll, type CatalogKind } from './list-catalog.js';
 import { openTransport, transportKind, type TransportKind } from './open-transport.js';
@@ -15,6 +16,7 @@ import { safeUrl, shortReason, truncateLine } from './redact.js';
 import { ProgressTap } from './progress-tap.js';
 import { RESPONSE_TOO_LARGE, responseLimits, responseTooLarge, ResponseTooLargeError, type ResponseLimits } from './response-limits.js';
 import { admit, RELAYED_METHODS, RelayRouter, type RelayChoice } from './relay-router.js';
+import { CallNotifier, completeInputRequired, isModernEra, ListenSubscriptions, withLogLevel } from './modern-era.js';
 import type {
   ClientRelay,
   Upstream,
@@ -64,6 +66,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly relays: RelayRouter;
   private readonly progress = new ProgressTap();
+  /** 2026-07-28 upstreams: resource subscriptions as listen streams, in-call log messages to their caller. */
+  private readonly listens: ListenSubscriptions;
+  private readonly notifier = new CallNotifier();
   private readonly limits: ResponseLimits;
 
   private state: UpstreamState = 'starting';
@@ -101,6 +106,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.limits = responseLimits(config);
     // A call that ended unanswered may still get requests for as long as it could have run.
     this.relays = new RelayRouter(config.timeoutMs ?? this.defaultTimeoutMs);
+    this.listens = new ListenSubscriptions(id);
   }
 
   status(): UpstreamStatus {
@@ -140,6 +146,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const client = this.client;
     this.client = undefined;
     this.transport = undefined;
+    this.listens.closeAll();
     this.fast?.close();
     this.fast = undefined;
     this.setState('stopped');
@@ -171,19 +178,42 @@ export class ClientUpstream extends EventEmitter implements Upstream {
           throw err;
         }
       }
+      const endNotify = isModernEra(this.protocolVersion) ? this.notifier.begin(opts.onNotification) : undefined;
       try {
-        const result = await send(client, method, sent, reqOpts);
+        const result = endNotify ? await this.modernRequest(client, method, sent, reqOpts, opts) : await send(client, method, sent, reqOpts);
         answered = true;
         return result;
       } catch (err) {
         // A JSON-RPC error is an answer too: the upstream is done with the call.
         if (ProtocolError.isInstance(err)) answered = true;
         throw this.mapCallError(err, gen, timeoutMs, opts.signal);
+      } finally {
+        endNotify?.();
       }
     } finally {
       progress?.close();
       end(answered);
     }
+  }
+
+  /**
+   * A forwarded request to a 2026-07-28 upstream (modern-era.ts): subscriptions
+   * become listen streams; everything else names a log level and is driven
+   * through input_required rounds, each embedded request answered by this
+   * call's own client.
+   */
+  private modernRequest(client: Client, method: string, params: Record<string, unknown> | undefined, reqOpts: RequestOptions, call: UpstreamCallOptions): Promise<Record<string, unknown>> {
+    if (this.listens.handles(method)) return this.listens.request(client, method, params, reqOpts);
+    const signal = call.signal ?? new AbortController().signal;
+    return completeInputRequired(
+      this.id,
+      (p) => send(client, method, withLogLevel(p), { ...reqOpts, allowInputRequired: true }),
+      params,
+      (m, p) => {
+        const choice: RelayChoice = RELAYED_METHODS.includes(m) ? admit(call.relay, m) : { refuse: `${m} is not a request an upstream may make of a client` };
+        return this.relay(choice, m, p, signal);
+      },
+    );
   }
 
   // --- the fast path (fast-http.ts) ---
@@ -373,7 +403,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     client.setNotificationHandler('notifications/progress', () => undefined);
     opened.transport.onmessage = (message) => {
       this.progress.observe(message);
+      this.attributeModernLog(gen, message);
       this.completeResultType(message, client);
+      dropServerInfoStamp(message);
     };
     client.onclose = () => this.lost(gen, 'connection closed');
     client.onerror = (err) => this.onTransportError(gen, err);
@@ -405,6 +437,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.transport = undefined;
     this.lastError = reason;
     this.attempt = 0;
+    this.listens.closeAll();
     this.setState('unavailable');
     const delay = this.scheduleRetry();
     this.log.warn('Upstream lost', { server: this.id, transport: this.kind, address: this.address(), reason, retryInMs: delay });
@@ -423,7 +456,9 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     if (this.checkingLiveness || !client) return;
     this.checkingLiveness = true;
     try {
-      await client.ping({ timeout: LIVENESS_TIMEOUT_MS });
+      // 2026-07-28 has no ping: server/discover answers the same question.
+      if (isModernEra(this.protocolVersion)) await client.discover({ timeout: LIVENESS_TIMEOUT_MS });
+      else await client.ping({ timeout: LIVENESS_TIMEOUT_MS });
     } catch (err) {
       // A JSON-RPC error answer still proves the upstream is there.
       if (!ProtocolError.isInstance(err)) this.lost(gen, shortReason(err, this.config));
@@ -434,12 +469,16 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private mapCallError(err: unknown, gen: number, timeoutMs: number, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason ?? err;
+    // Already decided by the hub's own code (modern-era.ts): passed on as it is.
+    if (err instanceof UpstreamRpcError || err instanceof HatagoError) return err;
     if (ProtocolError.isInstance(err)) {
       // The transport's stand-in for an answer it refused to read whole (child-stdio-transport.ts).
       if ((err.data as { reason?: unknown } | undefined)?.reason === RESPONSE_TOO_LARGE) return responseTooLarge(this.id, this.limits, err.message);
       return new UpstreamRpcError(this.id, err.code, err.message, err.data);
     }
     if (SdkError.isInstance(err) && err.code === SdkErrorCode.RequestTimeout) return timeoutError(this.id, timeoutMs);
+    // Refused by the SDK before anything was sent: the method does not exist in the upstream's revision.
+    if (SdkError.isInstance(err) && err.code === SdkErrorCode.MethodNotSupportedByProtocolVersion) return new UpstreamRpcError(this.id, -32601, err.message);
     const reason = shortReason(err, this.config);
     if (SdkHttpError.isInstance(err) && err.status === 404) {
       // The upstream no longer knows our session (it restarted): start over with a fresh initialize.
@@ -479,6 +518,20 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     this.log.warn('Upstream results lack resultType; taken as complete', { server: this.id, protocolVersion: version });
   }
 
+  /**
+   * A 2026-07-28 upstream logs only inside calls: to that call's client, or
+   * to nobody. Decided on the raw message as it arrives, while its call is
+   * still in flight (the SDK dispatches notifications later than it settles
+   * the call they came with).
+   */
+  private attributeModernLog(gen: number, message: unknown): void {
+    const m = message as { id?: unknown; method?: unknown; params?: unknown };
+    if (m.method !== 'notifications/message' || m.id !== undefined || gen !== this.generation || !isModernEra(this.protocolVersion)) return;
+    const target = this.notifier.target();
+    if (target) target(m.method, m.params);
+    else this.log.debug('Upstream log message dropped: no single call it belongs to', { server: this.id });
+  }
+
   // --- catalog ---
 
   private async refresh(client: Client, kinds: CatalogKind[]): Promise<void> {
@@ -496,6 +549,8 @@ export class ClientUpstream extends EventEmitter implements Upstream {
 
   private onNotification(gen: number, method: string, params: unknown): void {
     if (gen !== this.generation) return;
+    // Delivered from the transport tap (attributeModernLog), in wire order.
+    if (method === 'notifications/message' && isModernEra(this.protocolVersion)) return;
     const kinds = LIST_CHANGED[method];
     if (!kinds) {
       this.emit('notification', method, params);

@@ -52,6 +52,8 @@ export interface ClientRelay {
 }
 
 export interface UpstreamCallOptions {
+  /** W3C trace context of the calling span: sent as `traceparent`/`tracestate` headers on HTTP transports. */
+  trace?: { traceparent: string; tracestate?: string };
   /** Aborting it cancels the upstream request (notifications/cancelled). */
   signal?: AbortSignal;
   timeoutMs?: number;

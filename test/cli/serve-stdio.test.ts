@@ -121,3 +121,30 @@ describe('hatago serve --stdio validates every message, as over HTTP', () => {
     }
   });
 });
+
+describe('hatago serve --stdio speaks 2025-11-25 only', () => {
+  const only = writeConfig({ mcpServers: { fx: fixtureStdio() }, logging: { file: false }, security: { authorization: { enabled: true, defaultRole: 'user' } } });
+
+  it('its server/discover lists no 2026-07-28, so an auto-negotiating client falls back to initialize', async () => {
+    const proc = spawnProcess(process.execPath, [HATAGO_BIN, 'serve', '--stdio', '--config', only.file], { cwd: only.dir, stdin: true });
+    try {
+      let buffer = '';
+      const answer = new Promise<{ id?: unknown; result?: { supportedVersions?: string[] } }>((resolve) => {
+        proc.child.stdout!.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          const nl = buffer.indexOf('\n');
+          if (nl >= 0) resolve(JSON.parse(buffer.slice(0, nl)) as never);
+        });
+      });
+      await proc.waitForLine(/serving MCP over stdio/, 30000);
+      // As the Python SDK's mode "auto" probes: a discover stamped with the modern revision.
+      proc.child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } } })}\n`);
+      const reply = await answer;
+      expect(reply.id).toBe(1);
+      expect(reply.result?.supportedVersions).toContain('2025-11-25');
+      expect(reply.result?.supportedVersions).not.toContain('2026-07-28');
+    } finally {
+      await proc.kill();
+    }
+  });
+});

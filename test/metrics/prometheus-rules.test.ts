@@ -11,7 +11,7 @@ const RULE_TESTS = packagePath('deploy', 'prometheus', 'hatago-rules.test.yml');
 describe('deploy/prometheus/hatago-rules.yml', () => {
   it('passes promtool check rules', () => {
     const r = promtool(['check', 'rules', RULES]);
-    expect(r.output).toContain('SUCCESS: 5 rules found');
+    expect(r.output).toContain('SUCCESS: 8 rules found');
     expect(r.status).toBe(0);
   });
 

@@ -20,7 +20,7 @@ import type { HttpExchange } from '../../pipeline/http-exchange.js';
 import { TOKEN_LIFECYCLE } from '../../pipeline/lifecycle.js';
 import type { PolicySource } from '../../pipeline/policy-source.js';
 import type { SecurityEvent, SecurityEventSink } from '../../pipeline/security-events.js';
-import { StageRunner, type Stage } from '../../pipeline/stage.js';
+import { StageRunner, type Stage, type StageObserver } from '../../pipeline/stage.js';
 import type { RateLimitStore } from '../../ratelimit/index.js';
 import type { AuthenticationManager } from '../manager.js';
 import type { RevokedTokenStore } from '../revocation/types.js';
@@ -42,6 +42,8 @@ export interface TokenEndpointsOptions {
   events: SecurityEventSink;
   /** The network stage of /mcp (policy, audit, blocks). */
   network: Stage<HttpExchange>;
+  /** Told about every stage run (metrics, traces). */
+  observeStages?: StageObserver<unknown>;
   logger: Logger;
 }
 
@@ -173,14 +175,17 @@ export function tokenEndpoints(opts: TokenEndpointsOptions): Router {
     sendToken(res, { token, expiresIn, tokenType: 'Bearer' });
   };
 
-  const stages = (endpoint: (x: TokenExchange) => Promise<void>, withBearer: boolean, withBody: boolean) =>
-    new StageRunner<TokenExchange>([
+  const stages = (endpoint: (x: TokenExchange) => Promise<void>, withBearer: boolean, withBody: boolean) => {
+    const runner = new StageRunner<TokenExchange>([
       opts.network,
       ...(withBearer ? [{ ...TOKEN_STAGE, run: async (x: TokenExchange) => void (x.bearer = await bearer(x.req, who(x), x.endpoint)) }] : []),
       { ...LOGIN_POLICY_STAGE, run: async (x: TokenExchange) => void (x.decisionId = await authStage(stageDeps, x.endpoint, who(x), x.bearer ?? null, x.res)) },
       ...(withBody ? [{ ...BODY_STAGE, run: async (x: TokenExchange) => void (x.login = readLoginRequest(await readJsonBody(x.req, MAX_LOGIN_BODY))) }] : []),
       { ...ENDPOINT_STAGE, run: endpoint },
     ], log, TOKEN_LIFECYCLE);
+    if (opts.observeStages) runner.observe(opts.observeStages);
+    return runner;
+  };
 
   const router = express.Router();
   const handle = (endpoint: TokenEndpoint, runner: StageRunner<TokenExchange>) => async (req: express.Request, res: express.Response) => {

@@ -13,6 +13,8 @@ export interface RateLimitingOptions {
   now?: () => number;
   /** Keys whose spent denial budget was reported, remembered until their window ends. Default 10000. */
   maxReportedKeys?: number;
+  /** Told each counted request's result (hatago_rate_limit_decisions_total). */
+  onCounted?: (result: 'allowed' | 'limited' | 'unavailable') => void;
 }
 
 /**
@@ -42,6 +44,7 @@ export class RateLimiting {
     const limits = this.limitsOf(result.output, result.decisionId);
     if (limits.length === 0) return;
     const outcome = await enforceLimits(this.opts.store, limits, this.now());
+    this.opts.onCounted?.(outcome.allowed ? 'allowed' : outcome.unavailable ? 'unavailable' : 'limited');
     if (ctx.responseHeaders) Object.assign(ctx.responseHeaders, outcome.headers);
     if (outcome.allowed) return;
 
