@@ -20,6 +20,8 @@ export interface AuditLogOptions {
   lockWaitMs?: number;
   /** fdatasync after each batch (default true). Off only for benchmarks. */
   sync?: boolean;
+  /** Told of each batch once it is durable, before its callers resolve: the records and their lines as written (the SIEM sink). */
+  onWritten?: (records: { record: AuditRecord; line: string }[]) => void;
 }
 
 export const DEFAULT_MAX_FILES = 10;
@@ -53,12 +55,14 @@ export class AuditLog {
   private readonly maxFiles: number;
   private readonly maxAgeMs: number | null;
   private readonly sync: boolean;
+  private readonly onWritten: AuditLogOptions['onWritten'];
 
   private constructor(readonly file: string, opts: AuditLogOptions) {
     this.maxBytes = opts.maxBytes ?? 50 * 1024 * 1024;
     this.maxFiles = opts.maxFiles ?? DEFAULT_MAX_FILES;
     this.maxAgeMs = opts.maxAgeDays !== undefined ? opts.maxAgeDays * 86_400_000 : null;
     this.sync = opts.sync !== false;
+    this.onWritten = opts.onWritten;
   }
 
   /**
@@ -156,6 +160,12 @@ export class AuditLog {
       this.head = null;
       for (const p of batch) p.reject(err);
       return;
+    }
+    // In trail order, and before any caller goes on: a second sink sees every record exactly once.
+    try {
+      this.onWritten?.(records.map((record, i) => ({ record, line: lines[i]!.slice(0, -1) })));
+    } catch {
+      // The second sink counts and logs its own failures; the trail has the records.
     }
     batch.forEach((p, i) => p.resolve(records[i]!));
   }

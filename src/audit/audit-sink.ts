@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Registry } from 'prom-client';
 import type { AuditTrailConfig, HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -8,6 +9,8 @@ import type { SecurityEvent, SecurityEventName, SecurityEventSink } from '../pip
 import { AuditLog } from './audit-log.js';
 import { AuditLockedError } from './lock.js';
 import { capRecord, DEFAULT_MAX_RECORD_BYTES } from './record-cap.js';
+import { checkSiemConfig } from './siem/check-config.js';
+import { createSiem, type Siem } from './siem/index.js';
 
 export type { AuditTrailConfig as AuditConfig } from '../config/types.js';
 
@@ -41,31 +44,48 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 export async function createAuditSink(
   config: Pick<HatagoConfig, 'security' | 'mcpServers'>,
   logger: Logger = silentLogger,
-  opts: { cwd?: string; sanitizer?: Sanitizer } = {},
+  opts: { cwd?: string; sanitizer?: Sanitizer; registry?: Registry } = {},
 ): Promise<AuditSink> {
   const audit = (config.security.audit ?? {}) as AuditTrailConfig;
   const log = logger.child({ component: 'audit' });
   if (audit.enabled === false) {
+    checkSiemConfig(audit, opts.cwd ?? process.cwd()); // refuses a siem it could not ship
     return Object.assign(async (_e: SecurityEvent) => undefined, { file: null, close: async () => undefined });
   }
   const sanitizer = opts.sanitizer ?? sanitizerFromConfig(config);
   const file = auditFilePath(config, opts.cwd);
   const maxRecordBytes = audit.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  // The SIEM sink before the trail: a setting it cannot honour stops start-up before the trail is locked.
+  // Its drops are recorded in the trail (and so shipped too): `record` is bound once the sink exists.
+  let record: SecurityEventSink = async () => undefined;
+  const checked = checkSiemConfig(audit, opts.cwd ?? process.cwd());
+  const siem: Siem | null = audit.siem === undefined || !checked ? null : createSiem(audit.siem, checked, {
+    cwd: opts.cwd ?? process.cwd(), logger, maxRecordBytes, record: (e) => record(e), ...(opts.registry && { registry: opts.registry }),
+  });
   let trail: AuditLog;
   try {
     trail = await AuditLog.open(file, {
       ...(audit.maxBytes !== undefined && { maxBytes: audit.maxBytes }),
       ...(audit.maxFiles !== undefined && { maxFiles: audit.maxFiles }),
       ...(audit.maxAgeDays !== undefined && { maxAgeDays: audit.maxAgeDays }),
+      ...(siem && { onWritten: (records: Parameters<Siem['written']>[0]) => siem.written(records) }),
     });
   } catch (err) {
+    await siem?.close();
     // A trail another hub writes: one line naming the file and that hub's pid.
     const message = err instanceof AuditLockedError ? err.message : `audit trail ${file} cannot be opened: ${(err as Error)?.message ?? String(err)}`;
     throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { message, cause: err });
   }
   log.info('audit trail open', { file, seq: trail.lastSeq });
+  siem?.catchUp(file, trail.lastSeq);
 
   const sink = async (e: SecurityEvent): Promise<void> => {
+    // failClosed and a full spool: no record in the trail either, so both sinks hold the same records.
+    const release = siem ? siem.admit() : null;
+    if (siem && !release) {
+      log.error('audit record refused: the SIEM spool is full (security.audit.siem.failClosed)', { event: e.event });
+      throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { message: 'SIEM spool full (security.audit.siem.failClosed)' });
+    }
     try {
       // Masked first, then bounded (the markers' hashes are of masked values).
       await trail.append(capRecord({
@@ -82,7 +102,17 @@ export async function createAuditSink(
     } catch (err) {
       log.error('audit record could not be written', { event: e.event, error: (err as Error)?.message ?? String(err) });
       throw err;
+    } finally {
+      release?.();
     }
   };
-  return Object.assign(sink, { file, close: () => trail.close() });
+  record = sink;
+  return Object.assign(sink, {
+    file,
+    // The trail first (its last records still reach the SIEM's queue), then the SIEM sends what it can and spools the rest.
+    close: async () => {
+      await trail.close();
+      await siem?.close();
+    },
+  });
 }

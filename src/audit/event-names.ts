@@ -20,6 +20,7 @@ const NAMES: Record<SecurityEventName, true> = {
   relay_refused: true,
   decision_log_dropped: true,
   session_closed: true,
+  audit_records_dropped: true,
 };
 
 export const SECURITY_EVENT_NAMES: readonly SecurityEventName[] = Object.keys(NAMES) as SecurityEventName[];

@@ -5,6 +5,7 @@
 import { AuthenticationManager, assertSafeAuthBinding, isLoopbackHost } from '../auth/index.js';
 import { HatagoError } from '../errors/index.js';
 import { sanitizerFromConfig } from '../log/from-config.js';
+import { checkSiemConfig } from '../audit/siem/check-config.js';
 import { PolicyLifecycle } from '../policy/lifecycle/index.js';
 import { tlsOptions } from '../server/listen.js';
 import { policyData } from '../server/policy-data.js';
@@ -45,6 +46,8 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
   // Keys, secret lengths, OAuth 2.0 provider settings: exactly what serve builds.
   if (auth?.enabled) await AuthenticationManager.create({ ...auth, env });
   if (stdio !== true && config.http.ssl?.enabled) tlsOptions(config.http.ssl);
+  // The SIEM sink's CA, URL and spool folder (docs/audit.md#shipping-to-a-siem).
+  checkSiemConfig(config.security.audit ?? {}, process.cwd());
   // The policy bundle loads (and verifies) as at start-up; nothing is watched or served.
   await PolicyLifecycle.create({ policies: config.policies, runtimeData: policyData(config, env) });
   return { config, source, notes };

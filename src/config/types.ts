@@ -285,6 +285,37 @@ export interface AuditTrailConfig {
   maxAgeDays?: number;
   /** Past this size one record's large metadata values become {truncated, bytes, sha256} markers. Default 16384. */
   maxRecordBytes?: number;
+  /** A second sink: every record, as written, shipped to a SIEM (docs/audit.md#shipping-to-a-siem). Default none. */
+  siem?: SiemConfig;
+}
+
+/** `security.audit.siem`: syslog and/or HTTP JSON lines, batched, spooled on disk while the SIEM is away. */
+export interface SiemConfig {
+  /** RFC 5424 over TCP (octet-counted frames, RFC 6587), over TLS with `tls` (RFC 5425). */
+  syslog?: {
+    host: string;
+    port: number;
+    /** TLS on: `ca` (PEM file; default the system's CAs), `servername` (default `host` unless it is an address). */
+    tls?: { ca?: string; servername?: string };
+    /** APP-NAME. Default "hatago". */
+    appName?: string;
+    /** RFC 5424 facility name. Default "authpriv". */
+    facility?: string;
+  };
+  /** POST of newline-delimited JSON records (one trail line each). */
+  http?: { url: string; headers?: Record<string, string> };
+  /** Default dir logs/audit-spool (one sub-folder per destination), maxBytes 64 MiB per destination. */
+  spool?: { dir?: string; maxBytes?: number };
+  /** Records per batch. Default 100. */
+  batchMaxRecords?: number;
+  /** A batch that is not full goes out this long after its first record. Default 1000. */
+  flushIntervalMs?: number;
+  /** Retries after a failed batch wait 250 ms, doubling up to this. Default 30000. */
+  retryMaxMs?: number;
+  /** Connect, write and HTTP answer timeout. Default 10000. */
+  timeoutMs?: number;
+  /** When the spool is full, refuse requests (503 ERR_AUDIT_UNAVAILABLE) instead of dropping the oldest records. Default false. */
+  failClosed?: boolean;
 }
 
 /** `security.suspicious`: thresholds the policy hatago.suspicious reads (docs/audit.md). */

@@ -18,7 +18,8 @@ export type SecurityEventName =
   | 'suspicious_activity'
   | 'relay_refused'
   | 'decision_log_dropped'
-  | 'session_closed';
+  | 'session_closed'
+  | 'audit_records_dropped';
 
 export interface SecurityEvent {
   event: SecurityEventName;

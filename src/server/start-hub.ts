@@ -78,7 +78,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   // OpenTelemetry traces, off unless the config or OTEL_TRACES_EXPORTER turns them on (docs/telemetry.md).
   const tracing = tracingEnabled(config.telemetry, env) ? new Tracing(config.telemetry, env, logger) : undefined;
   // The audit trail first: the stages record into it (docs/audit.md).
-  const trail = await createAuditSink(config, logger);
+  const trail = await createAuditSink(config, logger, { registry: metrics.registry });
   // Every event passes the counters the guide's alerts read (docs/metrics.md) on its way to the trail.
   const audit = countSecurityEvents(metrics, timedAudit(trail, metrics));
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
