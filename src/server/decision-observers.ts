@@ -79,8 +79,13 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
     hooks.push(shadow.observe);
     logger.info('shadow policy loaded', { component: 'policy-shadow', revision: shadow.engine.revision, bundle: config.policies.shadow });
   }
-  const onDecision: DecisionHook | undefined =
+  const all: DecisionHook | undefined =
     hooks.length === 0 ? undefined : hooks.length === 1 ? hooks[0] : (e) => { for (const h of hooks) h(e); };
+  // A metrics scrape (every few seconds from Prometheus) is decided, audited and rate limited like
+  // any admin request, but it is not a decision-log record: it would drown the decisions that matter.
+  const onDecision: DecisionHook | undefined = all && ((e) => {
+    if ((e.input as { request?: { method?: unknown } }).request?.method !== 'admin/metrics') all(e);
+  });
   return {
     onDecision,
     health: () => ({

@@ -19,7 +19,7 @@ useProcessCleanup();
 const AUTHORIZATION = {
   enabled: true,
   defaultRole: 'tester',
-  roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'admin:status:read'] } },
+  roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'admin:status:read', 'admin:metrics:read'] } },
 };
 
 interface FileRecord {
@@ -69,7 +69,7 @@ function fileRecords(hub: HubProcess): FileRecord[] {
 
 interface ServiceStatus { sent: number; buffered: number; failures: number; bufferFull: number }
 
-/** The shipper's state from /metrics (it passes no policy decision, so reading it adds no record). */
+/** The shipper's state from /metrics (a scrape is decided, but not a decision-log record: it adds none). */
 async function serviceStatus(hub: HubProcess): Promise<ServiceStatus> {
   const text = await scrape(hub);
   return {
