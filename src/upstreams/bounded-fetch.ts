@@ -8,6 +8,7 @@
 
 import { ERROR_CODES } from '../errors/index.js';
 import { RESPONSE_TOO_LARGE, type ResponseLimits } from './response-limits.js';
+import { traceHeaders } from './call-context.js';
 
 type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -35,7 +36,15 @@ function tooLargeAnswer(id: string | number, limits: ResponseLimits): string {
 
 export function boundedFetch(limits: ResponseLimits, base: Fetch = fetch): Fetch {
   const max = limits.maxResponseBytes;
-  return async (url, init) => {
+  return async (url, input) => {
+    // Inside a traced call, the request carries the calling span's traceparent (call-context.ts).
+    const trace = traceHeaders();
+    let init = input;
+    if (trace.traceparent !== undefined) {
+      const headers = new Headers(input?.headers);
+      for (const [k, v] of Object.entries(trace)) headers.set(k, v);
+      init = { ...input, headers };
+    }
     const res = await base(url, init);
     if (!res.body) return res;
     const id = requestIdOf(init);

@@ -16,10 +16,18 @@ export interface CallContext {
   answering: Set<string | number>;
   /** Set by an HTTP transport: closes this call's answer stream when the call ends without its answer. */
   closeAnswer?: () => void;
+  /** W3C trace context of the calling span (traces on): HTTP transports send it as headers. */
+  trace?: { traceparent: string; tracestate?: string } | undefined;
+}
+
+/** The current call's trace headers, for an HTTP request sent inside it. */
+export function traceHeaders(): Record<string, string> {
+  const t = callContext.getStore()?.trace;
+  return t ? { traceparent: t.traceparent, ...(t.tracestate && { tracestate: t.tracestate }) } : {};
 }
 
 export const callContext = new AsyncLocalStorage<CallContext>();
 
-export function newCallContext(relay?: ClientRelay, onNotification?: (method: string, params: unknown) => void): CallContext {
-  return { relay, onNotification, answering: new Set() };
+export function newCallContext(relay?: ClientRelay, onNotification?: (method: string, params: unknown) => void, trace?: CallContext['trace']): CallContext {
+  return { relay, onNotification, answering: new Set(), trace };
 }

@@ -157,7 +157,7 @@ export class ClientUpstream extends EventEmitter implements Upstream {
     const progress = opts.onProgress ? this.progress.open(opts.onProgress) : undefined;
     const sent = progress ? withProgressToken(params, progress.token) : params;
     const end = this.relays.begin(opts.relay);
-    const call = newCallContext(opts.relay, opts.onNotification);
+    const call = newCallContext(opts.relay, opts.onNotification, opts.trace);
     let answered = false;
     try {
       const endNotify = isModernEra(this.protocolVersion) ? this.notifier.begin(opts.onNotification) : undefined;

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { ResponseTooLargeError, type ResponseLimits } from './response-limits.js';
 import { SseParser } from './sse-parser.js';
+import { traceHeaders } from './call-context.js';
 
 /**
  * The wire of a Streamable HTTP upstream's 2025-era session, for the SDK
@@ -177,6 +178,7 @@ export class KeepAliveHttp {
   private post(body: string, session: HttpSession, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
     const headers = {
       ...this.baseHeaders(session),
+      ...traceHeaders(),
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       'content-length': Buffer.byteLength(body),

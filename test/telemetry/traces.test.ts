@@ -47,6 +47,7 @@ describe('OpenTelemetry traces', () => {
   it('one tools/call is one trace: HTTP span, request span, a span per stage, the upstream as a child of forward', async () => {
     const init = await rawRequest(hub.mcpUrl, { body: INITIALIZE });
     const sid = String(init.headers['mcp-session-id']);
+    const seen = upstream.waitForLine(/FIXTURE_EVENT (\{.*"tool":"echo".*argument-text-that-must-not.*\})/);
     const call = await rawRequest(hub.mcpUrl, {
       body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'web_echo', arguments: { text: SECRET_ARG } } },
       headers: { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25', traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` },
@@ -73,6 +74,9 @@ describe('OpenTelemetry traces', () => {
     }
     const upstreamSpan = spans.find((s) => s.service === 'fixture-upstream')!;
     expect({ name: upstreamSpan.name, parent: upstreamSpan.parentSpanId }).toEqual({ name: 'fixture tools/call echo', parent: one('stage forward').spanId });
+    // The forward stage's context reached the upstream twice: in params._meta and as the HTTP traceparent header.
+    const event = JSON.parse((await seen)[1]!) as { traceparent: string; traceparentHeader: string };
+    expect(event).toMatchObject({ traceparent: `00-${CALLER_TRACE}-${one('stage forward').spanId}-01`, traceparentHeader: `00-${CALLER_TRACE}-${one('stage forward').spanId}-01` });
     expect(JSON.stringify(receiver.spans)).not.toContain(SECRET_ARG);
   });
 
