@@ -19,6 +19,9 @@ const NAMES: Record<SecurityEventName, true> = {
   suspicious_activity: true,
   relay_refused: true,
   session_closed: true,
+  definition_changed: true,
+  definition_approved: true,
+  definition_revoked: true,
 };
 
 export const SECURITY_EVENT_NAMES: readonly SecurityEventName[] = Object.keys(NAMES) as SecurityEventName[];

@@ -17,7 +17,10 @@ export type SecurityEventName =
   | 'policy_rejected'
   | 'suspicious_activity'
   | 'relay_refused'
-  | 'session_closed';
+  | 'session_closed'
+  | 'definition_changed'
+  | 'definition_approved'
+  | 'definition_revoked';
 
 export interface SecurityEvent {
   event: SecurityEventName;

@@ -12,6 +12,9 @@ import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
+import { DEFAULT_MAX_ENTRIES } from '../pinning/pin-file.js';
+import { pinFilePath } from '../pinning/pin-path.js';
+import { FileDefinitionPins } from '../pinning/registry.js';
 import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
@@ -160,7 +163,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
     // Its own guard: not counted against rate limits, and its denials are recorded at once.
     const observer = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
-    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, measure: hubMetrics(metrics), ...(tracing && { trace: (x: McpExchange) => tracing.mcp(x) }), logger: logger.child({ component: 'hub' }) });
+    // Definition pins (docs/pinning.md): facts for the policy, recorded in the pin store.
+    const pins = pinsFor(config, audit, logger.child({ component: 'pinning' }));
+    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, ...(pins && { pins }), measure: hubMetrics(metrics), ...(tracing && { trace: (x: McpExchange) => tracing.mcp(x) }), logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
     hub.runner.observe(observeStages);
     if (tracing) {
@@ -268,6 +273,12 @@ async function stdioPrincipal(auth: AuthenticationManager, env: NodeJS.ProcessEn
  * One breaker per enabled upstream. The policy chooses each server's rule and
  * error classification once (stage "breaker_table"), not per request.
  */
+function pinsFor(config: HatagoConfig, events: SecurityEventSink, logger: Logger): FileDefinitionPins | undefined {
+  const p = config.security.pinning;
+  if (p?.enabled === false) return undefined;
+  return new FileDefinitionPins({ file: pinFilePath(config), maxEntries: p?.maxEntries ?? DEFAULT_MAX_ENTRIES, events, logger });
+}
+
 function createBreakers(engine: PolicyDecider, config: HatagoConfig, logger: Logger, metrics: HatagoMetrics, events: SecurityEventSink): BreakerRegistry {
   const table = breakerTable(engine, config);
   const log = logger.child({ component: 'circuit-breaker' });
