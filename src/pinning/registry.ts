@@ -89,12 +89,13 @@ export class FileDefinitionPins implements DefinitionPins {
     this.records = new Map(data.pins.map((r) => [pinKey(r.server, r.kind, r.name), r]));
   }
 
-  private seenOf(item: McpItem): Seen {
-    let s = this.seen.get(item);
+  private seenOf(e: ExposedEntry): Seen {
+    let s = this.seen.get(e.item);
     if (!s) {
-      const definition = definitionOf(item);
+      // The upstream's own name: a prefix in the config is no change of the definition.
+      const definition = definitionOf(e.candidate.kind === 'tool' || e.candidate.kind === 'prompt' ? { ...e.item, name: e.local } : e.item);
       s = { digest: definitionDigest(definition), definition };
-      this.seen.set(item, s);
+      this.seen.set(e.item, s);
     }
     return s;
   }
@@ -110,7 +111,7 @@ export class FileDefinitionPins implements DefinitionPins {
       const now = new Date().toISOString();
       for (const e of cat ? entriesOf(cat) : []) {
         const kind = e.candidate.kind as PinnedKind;
-        const { digest, definition } = this.seenOf(e.item);
+        const { digest, definition } = this.seenOf(e);
         const key = pinKey(e.server, kind, e.local);
         const rec = records.get(key);
         if (!rec) {
@@ -158,7 +159,7 @@ export class FileDefinitionPins implements DefinitionPins {
   private factsOf(cat: AggregatedCatalog): Map<ExposedEntry, DefinitionFact> {
     const facts = new Map<ExposedEntry, DefinitionFact>();
     for (const e of entriesOf(cat)) {
-      const { digest } = this.seenOf(e.item);
+      const { digest } = this.seenOf(e);
       const rec = this.records.get(pinKey(e.server, e.candidate.kind, e.local));
       const status: DefinitionFact['status'] = !rec ? 'new' : rec.digest !== digest ? 'changed' : rec.approved ? 'pinned' : 'new';
       facts.set(e, {
