@@ -49,10 +49,17 @@ status_reasons(d) := {{"rule": "pinning.changed", "message": lib.msg([
 	new_mode == "hold"
 } else := set()
 
+# All patterns as one alternation (each group keeps its own flags): one
+# regex.match per description, which opa-wasm compiles anew on every call;
+# the patterns one by one only to name what matched.
+any_pattern := concat("|", [concat("", ["(?:", p.regex, ")"]) | some p in patterns])
+
 # Names of the instruction patterns the description matches.
 instruction_hits(d) := {p.name |
 	description := object.get(d, "description", null)
 	is_string(description)
+	count(patterns) > 0
+	regex.match(any_pattern, description)
 	some p in patterns
 	regex.match(p.regex, description)
 }

@@ -204,3 +204,11 @@ test_rbac_denial_keeps_permission_code if {
 	d.allow == false
 	d.code == "ERR_PERMISSION_DENIED"
 }
+
+test_pattern_flags_stay_in_their_pattern if {
+	pats := [{"name": "a", "regex": "(?i)abc"}, {"name": "b", "regex": "XYZ"}]
+	d := call(fact("new", "xyz ABC", [])) with data.hatago.pinningPolicy.instructionPatterns as pats
+	d.reasons == [{"rule": "pinning.instructions", "message": "the description carries instructions to the model (a)"}]
+	ok := call(fact("new", "xyz", [])) with data.hatago.pinningPolicy.instructionPatterns as pats
+	ok.allow == true
+}
