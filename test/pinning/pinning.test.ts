@@ -242,6 +242,11 @@ describe('definition pinning', () => {
     const nothing = await tools(['revoke', '--server', 'nope']);
     expect(nothing.code).toBe(1);
     expect(nothing.output.trim()).toBe(`hatago: No pin for server "nope" in the pin store ${pins} [ERR_INVALID_PARAMS]`);
+    const config = path.join(work, 'bad.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: {}, security: { pinning: { new: 'maybe', maxEntries: 0 } } }));
+    const invalid = await runHatago(['config', 'validate', '--config', config]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.output.trim()).toBe(`hatago: Invalid config ${config}:\\x0a  /security/pinning/maxEntries: must be >= 1\\x0a  /security/pinning/new: must be one of ["allow","hold"] [ERR_CONFIG_INVALID]`);
     writeFileSync(pins, '{"version": 7}');
     const broken = await tools(['list']);
     expect(broken.code).toBe(1);
