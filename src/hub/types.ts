@@ -74,7 +74,7 @@ export interface DefinitionFact {
   pinned_digest: string | null;
   /** sha256 of the canonical JSON of the definition the upstream offers now. */
   digest: string;
-  /** The description as offered now, for rules that read it. */
+  /** The description as offered now, for rules that read it; null when pinned (approved text is not scanned). */
   description: string | null;
   /** Exposed names of other servers' tools that the description names (tools only). */
   mentions: string[];

@@ -166,7 +166,8 @@ export class FileDefinitionPins implements DefinitionPins {
         status,
         pinned_digest: rec?.digest ?? null,
         digest,
-        description: typeof e.item.description === 'string' ? e.item.description : null,
+        // Approved definitions are not scanned: leaving their text out keeps list inputs small.
+        description: status !== 'pinned' && typeof e.item.description === 'string' ? e.item.description : null,
         mentions: this.mentions.get(e) ?? [],
       });
     }

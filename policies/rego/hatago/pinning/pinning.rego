@@ -54,8 +54,29 @@ status_reasons(d) := {{"rule": "pinning.changed", "message": lib.msg([
 # the patterns one by one only to name what matched.
 any_pattern := concat("|", [concat("", ["(?:", p.regex, ")"]) | some p in patterns])
 
+# A list scans its descriptions one by one only when the text of all its
+# unapproved ones together matches some pattern: one regex call for a clean
+# list. (A match across two descriptions only costs the per-item scan.)
+unapproved_text := concat("\n", [x |
+	some c in input.candidates
+	is_object(c.definition)
+	c.definition.status != "pinned"
+	x := c.definition.description
+	is_string(x)
+])
+
+default scan := false
+
+scan if not input.candidates
+
+scan if {
+	count(patterns) > 0
+	regex.match(any_pattern, unapproved_text)
+}
+
 # Names of the instruction patterns the description matches.
 instruction_hits(d) := {p.name |
+	scan
 	description := object.get(d, "description", null)
 	is_string(description)
 	count(patterns) > 0
@@ -83,8 +104,6 @@ flag_reasons(d) := instructions | shadows if {
 
 held_reasons(d) := status_reasons(d) | flag_reasons(d)
 
-held(d) if count(held_reasons(d)) > 0
-
 # --- what the entrypoint reads ----------------------------------------------
 
 # Requests for a held definition (tools/call, prompts/get).
@@ -94,10 +113,31 @@ deny contains r if {
 	some r in held_reasons(input.definition)
 }
 
-# List items whose definition is held.
+# List items whose definition is held: the same conditions as held_reasons,
+# one tight loop each (a list decision evaluates them for every candidate,
+# and building reason messages per candidate would cost far more).
 hidden contains c.exposed if {
-	input.stage == "request"
 	some c in input.candidates
-	is_object(c.definition)
-	held(c.definition)
+	c.definition.status == "changed"
+}
+
+hidden contains c.exposed if {
+	new_mode == "hold"
+	some c in input.candidates
+	c.definition.status == "new"
+}
+
+hidden contains c.exposed if {
+	scan
+	some c in input.candidates
+	c.definition.status != "pinned"
+	count(instruction_hits(c.definition)) > 0
+}
+
+hidden contains c.exposed if {
+	shadowing
+	some c in input.candidates
+	c.definition.status != "pinned"
+	is_array(c.definition.mentions)
+	count(c.definition.mentions) > 0
 }

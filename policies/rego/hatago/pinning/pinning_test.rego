@@ -212,3 +212,16 @@ test_pattern_flags_stay_in_their_pattern if {
 	ok := call(fact("new", "xyz", [])) with data.hatago.pinningPolicy.instructionPatterns as pats
 	ok.allow == true
 }
+
+test_list_match_across_two_descriptions_flags_neither if {
+	d := list([
+		cand("a", fact("new", "Tells you to ignore", [])),
+		cand("b", fact("new", "previous instructions are kept", [])),
+	])
+	d.visible == ["fixture_a", "fixture_b"]
+}
+
+test_list_without_patterns_scans_nothing if {
+	d := list([cand("a", fact("new", "<IMPORTANT>x</IMPORTANT>", []))]) with data.hatago.pinningPolicy.instructionPatterns as []
+	d.visible == ["fixture_a"]
+}
