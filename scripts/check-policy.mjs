@@ -4,7 +4,9 @@
 //   2. opa check --strict             (policies under the wasm capabilities;
 //                                      tests under OPA's own, they never run in wasm)
 //   3. package layout                 (package hatago.x lives in hatago/x/)
-//   4. build-policy.mjs --check       (the shipped bundle matches the sources)
+//   4. regal lint                     (Regal, the Rego linter, with .regal/config.yaml;
+//                                      zero violations)
+//   5. build-policy.mjs --check       (the shipped bundle matches the sources)
 //
 //   --src D   default policies/rego
 //   --out F   bundle to compare (default policies/bundle/hatago.tar.gz)
@@ -16,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { writeCapabilities } from './lib/capabilities.mjs';
 import { opaPathOrExit, repoRoot, runOpa } from './lib/opa.mjs';
 import { misplacedPackages } from './lib/packages.mjs';
+import { regalPath } from './lib/regal.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -55,6 +58,21 @@ if (misplaced.length === 0) console.log('ok    package layout');
 else {
   console.log('FAIL  package layout');
   failures.push(`package layout:\n${misplaced.map((m) => `  ${m.file}: package ${m.package} belongs in ${m.expected}`).join('\n')}`);
+}
+
+// Regal reads .regal/config.yaml from the repository root (each disabled rule says why there).
+let regal;
+try {
+  regal = regalPath();
+} catch (err) {
+  console.error(`policy:check: ${err.message}`);
+  process.exit(1);
+}
+const lint = spawnSync(regal, ['lint', '--no-color', '--config-file', join(repoRoot, '.regal', 'config.yaml'), dirArg], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+if (lint.status === 0) console.log('ok    regal lint');
+else {
+  console.log('FAIL  regal lint');
+  failures.push(`regal lint:\n${`${lint.stdout ?? ''}${lint.stderr ?? ''}${lint.error ? String(lint.error) : ''}`.trim()}`);
 }
 
 const build = spawnSync(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { PolicySource } from '../pipeline/policy-source.js';
 import type { RecentActivity, RecentAddress, SecurityEvent, SecurityEventSink } from '../pipeline/security-events.js';
+import { CONTRACT_VERSION } from '../policy/engine.js';
 
 type Scope = 'ip' | 'user';
 
@@ -166,7 +167,7 @@ export class SuspiciousActivityMonitor implements RecentActivity {
     const engine = this.policy.current();
     const decisionId = randomUUID();
     // client_ip: the policy may exempt the address from blocks (security.suspicious.exemptAddresses).
-    const d = engine.decide({ contract: 1, stage: 'suspicious', now_ns: this.now() * 1e6, transport: 'http', client_ip: clientIp, recent: { ip, user } });
+    const d = engine.decide({ contract: CONTRACT_VERSION, stage: 'suspicious', now_ns: this.now() * 1e6, transport: 'http', client_ip: clientIp, recent: { ip, user } });
     const answer = (d as { raw?: unknown }).raw as SuspiciousAnswer | undefined;
     if (d.allow !== true || typeof answer !== 'object' || answer === null) {
       this.log.warn('the policy gave no suspicious-activity answer', { decisionId, revision: engine.revision, code: d.code, reasons: d.reasons });

@@ -1,4 +1,4 @@
-export { AuthenticationManager, type AuthenticationDeps } from './manager.js';
+export { AuthenticationManager, type AuthenticationDeps, type VerifiedCaller } from './manager.js';
 export { type AuthenticationOptions, ENV as AUTH_ENV, DEFAULT_EXPIRES_IN, DEFAULT_MAX_TOKEN_BYTES } from './options.js';
 export { type TokenClaims, type SignOptions } from './sign-token.js';
 export { type TokenFailureReason, failureReason } from './errors.js';

@@ -13,6 +13,12 @@ import { tokenRejected } from './errors.js';
 import type { RevokedTokenStore } from './revocation/types.js';
 import { createResourceServer, type OAuth2ResourceServer } from './oauth2/index.js';
 
+/** A verified token, with what stage "token" of the policy needs to judge it (docs/policy-contract.md). */
+export interface VerifiedCaller {
+  principal: Principal;
+  token: { type: 'jwt' | 'oauth2'; scopesKnown: boolean };
+}
+
 export interface AuthenticationDeps {
   /** Store of revoked `jti`s, asked by verifyToken and tokenStatus. */
   revoked?: RevokedTokenStore;
@@ -134,9 +140,36 @@ export class AuthenticationManager {
     return 'ok';
   }
 
-  /** bearerFromHeader + verifyToken: the whole authentication stage for one request. */
+  /**
+   * bearerFromHeader + verifyToken: token verification for one request. The
+   * hub then asks the policy whether the token is enough (stage "token":
+   * type oauth2's requiredScopes); this method alone does not.
+   */
   async authenticate(authorization: string | undefined): Promise<Principal> {
-    if (this.#oauth2) return this.#oauth2.authenticate(authorization);
-    return this.verifyToken(bearerFromHeader(authorization));
+    return (await this.authenticateCaller(authorization)).principal;
   }
+
+  /** authenticate, plus what stage "token" needs. */
+  async authenticateCaller(authorization: string | undefined): Promise<VerifiedCaller> {
+    if (this.#oauth2) return oauth2Caller(await this.#oauth2.verifyHeader(authorization));
+    return { principal: await this.verifyToken(bearerFromHeader(authorization)), token: JWT_TOKEN };
+  }
+
+  /** verifyToken, plus what stage "token" needs (stdio: HATAGO_AUTH_TOKEN). */
+  async verifyCaller(token: string): Promise<VerifiedCaller> {
+    if (this.#oauth2) return oauth2Caller(await this.#oauth2.verifyBare(token));
+    return { principal: await this.verifyToken(token), token: JWT_TOKEN };
+  }
+
+  /** The challenge parameters of this hub's 401/403 answers (type oauth2: resource_metadata, scope) on `err`. */
+  challenge<E>(err: E): E {
+    return (this.#oauth2 ? this.#oauth2.challenge(err) : err) as E;
+  }
+}
+
+/** The hub's own JWTs: their scope claim, when present, is what the token was issued with. */
+const JWT_TOKEN = { type: 'jwt', scopesKnown: true } as const;
+
+function oauth2Caller(v: { principal: Principal; scopesKnown: boolean }): VerifiedCaller {
+  return { principal: v.principal, token: { type: 'oauth2', scopesKnown: v.scopesKnown } };
 }

@@ -1,6 +1,7 @@
 import { HatagoError } from '../errors/index.js';
 import { ERROR_KINDS, SEVERITIES } from './defaults.js';
 import type { BreakerRule, BreakerTable, BreakerTableEntry, ErrorKind, Severity } from './types.js';
+import { CONTRACT_VERSION } from '../policy/engine.js';
 
 /** The stage name the main decision routes to `data.hatago.breaker.table`. */
 export const BREAKER_TABLE_STAGE = 'breaker_table';
@@ -15,11 +16,11 @@ export interface BreakerServer {
  * start and on every policy or config reload, never per request).
  */
 export function breakerTableInput(servers: readonly BreakerServer[]): {
-  contract: 1;
+  contract: typeof CONTRACT_VERSION;
   stage: typeof BREAKER_TABLE_STAGE;
   servers: { id: string; tags: string[] }[];
 } {
-  return { contract: 1, stage: BREAKER_TABLE_STAGE, servers: servers.map((s) => ({ id: s.id, tags: [...(s.tags ?? [])] })) };
+  return { contract: CONTRACT_VERSION, stage: BREAKER_TABLE_STAGE, servers: servers.map((s) => ({ id: s.id, tags: [...(s.tags ?? [])] })) };
 }
 
 /**

@@ -156,6 +156,8 @@ export interface NetworkConfig {
   blockedIPs?: string[];
   allowedDomains?: string[];
   trustedProxies?: string[];
+  /** Paths every address may reach past the network rules (the policy decides; default: probes and RFC 9728 metadata). */
+  openEndpoints?: string[];
   cors?: { enabled: boolean; origin?: string[]; credentials?: boolean };
 }
 

@@ -1,6 +1,7 @@
 // The express app: POST/GET/DELETE /mcp, and the health endpoints:
-//   GET /health          liveness, no detail (answers every address: probes)
-//   GET /health/ready    readiness, no detail
+//   GET /health          liveness, no detail (the network stage alone; the
+//                        shipped policy lets every address through: probes)
+//   GET /health/ready    readiness, no detail (as /health)
 //   GET /health/details  upstreams, breakers, policy: the pipeline (network +
 //                        authentication) and the policy's answer for method
 //                        admin/status first, like an MCP request.
@@ -69,7 +70,9 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   // /mcp: every HTTP stage of the lifecycle; other endpoints: network and authentication.
   const mcpStages = new StageRunner<HttpExchange>([...front, validationStage(opts.limits, opts.maxBodyBytes ?? opts.limits?.maxBodyBytes), endpoint.stage], opts.logger);
   const frontStages = new StageRunner<HttpExchange>(front, opts.logger);
-  for (const r of [mcpStages, frontStages]) {
+  // The probes ask no token: the front's network stage alone, whose policy decides whether they are open (docs/health.md).
+  const probeStages = new StageRunner<HttpExchange>(front.filter((s) => s.name === 'network'), opts.logger);
+  for (const r of [mcpStages, frontStages, probeStages]) {
     if (opts.observeStages) r.observe(opts.observeStages);
     if (opts.tracing) {
       r.onStart(opts.tracing.stageStarted);
@@ -103,16 +106,26 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   };
   app.all('/mcp', mcp);
 
-  // Liveness: the process serves HTTP. Nothing else, to anyone.
-  app.get('/health', (_req, res) => writeJson(res, 200, { status: 'ok' }, NO_STORE));
+  const probe = (answer: (res: Response) => void) => async (req: Request, res: Response) => {
+    try {
+      await probeStages.run({ req, res });
+      answer(res);
+    } catch (err) {
+      if (!(err instanceof HatagoError)) opts.logger.error('unexpected error on a health probe', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      writeHttpError(res, err);
+    }
+  };
+
+  // Liveness: the process serves HTTP. Nothing else.
+  app.get('/health', probe((res) => writeJson(res, 200, { status: 'ok' }, NO_STORE)));
 
   // Readiness, without naming anything: 503 only when upstreams are configured and none is ready.
-  app.get('/health/ready', (_req, res) => {
+  app.get('/health/ready', probe((res) => {
     const upstreams = opts.hub.status();
     const ready = upstreams.filter((u) => u.state === 'ready').length;
     if (upstreams.length > 0 && ready === 0) return writeJson(res, 503, { status: 'not_ready' }, NO_STORE);
     writeJson(res, 200, { status: ready === upstreams.length ? 'ready' : 'degraded' }, NO_STORE);
-  });
+  }));
 
   if (opts.healthDetails !== false) {
     app.get('/health/details', async (req, res) => {

@@ -14,7 +14,14 @@ export function networkFacts(req: IncomingMessage): NetworkFacts {
     forwardedFor: xff ? xff.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : [],
     origin: header(req, 'origin'),
     userAgent: header(req, 'user-agent'),
+    http: { method: req.method ?? 'GET', path: requestPath(req) },
   };
+}
+
+/** The path as the client sent it, query and fragment cut off (express keeps it in originalUrl when a router is mounted). */
+function requestPath(req: IncomingMessage): string {
+  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  return url.split(/[?#]/, 1)[0] ?? '';
 }
 
 export interface NetworkStageOptions {

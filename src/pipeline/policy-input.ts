@@ -19,6 +19,8 @@ export interface NetworkFacts {
   forwardedFor: string[];
   origin: string | null;
   userAgent: string | null;
+  /** The request line: method, and the path without its query (the policy decides which endpoints are open). */
+  http: { method: string; path: string };
 }
 
 export function networkInput(facts: NetworkFacts): Record<string, unknown> {
@@ -34,6 +36,7 @@ export function networkInput(facts: NetworkFacts): Record<string, unknown> {
       origin: facts.origin,
       user_agent: facts.userAgent,
     },
+    http: facts.http,
   };
 }
 

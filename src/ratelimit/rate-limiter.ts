@@ -5,6 +5,7 @@ import { MemoryStore } from './memory-store.js';
 import { DecisionLimitsPolicy } from './decision-limits-policy.js';
 import type { LimitsPolicy } from './policy.js';
 import type { RateLimit, RateLimitStore } from './types.js';
+import { CONTRACT_VERSION } from '../policy/engine.js';
 
 /** A request as RateLimiter's key generator and filters see it (the guide's `req`). */
 export interface RateLimitRequest {
@@ -151,7 +152,7 @@ export class RateLimiter {
   policyInput(req: RateLimitRequest, nowMs: number = this.clock()): Record<string, unknown> {
     const user = req.user ?? null;
     return {
-      contract: 1,
+      contract: CONTRACT_VERSION,
       stage: 'request',
       now_ns: nowMs * 1e6,
       transport: 'http',

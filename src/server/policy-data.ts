@@ -1,4 +1,5 @@
 import type { HatagoConfig, RateLimitConfig } from '../config/types.js';
+import { requiredScopesOf } from '../auth/oauth2/index.js';
 import { rateLimitConfigFromEnv } from '../ratelimit/index.js';
 
 /**
@@ -9,7 +10,7 @@ import { rateLimitConfigFromEnv } from '../ratelimit/index.js';
 export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const { authentication, authorization, network, validation, circuitBreaker, rateLimit, suspicious, sessions, pinning } = config.security;
   return {
-    authentication: { enabled: authentication?.enabled === true, type: authentication?.type ?? 'jwt' },
+    authentication: authenticationData(authentication),
     authorization: authorization ?? { enabled: true },
     network: network ?? {},
     circuitBreaker: circuitBreaker ?? {},
@@ -21,6 +22,16 @@ export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = proces
     // The store's location is the runtime's business; the policy reads only the mode.
     pinning: pinning?.new !== undefined ? { new: pinning.new } : {},
   };
+}
+
+/**
+ * What stage "token" reads: the scopes every token must carry (type oauth2,
+ * docs/oauth2.md; type jwt requires none). The provider block itself stays
+ * out: it holds the client secret.
+ */
+function authenticationData(a: HatagoConfig['security']['authentication']): Record<string, unknown> {
+  const type = a?.type ?? 'jwt';
+  return { enabled: a?.enabled === true, type, requiredScopes: type === 'oauth2' ? requiredScopesOf(a?.provider) : [] };
 }
 
 /** The Redis URL may carry a password: the policy has no use for it. */

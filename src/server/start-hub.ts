@@ -18,7 +18,7 @@ import { FileDefinitionPins } from '../pinning/registry.js';
 import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
-import type { PolicyDecider } from '../pipeline/policy-source.js';
+import type { PolicyDecider, PolicySource } from '../pipeline/policy-source.js';
 import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
 import { collectProcessMetrics, countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { hubMetrics, stageMetrics, timedAudit, timedPolicy, timedStore } from '../metrics/instrument.js';
@@ -34,6 +34,10 @@ import { networkStage } from '../pipeline/network/stage.js';
 import { authenticationStage } from '../pipeline/authentication/stage.js';
 import { listen } from './listen.js';
 import { metricsRoute } from './metrics-route.js';
+import { tokenStage } from './token-stage.js';
+import { writeHttpError } from '../http/respond.js';
+import type { HttpExchange } from '../pipeline/http-exchange.js';
+import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
 import { policyData } from './policy-data.js';
 import { startupSummary, tlsMode } from './startup-summary.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
@@ -185,7 +189,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     };
 
     if (opts.stdio) {
-      const principal = auth ? await stdioPrincipal(auth, env) : null;
+      const principal = auth ? await stdioPrincipal(auth, policy, env) : null;
       if (!auth && env.HATAGO_AUTH_TOKEN) logger.warn('HATAGO_AUTH_TOKEN is set but authentication is off in this config: the token is not checked and the client is anonymous', { component: 'authentication' });
       if (principal) await events({ event: 'authentication_success', user: principal.sub, metadata: { method: 'jwt', transport: 'stdio', roles: principal.roles } });
       const stdio = await serveStdio(hub, { logger: logger.child({ component: 'stdio' }), principal });
@@ -200,7 +204,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // The first HTTP stages of every endpoint: network (policy, CORS headers), then authentication.
     const front = [
       networkStage(policy, logger, { events, recent: monitor, cors: config.security.network?.cors }),
-      authenticationStage(auth, logger, events),
+      // Verification, then the policy's stage "token" (required scopes) on the verified token.
+      authenticationStage(policy, auth, logger, events),
     ];
     const httpApp = createHttpApp({
       hub,
@@ -223,10 +228,11 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       }));
     }
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger, { events, recent: monitor }));
-    outer.get('/metrics', metricsRoute(metrics, front, { observeStages, beforeRender: () => metrics.sessionsOpen.set({ transport: 'http' }, httpApp.sessionCount()) }));
-    // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md).
+    // GET /metrics: method admin/metrics, through the hub's MCP stages (policy, rate limits) as /health/details' admin/status.
+    outer.get('/metrics', metricsRoute(metrics, front, (ctx, method) => hub.admit(ctx, method), { observeStages, beforeRender: () => metrics.sessionsOpen.set({ transport: 'http' }, httpApp.sessionCount()) }));
+    // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md), where the network policy lets it (open endpoints).
     const rs = auth?.resourceServer;
-    if (rs) outer.get(rs.metadataPaths, protectedResourceMetadataRoute(rs));
+    if (rs) outer.get(rs.metadataPaths, networkGated(front[0]!, protectedResourceMetadataRoute(rs), observeStages));
     // `GET /`: what this is, as JSON (Express would answer an HTML 404).
     outer.get('/', (_req, res) => {
       res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }) } });
@@ -262,11 +268,25 @@ function policyHealth(s: PolicyLifecycleStatus): Record<string, unknown> {
   };
 }
 
-/** Over stdio the caller's token comes from HATAGO_AUTH_TOKEN (the guide's MCP client config). */
-async function stdioPrincipal(auth: AuthenticationManager, env: NodeJS.ProcessEnv): Promise<Principal> {
+/**
+ * Over stdio the caller's token comes from HATAGO_AUTH_TOKEN (the guide's MCP
+ * client config): verified, then judged by the policy (stage "token") like an HTTP token.
+ */
+async function stdioPrincipal(auth: AuthenticationManager, policy: PolicySource, env: NodeJS.ProcessEnv): Promise<Principal> {
   const token = env.HATAGO_AUTH_TOKEN;
   if (!token) throw new HatagoError('ERR_UNAUTHENTICATED', { message: 'Authentication is enabled: set HATAGO_AUTH_TOKEN for stdio serving' });
-  return auth.verifyToken(token);
+  const caller = await auth.verifyCaller(token);
+  tokenStage(policy, auth, caller, { ip: null, origin: null, userAgent: null }, 'stdio');
+  return caller.principal;
+}
+
+/** `handler` once the network stage let the request through (the policy's open endpoints); its refusal answered as on /mcp. */
+function networkGated(network: Stage<HttpExchange>, handler: express.RequestHandler, observe?: StageObserver<unknown>): express.RequestHandler {
+  const stages = new StageRunner<HttpExchange>([network]);
+  if (observe) stages.observe(observe);
+  return (req, res, next) => {
+    stages.run({ req, res }).then(() => handler(req, res, next), (err: unknown) => writeHttpError(res, err));
+  };
 }
 
 /**

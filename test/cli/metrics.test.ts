@@ -9,8 +9,18 @@ useProcessCleanup();
 
 let hub: HubProcess;
 
+// Reading /metrics is method admin/metrics: a role with admin:metrics:read (and nothing else here).
+const SCRAPER = { scraper: { permissions: ['admin:metrics:read'] } };
+
 beforeAll(async () => {
-  hub = await startHubProcess({ mcpServers: { fx: fixtureStdio() }, security: { network: { allowedIPs: ['127.0.0.1/32'], blockedIPs: ['0.0.0.0/0'] } } });
+  hub = await startHubProcess({
+    mcpServers: { fx: fixtureStdio() },
+    security: {
+      network: { allowedIPs: ['127.0.0.1/32'], blockedIPs: ['0.0.0.0/0'] },
+      // Authentication off (loopback): the anonymous caller gets defaultRole.
+      authorization: { enabled: true, roles: SCRAPER, defaultRole: 'scraper' },
+    },
+  });
 });
 
 afterAll(async () => {
@@ -67,7 +77,11 @@ describe('hatago metrics with authentication on', () => {
     // Three failures block the address (127.0.0.1: the CLI's own) for a minute.
     authHub = await startHubProcess({
       mcpServers: { fx: fixtureStdio() },
-      security: { authentication: { enabled: true, secret: SECRET, algorithms: ['HS256'] }, suspicious: { block: { authFailures: 3, durationMs: 60000 } } },
+      security: {
+        authentication: { enabled: true, secret: SECRET, algorithms: ['HS256'] },
+        authorization: { enabled: true, roles: SCRAPER },
+        suspicious: { block: { authFailures: 3, durationMs: 60000 } },
+      },
     });
     base = authHub.url;
   });
@@ -78,9 +92,23 @@ describe('hatago metrics with authentication on', () => {
   });
 
   it('reads the token from HATAGO_AUTH_TOKEN', async () => {
-    const { code, output } = await run(await hs256Token(SECRET, { sub: 'metrics' }));
+    const { code, output } = await run(await hs256Token(SECRET, { sub: 'metrics', roles: ['scraper'] }));
     expect(output).toContain('# TYPE hatago_auth_failures_total counter');
     expect(code).toBe(0);
+  });
+
+  it('GET /metrics with a valid token whose roles lack admin:metrics:read: 403 ERR_PERMISSION_DENIED, a decisionId, no metrics', async () => {
+    const res = await rawRequest(`${base}/metrics`, { method: 'GET', headers: { authorization: `Bearer ${await hs256Token(SECRET, { sub: 'reader', roles: ['readonly'] })}` } });
+    expect(res.status).toBe(403);
+    expect(res.json.error).toEqual({ code: -32003, message: 'Forbidden: permission denied by policy', data: { code: 'ERR_PERMISSION_DENIED', decisionId: expect.any(String) } });
+    expect(res.text).not.toContain('hatago_');
+    await authHub.proc.waitForLine(/"message":"request denied","method":"admin\/metrics".*"rule":"rbac\.missing_permission".*"user":"reader"/);
+  });
+
+  it('with a valid token whose roles lack admin:metrics:read: one line that names the permission', async () => {
+    const { code, output } = await run(await hs256Token(SECRET, { sub: 'metrics', roles: ['user'] }));
+    expect(code).toBe(1);
+    expect(lines(output)).toEqual([`hatago: ${base}/metrics: the policy refused method admin/metrics: the caller needs a role with admin:metrics:read (docs/metrics.md) [ERR_PERMISSION_DENIED]`]);
   });
 
   it('without a token: one line that names HATAGO_AUTH_TOKEN', async () => {
@@ -97,7 +125,7 @@ describe('hatago metrics with authentication on', () => {
 
   it('when the address is blocked: one line with the end of the block and the way out', async () => {
     expect((await run('x.y.z')).code).toBe(1); // third failure: the policy blocks 127.0.0.1
-    const { code, output } = await run(await hs256Token(SECRET, { sub: 'metrics' }));
+    const { code, output } = await run(await hs256Token(SECRET, { sub: 'metrics', roles: ['scraper'] }));
     expect(code).toBe(1);
     expect(lines(output)).toHaveLength(1);
     expect(output).toMatch(
@@ -111,7 +139,7 @@ describe('hatago metrics --help', () => {
     const { code, output } = await runHatago(['metrics', '--help']);
     expect(code).toBe(0);
     expect(output).toContain('HATAGO_AUTH_TOKEN');
-    expect(output).toContain('hatago token --sub metrics');
+    expect(output).toContain('hatago token --sub metrics --roles admin');
     expect(output).toContain('403 ERR_CLIENT_BLOCKED');
     expect(output).toContain('security.suspicious.exemptAddresses');
   });

@@ -18,11 +18,14 @@ function sources(files: Record<string, string>): string {
   return dir;
 }
 
+// Regal-clean too (policy:check lints with the repository's .regal/config.yaml).
 const policy = `package hatago
 
-decision := {"allow": true} if input.ok
+# METADATA
+# entrypoint: true
+default decision := {"allow": false}
 
-else := {"allow": false}
+decision := {"allow": true} if input.ok
 `;
 const passingTest = `package hatago_test
 
@@ -103,6 +106,17 @@ describe('policy:check', () => {
     const r = runScript('check-policy.mjs', ['--src', src, '--out', join(tmp.path, 'none.tar.gz')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('undefined function time.now_ns');
+  });
+
+  it('fails on a Regal violation, naming the rule and the place', () => {
+    const prefixed = policy.replace('decision := {"allow": true} if input.ok', 'decision := {"allow": true} if input.ok\n\nget_answer := 42');
+    const src = sources({ 'hatago/decision.rego': prefixed, 'hatago/decision_test.rego': passingTest });
+    const r = runScript('check-policy.mjs', ['--src', src, '--out', buildBundle(src, join(tmp.path, 'linted.tar.gz'))]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('FAIL  regal lint');
+    expect(r.stdout).toContain('ok    bundle is up to date');
+    expect(r.stderr).toMatch(/Rule:\s+avoid-get-and-list-prefix/);
+    expect(r.stderr).toContain('hatago/decision.rego:9:1');
   });
 
   it('fails when a package does not live where its name says', () => {

@@ -5,7 +5,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { fixtureStdio, runHatago, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { freePort, useProcessCleanup } from '../helpers/processes.js';
 import { CLIENTS, clientToken, signingKey, startOidcProvider, userToken, type OidcProcess } from '../fixtures/oidc/oidc.js';
@@ -188,6 +188,16 @@ describe('tokens the hub refuses', () => {
   it('introspection: an opaque token not bound to the hub (no aud) is refused: 401', async () => {
     const unbound = await userToken(op.issuer, { sub: 'bob', scope: 'openid profile' });
     expect(await initialize(introHub, unbound)).toMatchObject({ status: 401, code: 'ERR_TOKEN_INVALID' });
+  });
+});
+
+describe('stdio: HATAGO_AUTH_TOKEN passes the same token stage', () => {
+  it('a token without the required scope mcp: serve --stdio stops with ERR_INSUFFICIENT_SCOPE', async () => {
+    const t = await clientToken(op.issuer, CLIENTS.user, resource, 'other');
+    const { code, output } = await runHatago(['serve', '--stdio', '--config', `${hub.dir}/hatago.config.json`], { env: { HATAGO_AUTH_TOKEN: t } });
+    expect(code).toBe(1);
+    // The operator's terminal gets the policy's reason too (a client never does).
+    expect(output).toMatch(/^hatago: Forbidden: the access token lacks a required scope \(insufficient_scope: missing mcp\) \[ERR_INSUFFICIENT_SCOPE\]$/m);
   });
 });
 

@@ -17,7 +17,12 @@ import data.hatago.ratelimit
 import data.hatago.rbac
 import data.hatago.sessions
 import data.hatago.suspicious
+import data.hatago.token
 
+# METADATA
+# title: decision
+# description: The one entrypoint (opa build -e hatago/decision); one object per stage.
+# entrypoint: true
 default decision := {
 	"allow": false,
 	"code": "ERR_PERMISSION_DENIED",
@@ -27,6 +32,10 @@ default decision := {
 decision := network_decision if input.stage == "network"
 
 decision := request_decision if input.stage == "request"
+
+# Asked once per verified token, before authorization: does it carry the
+# scopes this resource requires (RFC 6750 insufficient_scope)? See hatago.token.
+decision := token_decision if input.stage == "token"
 
 # Asked once per call of a token endpoint (POST /auth/login, /auth/refresh,
 # /auth/logout), before the body is read: allowed, and its rate limits.
@@ -73,13 +82,20 @@ as_list(s) := [r | some r in s]
 
 # --- stage "network" --------------------------------------------------------
 
+# An open endpoint (probes, RFC 9728 metadata: network.open_endpoints) passes
+# the address, Origin and block rules; contract and custom rules still apply.
+network_rules_apply if {
+	not stdio
+	not network.open_endpoint
+}
+
 default network_rule_deny := set()
 
-network_rule_deny := network.deny if not stdio
+network_rule_deny := network.deny if network_rules_apply
 
 default suspicious_deny := set()
 
-suspicious_deny := suspicious.network_deny if not stdio
+suspicious_deny := suspicious.network_deny if network_rules_apply
 
 network_reasons := ((contract_deny | network_rule_deny) | custom_deny) | suspicious_deny
 
@@ -167,7 +183,7 @@ request_allow if {
 	count(request_reasons) == 0
 }
 
-list_method if rbac.spec.type == "list"
+is_list_method if rbac.spec.type == "list"
 
 default visible := []
 
@@ -189,12 +205,29 @@ visible := [x | some x in rbac.visible; not hidden[x]] if {
 # refuses (429) when any is spent.
 request_decision := {"allow": true, "reasons": [], "visible": visible, "rate_limits": ratelimit.limits} if {
 	request_allow
-	list_method
+	is_list_method
 } else := object.union({"allow": true, "reasons": [], "rate_limits": ratelimit.limits}, sessions.extra) if {
 	request_allow
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": [], "rate_limits": ratelimit.denial_limits} if {
-	list_method
+	is_list_method
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "rate_limits": ratelimit.denial_limits}
+
+# --- stage "token" ----------------------------------------------------------
+
+token_reasons := (contract_deny | token.deny) | custom_deny
+
+default token_code := "ERR_PERMISSION_DENIED"
+
+# Only when missing scopes are all that deny: a step-up authorization helps then, and only then.
+token_code := "ERR_INSUFFICIENT_SCOPE" if {
+	count(token.scope_deny) > 0
+	count(token_reasons) == count(token.scope_deny)
+}
+
+token_decision := {"allow": true, "reasons": []} if {
+	input.contract == 1
+	count(token_reasons) == 0
+} else := {"allow": false, "code": token_code, "reasons": default_reason(token_reasons)}
 
 # --- stage "permission" -----------------------------------------------------
 

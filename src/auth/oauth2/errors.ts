@@ -1,5 +1,5 @@
 // Failures specific to the OAuth 2.0 resource server. Token failures reuse
-// the JWT module's codes (tokenRejected); these two have no JWT equivalent.
+// the JWT module's codes (tokenRejected); this one has no JWT equivalent (a missing scope is the policy's ERR_INSUFFICIENT_SCOPE, stage "token").
 
 import { HatagoError } from '../../errors/index.js';
 
@@ -10,9 +10,4 @@ import { HatagoError } from '../../errors/index.js';
  */
 export function providerUnavailable(detail: string, cause?: unknown): HatagoError {
   return new HatagoError('ERR_AUTH_PROVIDER_UNAVAILABLE', { detail, data: { reason: 'provider_unavailable' }, cause });
-}
-
-/** A valid token without every required scope (RFC 6750 §3.1: 403 insufficient_scope). */
-export function insufficientScope(missing: readonly string[]): HatagoError {
-  return new HatagoError('ERR_INSUFFICIENT_SCOPE', { detail: `insufficient_scope: missing ${missing.join(' ')}`, data: { reason: 'insufficient_scope' } });
 }

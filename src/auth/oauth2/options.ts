@@ -95,6 +95,21 @@ function url(value: unknown, key: string): string | undefined {
   return value;
 }
 
+function withoutIdentityScopes(scope: readonly string[]): string[] {
+  return scope.filter((s) => !OIDC_IDENTITY_SCOPES.has(s));
+}
+
+/**
+ * The scopes every token must carry, as the policy reads them
+ * (data.config.authentication.requiredScopes; the policy decides, stage
+ * "token"): `requiredScopes`, else `scope` minus the identity scopes.
+ * Unchecked here: start-up validates the provider block (resolveOAuth2Options).
+ */
+export function requiredScopesOf(p: Pick<OAuth2ProviderOptions, 'scope' | 'requiredScopes'> | undefined): string[] {
+  if (Array.isArray(p?.requiredScopes)) return p.requiredScopes.filter((s) => typeof s === 'string');
+  return withoutIdentityScopes(Array.isArray(p?.scope) ? p.scope.filter((s) => typeof s === 'string') : []);
+}
+
 function stringList(value: unknown, key: string): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || s === '' || /\s/.test(s))) {
@@ -145,7 +160,7 @@ export function resolveOAuth2Options(provider: OAuth2ProviderOptions | undefined
   }
 
   const scopesSupported = stringList(p.scope, 'scope') ?? [];
-  const requiredScopes = stringList(p.requiredScopes, 'requiredScopes') ?? scopesSupported.filter((s) => !OIDC_IDENTITY_SCOPES.has(s));
+  const requiredScopes = stringList(p.requiredScopes, 'requiredScopes') ?? withoutIdentityScopes(scopesSupported);
 
   const rolesClaim = p.rolesClaim ?? 'roles';
   if (typeof rolesClaim !== 'string' || rolesClaim.split('.').some((seg) => seg === '')) {

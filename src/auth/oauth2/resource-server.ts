@@ -9,10 +9,10 @@ import { bearerFromHeader } from '../bearer.js';
 import { tokenRejected, unauthenticated } from '../errors.js';
 import { attachChallenge } from '../www-authenticate.js';
 import { IssuerDiscovery } from './discovery.js';
-import { insufficientScope, providerUnavailable } from './errors.js';
+import { providerUnavailable } from './errors.js';
 import { metadataPaths, metadataUrl, protectedResourceMetadata, type ProtectedResourceMetadata } from './metadata.js';
 import type { ResolvedOAuth2Options } from './options.js';
-import { oauth2Principal, tokenScopes } from './principal.js';
+import { oauth2Principal } from './principal.js';
 import { TokenCache } from './token-cache.js';
 import { remoteKeySet, verifyJwtAccessToken } from './verify-jwt.js';
 import { viaIntrospection, viaUserInfo } from './verify-opaque.js';
@@ -20,6 +20,12 @@ import { viaIntrospection, viaUserInfo } from './verify-opaque.js';
 /** Three dot-separated parts: a JWS compact serialization (a JWE has five). */
 function looksLikeJws(token: string): boolean {
   return token.split('.').length === 3;
+}
+
+/** A validated token: its principal, and whether the provider said which scopes it has (userinfo does not). */
+export interface VerifiedAccessToken {
+  principal: Principal;
+  scopesKnown: boolean;
 }
 
 export class OAuth2ResourceServer {
@@ -48,31 +54,44 @@ export class OAuth2ResourceServer {
     return protectedResourceMetadata(this.options);
   }
 
-  /** The authentication stage: Authorization header in, Principal out. Every failure carries the challenge. */
+  /**
+   * The authentication stage: Authorization header in, Principal out. Every
+   * failure carries the challenge. Whether the token's scopes suffice
+   * (requiredScopes) is the policy's decision, stage "token", asked next.
+   */
   async authenticate(authorization: string | undefined): Promise<Principal> {
+    return (await this.verifyHeader(authorization)).principal;
+  }
+
+  async verifyHeader(authorization: string | undefined): Promise<VerifiedAccessToken> {
     try {
       return await this.#verify(bearerFromHeader(authorization));
     } catch (err) {
-      throw this.#challenge(err);
+      throw this.challenge(err);
     }
   }
 
   /** Validates a bare access token (stdio: HATAGO_AUTH_TOKEN). */
   async verifyToken(token: string): Promise<Principal> {
+    return (await this.verifyBare(token)).principal;
+  }
+
+  async verifyBare(token: string): Promise<VerifiedAccessToken> {
     try {
       if (typeof token !== 'string' || token === '') throw unauthenticated();
       return await this.#verify(token);
     } catch (err) {
-      throw this.#challenge(err);
+      throw this.challenge(err);
     }
   }
 
-  #challenge(err: unknown): unknown {
+  /** Attaches this resource's challenge (resource_metadata, scope) to `err`: every 401, and the 403 insufficient_scope. */
+  challenge(err: unknown): unknown {
     const scope = this.options.scopesSupported;
     return attachChallenge(err, { resourceMetadata: this.resourceMetadataUrl, ...(scope.length > 0 && { scope }) });
   }
 
-  async #verify(token: string): Promise<Principal> {
+  async #verify(token: string): Promise<VerifiedAccessToken> {
     const o = this.options;
     if (Buffer.byteLength(token, 'utf8') > o.maxTokenBytes) throw tokenRejected('oversized', `more than ${o.maxTokenBytes} bytes`);
     let claims: Record<string, unknown>;
@@ -90,14 +109,8 @@ export class OAuth2ResourceServer {
     } else {
       ({ claims, scopesKnown } = await this.#opaque(token));
     }
-    const principal = oauth2Principal(claims, o.rolesClaim);
-    // Userinfo reports no scope: the requirement is checked where the provider says which scopes the token has.
-    if (scopesKnown) {
-      const have = new Set(tokenScopes(claims) ?? []);
-      const missing = o.requiredScopes.filter((s) => !have.has(s));
-      if (missing.length > 0) throw insufficientScope(missing);
-    }
-    return principal;
+    // Userinfo reports no scope: the policy applies requiredScopes only where the provider says which scopes the token has.
+    return { principal: oauth2Principal(claims, o.rolesClaim), scopesKnown };
   }
 
   async #opaque(token: string): Promise<{ claims: Record<string, unknown>; scopesKnown: boolean }> {

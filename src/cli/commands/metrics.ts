@@ -21,10 +21,11 @@ interface Refusal {
 }
 
 const HELP_AFTER = `
-/metrics passes the same network policy and authentication as /mcp. With
-security.authentication enabled, put a bearer token (any valid one; no role is
-needed) in HATAGO_AUTH_TOKEN:
-  export HATAGO_AUTH_TOKEN=$(hatago token --sub metrics --config hatago.config.json)
+/metrics passes the same network policy and authentication as /mcp, then the
+policy must allow method admin/metrics: a role with admin:metrics:read (the
+shipped admin role's admin:*:* covers it). With security.authentication
+enabled, put a bearer token of such a role in HATAGO_AUTH_TOKEN:
+  export HATAGO_AUTH_TOKEN=$(hatago token --sub metrics --roles admin --config hatago.config.json)
   hatago metrics --config hatago.config.json --filter circuit_breaker
 Ten bad tokens from one address block it (403 ERR_CLIENT_BLOCKED) for five
 minutes by default, /metrics included: list the addresses of your scrapers in
@@ -94,6 +95,9 @@ function refused(where: string, status: number, r: Refusal, sentToken: boolean):
     const until = r.blockedUntil !== undefined ? ` until ${r.blockedUntil}` : '';
     const after = r.retryAfter !== undefined ? ` (retry in ${r.retryAfter} s)` : '';
     return new HatagoError(code, { message: `${where}: this address is blocked after suspicious activity${until}${after}; exempt scrapers with security.suspicious.exemptAddresses` });
+  }
+  if (code === 'ERR_PERMISSION_DENIED') {
+    return new HatagoError(code, { message: `${where}: the policy refused method admin/metrics: the caller needs a role with admin:metrics:read (docs/metrics.md)` });
   }
   return new HatagoError(code ?? 'ERR_INVALID_REQUEST', { message: `${where} answered ${status}: ${r.message ?? ''}`.trimEnd() });
 }

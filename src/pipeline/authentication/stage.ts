@@ -1,10 +1,13 @@
 // Stage "authentication": the Bearer token verified (JWT with jose, or the
-// OAuth2 resource server), revocation included. Success and failure are in
-// the audit trail before the answer (no record, no answer).
+// OAuth2 resource server), revocation included, then judged by the policy
+// (stage "token" of the contract: required scopes). Success and failure are
+// in the audit trail before the answer (no record, no answer).
 
 import type { AuthenticationManager } from '../../auth/index.js';
 import { HatagoError } from '../../errors/index.js';
 import type { Logger } from '../../log/logger.js';
+import { tokenStage } from '../../server/token-stage.js';
+import type { PolicySource } from '../policy-source.js';
 import type { HttpExchange } from '../http-exchange.js';
 import { discardEvents, type SecurityEvent, type SecurityEventSink } from '../security-events.js';
 import type { Stage, StageSpec } from '../stage.js';
@@ -12,11 +15,12 @@ import type { Stage, StageSpec } from '../stage.js';
 export const AUTHENTICATION_STAGE: StageSpec = {
   name: 'authentication',
   scope: 'http',
-  does: 'Bearer token verified (JWT with jose, or OAuth2 introspection and scopes), then its jti against the revoked tokens; no token verification for a denied client',
-  fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_INSUFFICIENT_SCOPE', 'ERR_REVOCATION_UNAVAILABLE', 'ERR_AUTH_PROVIDER_UNAVAILABLE', 'ERR_AUDIT_UNAVAILABLE'],
+  does: 'Bearer token verified (JWT with jose, or OAuth2 JWKS, introspection or userinfo), then its jti against the revoked tokens, then the policy decides whether the token is enough (stage "token": required scopes); no token verification for a denied client',
+  fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_INSUFFICIENT_SCOPE', 'ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION', 'ERR_REVOCATION_UNAVAILABLE', 'ERR_AUTH_PROVIDER_UNAVAILABLE', 'ERR_AUDIT_UNAVAILABLE'],
 };
 
-export function authenticationStage(auth: AuthenticationManager | undefined, logger: Logger, events: SecurityEventSink = discardEvents): Stage<HttpExchange> {
+/** `policy` is asked for stage "token" on each verified token. */
+export function authenticationStage(policy: PolicySource, auth: AuthenticationManager | undefined, logger: Logger, events: SecurityEventSink = discardEvents): Stage<HttpExchange> {
   const log = logger.child({ component: 'authentication' });
   // How callers prove who they are, for the audit trail.
   const method = auth?.resourceServer ? 'oauth2' : 'jwt';
@@ -38,7 +42,9 @@ export function authenticationStage(auth: AuthenticationManager | undefined, log
       const userAgent = x.client?.userAgent ?? null;
       let principal;
       try {
-        principal = await auth.authenticate(x.req.headers.authorization);
+        const caller = await auth.authenticateCaller(x.req.headers.authorization);
+        tokenStage(policy, auth, caller, x.client ?? { ip, origin: null, userAgent });
+        principal = caller.principal;
       } catch (err) {
         const code = (err as { code?: string }).code;
         const reason = (err as { detail?: string }).detail;

@@ -40,8 +40,8 @@ function buildVariant(name: string, permissions: string[], tools: string[]): Bui
   cpSync(join(repoRoot, 'policies', 'rego'), src, { recursive: true });
   const dataFile = join(src, 'data.json');
   const data = JSON.parse(readFileSync(dataFile, 'utf8')) as { hatago: { roles: Record<string, unknown> } };
-  // admin:status:read: the test reads the active revision from /health/details.
-  data.hatago.roles.tester = { permissions: [...permissions, 'admin:status:read'] };
+  // admin:status:read and admin:metrics:read: the test reads the active revision from /health/details and the reload counters from /metrics.
+  data.hatago.roles.tester = { permissions: [...permissions, 'admin:status:read', 'admin:metrics:read'] };
   writeFileSync(dataFile, JSON.stringify(data, null, 2));
   const out = buildBundle(src, join(tmp.path, `${name}.tar.gz`));
   const bytes = readFileSync(out);

@@ -239,7 +239,7 @@ deny contains {"rule": concat(".", ["arguments", id]), "message": msg} if {
 
 deny contains {"rule": "arguments.uncovered", "message": msg} if {
 	denied
-	some _, msg in uncovered_reasons
+	some msg in uncovered_reasons
 }
 
 # --- coverage of grants by rules (a data check, not a request decision) -------

@@ -117,12 +117,12 @@ classification(name) := {kind: level_for(name, kind) | some kind in kinds}
 
 # --- single questions (input.breaker = {server, tags, error_kind}) ------------
 
-default breaker_tags := []
+default asked_tags := []
 
-breaker_tags := tags_of(input.breaker)
+asked_tags := tags_of(input.breaker)
 
 # rule is the merged rule for input.breaker.
-rule := rule_for(breaker_tags) if is_object(input.breaker)
+rule := rule_for(asked_tags) if is_object(input.breaker)
 
 # severity is the level of input.breaker.error_kind under that rule;
 # undefined for a kind outside `kinds`.
@@ -134,10 +134,9 @@ severity := level_for(rule.name, input.breaker.error_kind)
 #   {"enabled": bool, "servers": {id: {"rule": {...}, "severity": {kind: level}}}}
 table := {
 	"enabled": enabled,
-	"servers": {id: entry |
+	"servers": {server.id: entry |
 		some server in input.servers
-		id := server.id
-		is_string(id)
+		is_string(server.id)
 		entry := server_entry(tags_of(server))
 	},
 }

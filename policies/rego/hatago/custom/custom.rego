@@ -25,15 +25,15 @@ allowed_servers := {s | some s in input.principal.claims.allowedServers} if {
 
 deny contains {"rule": "custom.server_specific", "message": lib.msg(["server ", s, " is not in the token's allowedServers"])} if {
 	input.stage == "request"
-	allowed := allowed_servers
+	allowed_servers # only principals whose token carries the claim
 	s := input.request.server
 	s != null
-	not allowed[s]
+	not allowed_servers[s]
 }
 
 hidden contains c.exposed if {
 	input.stage == "request"
-	allowed := allowed_servers
+	allowed_servers
 	some c in input.candidates
-	not allowed[c.server]
+	not allowed_servers[c.server]
 }

@@ -1,6 +1,5 @@
 package hatago.login_test
 
-import data.hatago
 import data.hatago.login
 
 auth(method, principal) := {
@@ -23,23 +22,23 @@ builtin := {"rateLimits": [
 # --- allow and limits -------------------------------------------------------
 
 test_login_allowed_with_builtin_limit if {
-	d := hatago.decision with input as auth("auth/login", null) with data.hatago.tokenEndpoints as builtin with data.config as {}
+	d := data.hatago.decision with input as auth("auth/login", null) with data.hatago.tokenEndpoints as builtin with data.config as {}
 	d == {"allow": true, "reasons": [], "rate_limits": [{"name": "login", "key": "login:ip:10.0.0.1", "windowMs": 60000, "max": 10}]}
 }
 
 test_shipped_bundle_limits_login if {
-	d := hatago.decision with input as auth("auth/login", null) with data.config as {}
+	d := data.hatago.decision with input as auth("auth/login", null) with data.config as {}
 	d.allow == true
 	[l.name | some l in d.rate_limits] == ["login"]
 }
 
 test_refresh_limited_per_user if {
-	d := hatago.decision with input as auth("auth/refresh", alice) with data.hatago.tokenEndpoints as builtin with data.config as {}
+	d := data.hatago.decision with input as auth("auth/refresh", alice) with data.hatago.tokenEndpoints as builtin with data.config as {}
 	d.rate_limits == [{"name": "token-refresh", "key": "token-refresh:user:alice", "windowMs": 60000, "max": 30}]
 }
 
 test_logout_allowed_without_limits if {
-	d := hatago.decision with input as auth("auth/logout", alice) with data.hatago.tokenEndpoints as builtin with data.config as {}
+	d := data.hatago.decision with input as auth("auth/logout", alice) with data.hatago.tokenEndpoints as builtin with data.config as {}
 	d == {"allow": true, "reasons": [], "rate_limits": []}
 }
 
@@ -76,25 +75,25 @@ test_user_key_falls_back_to_ip_for_anonymous_login if {
 # --- denials ----------------------------------------------------------------
 
 test_unknown_endpoint_denied if {
-	d := hatago.decision with input as auth("auth/register", null) with data.config as {}
+	d := data.hatago.decision with input as auth("auth/register", null) with data.config as {}
 	d.allow == false
 	d.code == "ERR_PERMISSION_DENIED"
 	[r.rule | some r in d.reasons] == ["login.unknown_endpoint"]
 }
 
 test_refresh_without_principal_denied if {
-	d := hatago.decision with input as auth("auth/refresh", null) with data.config as {}
+	d := data.hatago.decision with input as auth("auth/refresh", null) with data.config as {}
 	[r.rule | some r in d.reasons] == ["login.principal_required"]
 }
 
 test_contract_mismatch_denied if {
-	d := hatago.decision with input as object.union(auth("auth/login", null), {"contract": 2}) with data.config as {}
+	d := data.hatago.decision with input as object.union(auth("auth/login", null), {"contract": 2}) with data.config as {}
 	d.allow == false
 	[r.rule | some r in d.reasons] == ["hatago.contract"]
 }
 
 test_custom_rule_can_deny_login if {
-	d := hatago.decision with input as auth("auth/login", null) with data.config as {} with data.hatago.custom.deny as {{"rule": "custom.no_logins", "message": "closed"}}
+	d := data.hatago.decision with input as auth("auth/login", null) with data.config as {} with data.hatago.custom.deny as {{"rule": "custom.no_logins", "message": "closed"}}
 	d.allow == false
 	[r.rule | some r in d.reasons] == ["custom.no_logins"]
 }

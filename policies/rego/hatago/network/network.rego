@@ -164,20 +164,18 @@ client_ip := resolved.ip
 # ip_deny: reasons the address is refused (ERR_NETWORK_DENIED).
 ip_deny contains {"rule": resolved.error, "message": resolved.message} if resolved.error
 
-ip_deny contains {"rule": "network.blocked_ip", "message": lib.msg(["client address ", ip, " is in blockedIPs"])} if {
-	ip := client_ip
-	ip != null
-	b := block_len(ip)
+ip_deny contains {"rule": "network.blocked_ip", "message": lib.msg(["client address ", client_ip, " is in blockedIPs"])} if {
+	client_ip != null
+	b := block_len(client_ip)
 	b >= 0
-	b >= allow_len(ip)
+	b >= allow_len(client_ip)
 }
 
-ip_deny contains {"rule": "network.not_in_allowlist", "message": lib.msg(["client address ", ip, " is not in allowedIPs"])} if {
-	ip := client_ip
-	ip != null
+ip_deny contains {"rule": "network.not_in_allowlist", "message": lib.msg(["client address ", client_ip, " is not in allowedIPs"])} if {
+	client_ip != null
 	count(allowed_entries) > 0
-	allow_len(ip) < 0
-	block_len(ip) < 0
+	allow_len(client_ip) < 0
+	block_len(client_ip) < 0
 }
 
 # --- Origin rule ------------------------------------------------------------
@@ -248,3 +246,38 @@ code := "ERR_ORIGIN_DENIED" if {
 }
 
 deny := ip_deny | origin_deny
+
+# --- open endpoints ---------------------------------------------------------
+
+# Endpoints every address may reach (probes, RFC 9728 metadata): the address,
+# Origin and block rules do not apply to them. The bundle's list
+# (data.hatago.openEndpoints), replaced whole by the operator's
+# data.config.network.openEndpoints ([] puts them behind the rules too).
+# An entry is an exact path, or a prefix ending in "/*" that matches the
+# paths below it (not the prefix itself).
+default open_endpoints := []
+
+open_endpoints := cfg.openEndpoints if is_array(cfg.openEndpoints)
+
+else := data.hatago.openEndpoints if is_array(data.hatago.openEndpoints)
+
+open_endpoint if {
+	path := input.http.path
+	is_string(path)
+	some entry in open_endpoints
+	endpoint_matches(entry, path)
+}
+
+endpoint_matches(entry, path) if {
+	is_string(entry)
+	not endswith(entry, "/*")
+	entry == path
+}
+
+endpoint_matches(entry, path) if {
+	is_string(entry)
+	endswith(entry, "/*")
+	prefix := trim_suffix(entry, "*")
+	startswith(path, prefix)
+	count(path) > count(prefix)
+}

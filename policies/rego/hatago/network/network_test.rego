@@ -294,3 +294,70 @@ test_network_contract_mismatch if {
 	d.code == "ERR_NETWORK_DENIED"
 	rules_of(d) == {"hatago.contract"}
 }
+
+# --- open endpoints (probes, RFC 9728 metadata) -------------------------------
+
+at_path(cfg, socket, origin, path) := d if {
+	d := data.hatago.decision with input as object.union(net_input(socket, [], origin), {"http": {"method": "GET", "path": path}})
+		with data.config as {"network": cfg}
+}
+
+block_all := {"blockedIPs": ["0.0.0.0/0"]}
+
+test_probes_and_metadata_open_to_every_address_by_default if {
+	at_path(block_all, "8.8.8.8", null, "/health").allow == true
+	at_path(block_all, "8.8.8.8", null, "/health/ready").allow == true
+	at_path(block_all, "8.8.8.8", "https://evil.example", "/.well-known/oauth-protected-resource").allow == true
+	at_path(block_all, "2001:db8::1", null, "/.well-known/oauth-protected-resource/mcp").allow == true
+}
+
+test_other_endpoints_keep_the_address_rules if {
+	d := at_path(block_all, "8.8.8.8", null, "/health/details")
+	d.allow == false
+	d.code == "ERR_NETWORK_DENIED"
+	rules_of(d) == {"network.blocked_ip"}
+	at_path(block_all, "8.8.8.8", null, "/metrics").allow == false
+	at_path(block_all, "8.8.8.8", null, "/mcp").allow == false
+	at_path(block_all, "8.8.8.8", null, "/HEALTH").allow == false
+	at_path(block_all, "8.8.8.8", null, "/health/").allow == false
+}
+
+test_a_prefix_entry_matches_below_it_only if {
+	at_path(block_all, "8.8.8.8", null, "/.well-known/oauth-protected-resource/").allow == false
+	at_path(block_all, "8.8.8.8", null, "/.well-known/oauth-protected-resourcex").allow == false
+	at_path(block_all, "8.8.8.8", null, "/.well-known/other").allow == false
+}
+
+test_operator_list_replaces_the_bundle_list if {
+	closed := object.union(block_all, {"openEndpoints": []})
+	d := at_path(closed, "8.8.8.8", null, "/health")
+	d.allow == false
+	rules_of(d) == {"network.blocked_ip"}
+	only_live := object.union(block_all, {"openEndpoints": ["/health"]})
+	at_path(only_live, "8.8.8.8", null, "/health").allow == true
+	at_path(only_live, "8.8.8.8", null, "/health/ready").allow == false
+}
+
+test_no_http_facts_means_no_open_endpoint if {
+	decide(block_all, "8.8.8.8", [], null).allow == false
+	d := data.hatago.decision with input as object.union(net_input("8.8.8.8", [], null), {"http": {"path": 7}})
+		with data.config as {"network": block_all}
+	d.allow == false
+}
+
+test_an_open_endpoint_passes_a_suspicious_block if {
+	blocked := {"recent": {"addresses": {"203.0.113.9": {"auth_failures": 12, "denials": 0, "blocked_until_ns": 10}}}}
+	probe := object.union(object.union(net_input("203.0.113.9", [], null), blocked), {"http": {"method": "GET", "path": "/health"}})
+	p := data.hatago.decision with input as probe with data.config as {}
+	p.allow == true
+	mcp := object.union(probe, {"http": {"method": "POST", "path": "/mcp"}})
+	m := data.hatago.decision with input as mcp with data.config as {}
+	m.code == "ERR_CLIENT_BLOCKED"
+}
+
+test_an_open_endpoint_keeps_the_contract_rule if {
+	i := object.union(net_input("8.8.8.8", [], null), {"contract": 0, "http": {"method": "GET", "path": "/health"}})
+	d := data.hatago.decision with input as i with data.config as {"network": block_all}
+	d.allow == false
+	rules_of(d) == {"hatago.contract"}
+}

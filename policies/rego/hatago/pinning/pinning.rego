@@ -20,13 +20,15 @@ import data.hatago.lib
 modes := {"allow", "hold"}
 
 # The operator's security.pinning.new, else the bundle's pinning.new, else "allow".
+default new_mode := "allow"
+
 new_mode := m if {
 	m := data.config.pinning.new
 	m in modes
 } else := m if {
 	m := data.hatago.pinningPolicy.new
 	m in modes
-} else := "allow"
+}
 
 default patterns := []
 
@@ -57,12 +59,11 @@ any_pattern := concat("|", [concat("", ["(?:", p.regex, ")"]) | some p in patter
 # A list scans its descriptions one by one only when the text of all its
 # unapproved ones together matches some pattern: one regex call for a clean
 # list. (A match across two descriptions only costs the per-item scan.)
-unapproved_text := concat("\n", [x |
+unapproved_text := concat("\n", [c.definition.description |
 	some c in input.candidates
 	is_object(c.definition)
 	c.definition.status != "pinned"
-	x := c.definition.description
-	is_string(x)
+	is_string(c.definition.description)
 ])
 
 default scan := false

@@ -45,7 +45,7 @@ default_role := authz.defaultRole if role_def(authz.defaultRole)
 #   caller holds any of `actions` on it (list, or the use action).
 # type "completion": follows what it completes (input.request.kind).
 # type "admin": hub administration, not MCP (GET /health/details asks for
-#   "admin/status"); needs the admin permission admin:<category>:<action>.
+#   "admin/status", GET /metrics for "admin/metrics"); needs the admin permission admin:<category>:<action>.
 # type "server": "server/observe", asked by the runtime (never sent by a
 #   client) before a session hears server input.request.server's
 #   notifications (logging, list_changed): allowed when some grant, in every
@@ -66,6 +66,7 @@ methods := {
 	"prompts/get": {"type": "item", "category": "prompts", "action": "generate"},
 	"completion/complete": {"type": "completion"},
 	"admin/status": {"type": "admin", "category": "status", "action": "read"},
+	"admin/metrics": {"type": "admin", "category": "metrics", "action": "read"},
 	"server/observe": {"type": "server"},
 }
 
@@ -154,11 +155,11 @@ principal_roles := {r | some r in input.principal.roles; is_string(r)} if is_arr
 known_roles := {r | some r in principal_roles; role_def(r)}
 
 # A principal with no known role (or no principal) gets defaultRole.
+default effective_roles := set()
+
 effective_roles := known_roles if count(known_roles) > 0
 
 else := {default_role} if default_role
-
-else := set()
 
 role_permissions(r) := role_def(r).permissions if is_array(role_def(r).permissions)
 
@@ -375,10 +376,10 @@ observe_scope_ok if {
 
 may_observe if {
 	spec.type == "server"
-	some g in all_role_grants
-	covers_server(g)
 	observe_perm_ok
 	observe_scope_ok
+	some g in all_role_grants
+	covers_server(g)
 }
 
 allow if may_observe
@@ -393,7 +394,7 @@ deny contains {"rule": "rbac.server_not_visible", "message": lib.msg(["no grant 
 
 # A grant shows items of the list's category when its action is "*" or one of
 # the list's actions (list, or the use action: call/read/generate).
-list_relevant(g) if {
+relevant_to_list(g) if {
 	wild_or(g.category, spec.category)
 	g.action == "*"
 } else if {
@@ -409,7 +410,7 @@ layer(grants) := {
 	"servers": {g.server | some g in rel; g.item == "*"},
 	"items": [g | some g in rel; g.item != "*"],
 } if {
-	rel := [g | some g in grants; list_relevant(g)]
+	rel := [g | some g in grants; relevant_to_list(g)]
 }
 
 all_items(rel) if {
@@ -473,11 +474,10 @@ visible := [c.exposed | some c in input.candidates; c.kind == kind] if {
 } else := [c.exposed |
 	some c in input.candidates
 	c.kind == kind
-	shown(p[c.server], c.name)
+	shown(plan[c.server], c.name)
 ] if {
 	spec.type == "list"
 	kind := spec.kind
-	p := plan
 }
 
 # Some server needs item-by-item checks.
@@ -517,18 +517,16 @@ else if {
 # covers_asked(p): permission string p covers input.permission.
 covers_asked(p) if {
 	g := parse(p)
-	a := asked_mcp
-	wild_or(g.server, a.server)
-	wild_or(g.category, a.category)
-	wild_or(g.action, a.action)
-	item_covers(g, a.item)
+	wild_or(g.server, asked_mcp.server)
+	wild_or(g.category, asked_mcp.category)
+	wild_or(g.action, asked_mcp.action)
+	item_covers(g, asked_mcp.item)
 }
 
 covers_asked(p) if {
 	g := parse_admin(p)
-	a := asked_admin
-	wild_or(g.category, a.category)
-	wild_or(g.action, a.action)
+	wild_or(g.category, asked_admin.category)
+	wild_or(g.action, asked_admin.action)
 }
 
 role_holds if {

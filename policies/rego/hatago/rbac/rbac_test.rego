@@ -465,6 +465,22 @@ test_admin_status_anonymous_needs_authentication_disabled if {
 	d.code == "ERR_UNAUTHENTICATED"
 }
 
+test_admin_metrics_needs_admin_metrics_read if {
+	can(who(["admin"]), "admin/metrics", null, null)
+	not can(who(["user"]), "admin/metrics", null, null)
+	d := decide(who(["readonly"]), "admin/metrics", null, null)
+	d.code == "ERR_PERMISSION_DENIED"
+	rules_of(d) == {"rbac.missing_permission"}
+	d.reasons[0].message == "no role of [\"readonly\"] grants admin:metrics:read"
+	roles := {"scraper": {"permissions": ["admin:metrics:read"]}, "status": {"permissions": ["admin:status:read"]}}
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "roles": roles}}
+	decide_cfg(cfg, who(["scraper"]), "admin/metrics", null, null).allow == true
+	decide_cfg(cfg, who(["scraper"]), "admin/status", null, null).allow == false
+	decide_cfg(cfg, who(["status"]), "admin/metrics", null, null).allow == false
+	scoped := object.union(who(["admin"]), {"scope": ["admin:status"]})
+	rules_of(decide(scoped, "admin/metrics", null, null)) == {"rbac.token_scope"}
+}
+
 # --- server/observe ------------------------------------------------------------
 
 observe_input(roles, server) := {
@@ -490,10 +506,10 @@ test_observe_any_grant_on_the_server if {
 
 test_observe_denied_for_other_servers if {
 	not rbac.allow with input as observe_input(["fs"], "other") with data.config as observe_roles
+	not rbac.allow with input as observe_input(["none"], "filesystem") with data.config as observe_roles
 	d := rbac.deny with input as observe_input(["fs"], "other") with data.config as observe_roles
 	some r in d
 	r.rule == "rbac.server_not_visible"
-	not rbac.allow with input as observe_input(["none"], "filesystem") with data.config as observe_roles
 }
 
 test_observe_narrowed_by_token_permissions if {

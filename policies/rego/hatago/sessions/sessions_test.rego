@@ -1,6 +1,5 @@
 package hatago.sessions_test
 
-import data.hatago
 import data.hatago.sessions
 
 test_defaults if {
@@ -24,14 +23,14 @@ initialize := {
 }
 
 test_initialize_decision_carries_the_limits if {
-	d := hatago.decision with input as initialize with data.config as {"sessions": {"maxPerPrincipal": 3}}
+	d := data.hatago.decision with input as initialize with data.config as {"sessions": {"maxPerPrincipal": 3}}
 		with data.hatago.roles as {"admin": {"permissions": ["mcp:*:*"]}}
 	d.allow == true
 	d.session_limits.max_per_principal == 3
 }
 
 test_other_methods_carry_none if {
-	d := hatago.decision with input as json.patch(initialize, [{"op": "replace", "path": "/request/method", "value": "ping"}])
+	d := data.hatago.decision with input as json.patch(initialize, [{"op": "replace", "path": "/request/method", "value": "ping"}])
 		with data.config as {}
 		with data.hatago.roles as {"admin": {"permissions": ["mcp:*:*"]}}
 	d.allow == true

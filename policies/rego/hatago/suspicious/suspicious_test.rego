@@ -1,9 +1,7 @@
 package hatago.suspicious_test
 
-import data.hatago
-
 ask(recent) := d if {
-	d := hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http", "recent": recent}
+	d := data.hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http", "recent": recent}
 }
 
 quiet := {"auth_failures": 0, "denials": 0}
@@ -70,57 +68,57 @@ test_disabled if {
 }
 
 test_missing_recent_is_quiet if {
-	d := hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http"}
+	d := data.hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http"}
 	d.suspicious == {"ip": false, "user": false}
 }
 
 # --- stage network ------------------------------------------------------------
 
-net(ip, recent) := {"contract": 1, "stage": "network", "now_ns": 1000, "transport": "http", "client": {"ip": ip, "socket_ip": ip, "forwarded_for": [], "origin": null, "user_agent": null}, "recent": recent}
+net_input(ip, recent) := {"contract": 1, "stage": "network", "now_ns": 1000, "transport": "http", "client": {"ip": ip, "socket_ip": ip, "forwarded_for": [], "origin": null, "user_agent": null}, "recent": recent}
 
 test_blocked_address_is_denied_with_client_blocked if {
-	d := hatago.decision with input as net("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}})
+	d := data.hatago.decision with input as net_input("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}})
 	d.allow == false
 	d.code == "ERR_CLIENT_BLOCKED"
 	d.reasons[0].rule == "suspicious.blocked"
 }
 
 test_expired_block_is_allowed if {
-	d := hatago.decision with input as net("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 1000}}})
+	d := data.hatago.decision with input as net_input("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 1000}}})
 	d.allow == true
 }
 
 test_other_address_block_does_not_apply if {
-	d := hatago.decision with input as net("10.0.0.8", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}})
+	d := data.hatago.decision with input as net_input("10.0.0.8", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}})
 	d.allow == true
 }
 
 test_no_recent_is_allowed if {
-	d := hatago.decision with input as net("10.0.0.9", null)
+	d := data.hatago.decision with input as net_input("10.0.0.9", null)
 	d.allow == true
 }
 
 test_block_follows_the_effective_client_address if {
-	i := object.union(net("10.0.0.1", {"addresses": {"203.0.113.9": {"blocked_until_ns": 2000}}}), {"client": {"forwarded_for": ["203.0.113.9"]}})
-	d := hatago.decision with input as i with data.config.network as {"trustedProxies": ["10.0.0.1"]}
+	i := object.union(net_input("10.0.0.1", {"addresses": {"203.0.113.9": {"blocked_until_ns": 2000}}}), {"client": {"forwarded_for": ["203.0.113.9"]}})
+	d := data.hatago.decision with input as i with data.config.network as {"trustedProxies": ["10.0.0.1"]}
 	d.allow == false
 	d.code == "ERR_CLIENT_BLOCKED"
 	d.client_ip == "203.0.113.9"
 }
 
 test_network_rule_code_wins_over_block if {
-	d := hatago.decision with input as net("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}}) with data.config.network as {"blockedIPs": ["10.0.0.9"]}
+	d := data.hatago.decision with input as net_input("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}}) with data.config.network as {"blockedIPs": ["10.0.0.9"]}
 	d.code == "ERR_NETWORK_DENIED"
 	count(d.reasons) == 2
 }
 
 test_block_says_when_it_ends if {
-	d := hatago.decision with input as net("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}})
+	d := data.hatago.decision with input as net_input("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}})
 	d.blocked_until_ns == 2000
 }
 
 test_other_denials_carry_no_block_end if {
-	d := hatago.decision with input as net("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}}) with data.config.network as {"blockedIPs": ["10.0.0.9"]}
+	d := data.hatago.decision with input as net_input("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}}) with data.config.network as {"blockedIPs": ["10.0.0.9"]}
 	not d.blocked_until_ns
 }
 
@@ -129,7 +127,7 @@ test_other_denials_carry_no_block_end if {
 exempt_cfg := {"exemptAddresses": ["127.0.0.1/32", "10.1.0.0/16", "2001:db8::1"]}
 
 ask_from(ip, recent) := d if {
-	d := hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http", "client_ip": ip, "recent": recent}
+	d := data.hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http", "client_ip": ip, "recent": recent}
 }
 
 test_exempt_address_is_reported_but_never_blocked if {
@@ -154,6 +152,6 @@ test_no_address_is_not_exempt if {
 }
 
 test_exemption_lifts_a_running_block if {
-	d := hatago.decision with input as net("10.1.0.9", {"addresses": {"10.1.0.9": {"blocked_until_ns": 2000}}}) with data.config.suspicious as exempt_cfg
+	d := data.hatago.decision with input as net_input("10.1.0.9", {"addresses": {"10.1.0.9": {"blocked_until_ns": 2000}}}) with data.config.suspicious as exempt_cfg
 	d.allow == true
 }
