@@ -242,6 +242,11 @@ describe('definition pinning', () => {
     const nothing = await tools(['revoke', '--server', 'nope']);
     expect(nothing.code).toBe(1);
     expect(nothing.output.trim()).toBe(`hatago: No pin for server "nope" in the pin store ${pins} [ERR_INVALID_PARAMS]`);
+    // --config: the store is the config's security.pinning.file, relative to the working folder.
+    writeFileSync(path.join(work, 'hatago.config.json'), JSON.stringify({ mcpServers: {}, security: { pinning: { file: 'pins.json' } } }));
+    const viaConfig = await runHatago(['tools', 'list', '--config', 'hatago.config.json'], { cwd: work });
+    expect(viaConfig.code).toBe(0);
+    expect(viaConfig.output.trim()).toBe(`No pins in ${pins}`);
     const config = path.join(work, 'bad.json');
     writeFileSync(config, JSON.stringify({ mcpServers: {}, security: { pinning: { new: 'maybe', maxEntries: 0 } } }));
     const invalid = await runHatago(['config', 'validate', '--config', config]);
