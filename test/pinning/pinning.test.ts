@@ -2,7 +2,7 @@
 // store, the fixture upstream whose tool `mutable` a test rewrites (between
 // two connections, and mid-session with list_changed), real SDK clients, the
 // `hatago tools` CLI, and the audit trail.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -232,6 +232,17 @@ describe('definition pinning', () => {
     expect(rev[0]!.metadata).toMatchObject({ server: 'fx', name: 'echo' });
     // Recorded again on next sight, unapproved.
     expect(pinFile().pins.find((p) => p.name === 'echo')).toMatchObject({ approved: false });
+  });
+
+  it('security.pinning.enabled: false records nothing and passes no facts', async () => {
+    writeDefs('Echoes a word', { word: 'string' });
+    const h = await hub({ enabled: false });
+    const c = await client(h);
+    expect(await toolNames(c)).toContain('fx_mutable');
+    const granted = auditRecords(h).filter((r) => r.event === 'permission_granted' && r.metadata.method === 'tools/list');
+    expect(granted.length).toBeGreaterThan(0);
+    expect(granted.at(-1)!.metadata.input.candidates[0]).not.toHaveProperty('definition');
+    expect(existsSync(pins)).toBe(false);
   });
 
   it('approve and revoke refuse to act without a target or on nothing', async () => {
