@@ -259,6 +259,8 @@ export interface PinningConfig {
   enabled?: boolean;
   /** Pin store file. Default data/pins.json under the working folder. */
   file?: string;
+  /** `file` (default) or a `redis://` / `rediss://` URL shared by several hubs. Default: security.rateLimit.store when that is a Redis URL. */
+  store?: string;
   /** Definitions recorded at most; past it new ones are not recorded (status "new", pinned_digest null). Default 10000. */
   maxEntries?: number;
   /** What the shipped policy does with definitions no operator approved yet (data.config.pinning.new). Default "allow". */

@@ -9,7 +9,8 @@ import type { DefinitionFact, HubLogger, ListCandidate } from '../hub/types.js';
 import type { SecurityEvent, SecurityEventSink } from '../pipeline/security-events.js';
 import type { McpItem } from '../upstreams/types.js';
 import { definitionDigest, definitionOf, type PinnedKind } from './definition.js';
-import { fileStamp, pinKey, readPinFile, writePinFile, type PinFileData, type PinRecord } from './pin-file.js';
+import type { PinBackend } from './pin-backend.js';
+import { pinKey, type PinFileData, type PinRecord } from './pin-file.js';
 
 /** What the hub asks of pinning (src/hub/hub.ts). */
 export interface DefinitionPins {
@@ -23,8 +24,9 @@ export interface DefinitionPins {
   candidates(list: ExposedList): ListCandidate[];
 }
 
-export interface FilePinsOptions {
-  file: string;
+export interface PinRegistryOptions {
+  /** The store: a file (FilePinBackend) or Redis (RedisPinBackend). */
+  backend: PinBackend;
   maxEntries: number;
   events: SecurityEventSink;
   logger: HubLogger;
@@ -37,7 +39,7 @@ interface Seen {
 
 const pinned = (kind: string): kind is PinnedKind => kind === 'tool' || kind === 'prompt' || kind === 'resourceTemplate';
 
-export class FileDefinitionPins implements DefinitionPins {
+export class PinRegistry implements DefinitionPins {
   private records = new Map<string, PinRecord>();
   private stamp: string | null = null;
   private catalog: AggregatedCatalog | undefined;
@@ -48,9 +50,9 @@ export class FileDefinitionPins implements DefinitionPins {
   private warnedFull = false;
 
   /** Throws PinFileError when the store exists but cannot be read: the hub does not start on a broken store. */
-  constructor(private readonly opts: FilePinsOptions) {
-    this.load(readPinFile(opts.file));
-    this.stamp = fileStamp(opts.file);
+  constructor(private readonly opts: PinRegistryOptions) {
+    this.load(opts.backend.read());
+    this.stamp = opts.backend.stamp();
   }
 
   observe(cat: AggregatedCatalog): void {
@@ -62,9 +64,9 @@ export class FileDefinitionPins implements DefinitionPins {
   refresh(): void {
     let stamp: string | null;
     try {
-      stamp = fileStamp(this.opts.file);
+      stamp = this.opts.backend.stamp();
     } catch (err) {
-      this.opts.logger.error('pin store cannot be read; keeping the pins last read', { file: this.opts.file, error: String(err) });
+      this.opts.logger.error('pin store cannot be read; keeping the pins last read', { store: this.opts.backend.where, error: String(err) });
       return;
     }
     if (stamp !== this.stamp) this.reconcile();
@@ -105,7 +107,7 @@ export class FileDefinitionPins implements DefinitionPins {
     const cat = this.catalog;
     const events: SecurityEvent[] = [];
     try {
-      const data = readPinFile(this.opts.file);
+      const data = this.opts.backend.read();
       let dirty = false;
       const records = new Map(data.pins.map((r) => [pinKey(r.server, r.kind, r.name), r]));
       const now = new Date().toISOString();
@@ -116,7 +118,7 @@ export class FileDefinitionPins implements DefinitionPins {
         const rec = records.get(key);
         if (!rec) {
           if (data.pins.length >= this.opts.maxEntries) {
-            if (!this.warnedFull) this.opts.logger.warn('pin store is full (security.pinning.maxEntries): new definitions are not recorded', { file: this.opts.file, maxEntries: this.opts.maxEntries });
+            if (!this.warnedFull) this.opts.logger.warn('pin store is full (security.pinning.maxEntries): new definitions are not recorded', { store: this.opts.backend.where, maxEntries: this.opts.maxEntries });
             this.warnedFull = true;
             continue;
           }
@@ -125,10 +127,8 @@ export class FileDefinitionPins implements DefinitionPins {
           records.set(key, added);
           dirty = true;
         } else if (rec.digest === digest) {
-          if (rec.pending) {
-            delete rec.pending; // the upstream went back to the pinned definition
-            dirty = true;
-          }
+          // Back at the pin (or another hub of a shared store sees the old one): the status is the pin's again.
+          // A pending change stays for the operator: clearing it here would make two hubs undo each other's writes.
         } else if (rec.pending?.digest !== digest) {
           rec.pending = { digest, definition, seen_at: now };
           dirty = true;
@@ -144,11 +144,11 @@ export class FileDefinitionPins implements DefinitionPins {
         events.push({ event: j.event, user: j.by, metadata: { server: j.server, kind: j.kind, name: j.name, pinned_digest: j.pinned_digest, digest: j.digest, at: j.at } });
       }
       // Read and written in one synchronous step: a CLI write can only land before or after it.
-      if (dirty) writePinFile(this.opts.file, data);
-      this.stamp = fileStamp(this.opts.file);
+      if (dirty) this.opts.backend.write(data);
+      this.stamp = this.opts.backend.stamp();
       this.records = records;
     } catch (err) {
-      this.opts.logger.error('pin store cannot be read or written; keeping the pins last read', { file: this.opts.file, error: String(err) });
+      this.opts.logger.error('pin store cannot be read or written; keeping the pins last read', { store: this.opts.backend.where, error: String(err) });
     }
     for (const ev of events) {
       this.opts.events(ev).catch((err: unknown) => this.opts.logger.error('audit record of a definition event failed', { event: ev.event, error: String(err) }));

@@ -266,6 +266,12 @@ describe('definition pinning', () => {
     writeFileSync(pins, '{"version": 7}');
     const broken = await tools(['list']);
     expect(broken.code).toBe(1);
-    expect(broken.output.trim()).toBe(`hatago: unexpected error: pin store ${pins} is not a version 1 pin file`);
+    expect(broken.output.trim()).toBe(`hatago: pin store ${pins} is not a version 1 pin file [ERR_PIN_STORE_UNAVAILABLE]`);
+    // The hub does not start on a broken store either.
+    const brokenHub = path.join(work, 'broken-hub.json');
+    writeFileSync(brokenHub, JSON.stringify({ mcpServers: {}, http: { port: 0 }, security: { authorization: { enabled: false }, pinning: { file: pins } } }));
+    const serve = await runHatago(['serve', '--config', brokenHub]);
+    expect(serve.code).toBe(1);
+    expect(serve.output).toContain(`hatago: pin store ${pins} is not a version 1 pin file [ERR_PIN_STORE_UNAVAILABLE]`);
   });
 });

@@ -8,7 +8,8 @@ import { buildCatalog, type ServerCatalogInput } from '../../src/hub/catalog.js'
 import type { ServerConfig } from '../../src/config/types.js';
 import { definitionDiff, showInvisible } from '../../src/pinning/diff.js';
 import { PinFileError, type PinFileData } from '../../src/pinning/pin-file.js';
-import { FileDefinitionPins } from '../../src/pinning/registry.js';
+import { FilePinBackend } from '../../src/pinning/pin-backend.js';
+import { PinRegistry } from '../../src/pinning/registry.js';
 import type { SecurityEvent } from '../../src/pipeline/security-events.js';
 import type { LogWriter } from '../../src/log/logger.js';
 
@@ -32,7 +33,7 @@ const server = (id: string, tools: { name: string; description: string }[], conf
   catalog: { tools, prompts: [{ name: 'greet', description: 'Greets' }], resources: [{ uri: 'x://r', name: 'r' }], resourceTemplates: [{ uriTemplate: 'x://i/{id}', name: 'i' }] },
 });
 const catalog = (...servers: ServerCatalogInput[]) => buildCatalog(servers, { onCollision: 'throw' });
-const pins = (maxEntries = 100) => new FileDefinitionPins({ file, maxEntries, events: async (e) => void events.push(e), logger });
+const pins = (maxEntries = 100) => new PinRegistry({ backend: new FilePinBackend(file), maxEntries, events: async (e) => void events.push(e), logger });
 const stored = (): PinFileData => JSON.parse(readFileSync(file, 'utf8')) as PinFileData;
 
 beforeEach(() => {
@@ -44,7 +45,7 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('FileDefinitionPins', () => {
+describe('PinRegistry', () => {
   test('first sight records tools, prompts and resource templates (not resources); facts say new', () => {
     const p = pins();
     const cat = catalog(server('fx', [tool('echo', 'Returns its text')]));
@@ -72,7 +73,7 @@ describe('FileDefinitionPins', () => {
     expect(events).toEqual([]);
   });
 
-  test('a change is pending and audited once per digest; going back clears it', () => {
+  test('a change is pending and audited once per digest; going back restores the status, the pending change stays', () => {
     const p = pins();
     p.observe(catalog(server('fx', [tool('echo', 'v1')])));
     const first = stored().pins[0]!.digest;
@@ -89,8 +90,9 @@ describe('FileDefinitionPins', () => {
     expect(stored().pins[0]!.pending).toMatchObject({ digest: fact.digest, definition: { name: 'echo', description: 'v2' } });
     const back = catalog(server('fx', [tool('echo', 'v1')]));
     p.observe(back);
-    expect(stored().pins[0]!.pending).toBeUndefined();
+    expect(stored().pins[0]!.pending?.digest).toBe(fact.digest);
     expect(p.fact(back.tools.entries[0]!)?.status).toBe('new');
+    expect(events).toHaveLength(1);
   });
 
   test('maxEntries bounds the store: past it definitions are not recorded (pinned_digest null), one warning', () => {
