@@ -259,10 +259,10 @@ describe('definition pinning', () => {
     expect(viaConfig.code).toBe(0);
     expect(viaConfig.output.trim()).toBe(`No pins in ${pins}`);
     const config = path.join(work, 'bad.json');
-    writeFileSync(config, JSON.stringify({ mcpServers: {}, security: { pinning: { new: 'maybe', maxEntries: 0 } } }));
+    writeFileSync(config, JSON.stringify({ mcpServers: {}, security: { pinning: { new: 'maybe', maxEntries: 0, store: 'memcached://x' } } }));
     const invalid = await runHatago(['config', 'validate', '--config', config]);
     expect(invalid.code).toBe(1);
-    expect(invalid.output.trim()).toBe(`hatago: Invalid config ${config}:\\x0a  /security/pinning/maxEntries: must be >= 1\\x0a  /security/pinning/new: must be one of ["allow","hold"] [ERR_CONFIG_INVALID]`);
+    expect(invalid.output.trim()).toBe(`hatago: Invalid config ${config}:\\x0a  /security/pinning/store: must match pattern "^(file|rediss?://.+)$"\\x0a  /security/pinning/maxEntries: must be >= 1\\x0a  /security/pinning/new: must be one of ["allow","hold"] [ERR_CONFIG_INVALID]`);
     writeFileSync(pins, '{"version": 7}');
     const broken = await tools(['list']);
     expect(broken.code).toBe(1);
