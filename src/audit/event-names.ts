@@ -21,6 +21,9 @@ const NAMES: Record<SecurityEventName, true> = {
   decision_log_dropped: true,
   session_closed: true,
   audit_records_dropped: true,
+  definition_changed: true,
+  definition_approved: true,
+  definition_revoked: true,
 };
 
 export const SECURITY_EVENT_NAMES: readonly SecurityEventName[] = Object.keys(NAMES) as SecurityEventName[];

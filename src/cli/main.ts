@@ -7,6 +7,7 @@ import { registerPolicyCommand } from './commands/policy.js';
 import { registerMetricsCommand } from './commands/metrics.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommand } from './commands/token.js';
+import { registerToolsCommand } from './commands/tools.js';
 import { registerUserCommand } from './commands/user.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
 
@@ -18,5 +19,6 @@ registerPolicyCommand(program);
 registerAuditCommand(program);
 registerConfigCommand(program);
 registerUserCommand(program);
+registerToolsCommand(program);
 registerTokenCommand(program, { loadConfig: async (path) => (await loadConfig(path !== undefined ? { path } : {})).config });
 await program.parseAsync(process.argv);

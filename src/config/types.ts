@@ -318,6 +318,20 @@ export interface SiemConfig {
   failClosed?: boolean;
 }
 
+/** `security.pinning` (docs/pinning.md). */
+export interface PinningConfig {
+  /** Default true. */
+  enabled?: boolean;
+  /** Pin store file. Default data/pins.json under the working folder. */
+  file?: string;
+  /** `file` (default) or a `redis://` / `rediss://` URL shared by several hubs. Default: security.rateLimit.store when that is a Redis URL. */
+  store?: string;
+  /** Definitions recorded at most; past it new ones are not recorded (status "new", pinned_digest null). Default 10000. */
+  maxEntries?: number;
+  /** What the shipped policy does with definitions no operator approved yet (data.config.pinning.new). Default "allow". */
+  new?: 'allow' | 'hold';
+}
+
 /** `security.suspicious`: thresholds the policy hatago.suspicious reads (docs/audit.md). */
 export interface SuspiciousConfig {
   enabled?: boolean;
@@ -340,6 +354,8 @@ export interface SecurityConfig {
   logging?: LoggingSecurityConfig;
   audit?: AuditTrailConfig;
   suspicious?: SuspiciousConfig;
+  /** Tool-definition pinning (docs/pinning.md). */
+  pinning?: PinningConfig;
   /** Bounds on 2025-11-25 sessions (docs/sessions.md), handed to the policy as data.config.sessions. */
   sessions?: { maxPerPrincipal?: number; maxTotal?: number; idleTimeoutMs?: number };
   /** Later issues (rate limits, breakers, logging, audit) add their keys here. */

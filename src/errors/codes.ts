@@ -70,6 +70,8 @@ export const ERROR_CODES = {
   ERR_PERMISSION_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: permission denied by policy' },
   ERR_POLICY_EVALUATION: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: policy could not decide (fail closed)' },
   ERR_VALIDATION_FAILED: { status: 200, rpc: JsonRpc.VALIDATION_FAILED, message: 'Request refused by a validation rule' },
+  ERR_PIN_STORE_UNAVAILABLE: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'Pin store unavailable or unreadable' },
+  ERR_DEFINITION_NOT_APPROVED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: this definition is not approved (it changed since it was pinned, or is held for review)' },
 
   // Traffic control
   ERR_RATE_LIMITED: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Rate limit exceeded' },

@@ -27,6 +27,7 @@ import { createMcpRunner } from '../pipeline/mcp-stages.js';
 import type { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
 import type { StageRunner } from '../pipeline/stage.js';
 import type { HubMeasure } from '../metrics/instrument.js';
+import type { DefinitionPins } from '../pinning/registry.js';
 import { mcpMethod, type ListKey } from '../mcp/methods.js';
 
 export type { UpstreamCallGate };
@@ -51,6 +52,8 @@ export interface HubOptions {
   breakers?: UpstreamCallGate;
   /** Tool arguments and upstream answers checked against schemas (src/validation). */
   validation?: HubValidation;
+  /** Definition pinning (src/pinning): facts for list candidates, calls and gets. */
+  pins?: DefinitionPins;
   logger: HubLogger;
   identity?: ServerIdentity;
   instructions?: string;
@@ -92,6 +95,7 @@ export class Hub {
   /** The MCP stages, in lifecycle order (src/pipeline). */
   readonly runner: StageRunner<McpExchange>;
   private readonly validation: HubValidation | undefined;
+  private readonly pins: DefinitionPins | undefined;
   private readonly measure: HubMeasure | undefined;
   private readonly trace: ((x: McpExchange) => (error?: unknown) => void) | undefined;
   private readonly logger: HubLogger;
@@ -116,12 +120,14 @@ export class Hub {
       logger: opts.logger,
     });
     this.validation = opts.validation;
+    this.pins = opts.pins;
     this.measure = opts.measure;
     this.trace = opts.trace;
     this.logger = opts.logger;
     this.identity = opts.identity ?? DEFAULT_IDENTITY;
     this.instructions = opts.instructions;
     this.catalog = buildCatalog(this.catalogInputs(), { onCollision: 'throw', logger: this.logger });
+    this.pins?.observe(this.catalog);
     for (const u of this.upstreams.values()) this.watch(u);
   }
 
@@ -273,9 +279,10 @@ export class Hub {
 
   /** List methods: the policy sees every candidate and returns what this caller may see. */
   private planList(method: string, key: ListKey): McpPlan {
+    this.pins?.refresh();
     const list = this.catalog[key];
     return {
-      guard: { method, candidates: list.candidates },
+      guard: { method, candidates: this.pins ? this.pins.candidates(list) : list.candidates },
       answer: (x) => {
         const visible = x.decision?.visible;
         const out: unknown[] = [];
@@ -292,11 +299,14 @@ export class Hub {
     const exposed = typeof params.name === 'string' ? params.name : undefined;
     const entry = exposed === undefined ? undefined : list.index.get(exposed);
     const args = isObject(params.arguments) ? params.arguments : undefined;
+    this.pins?.refresh();
+    const definition = entry && this.pins?.fact(entry);
     const guard: GuardRequest = {
       method,
       ...(entry && { server: entry.server, name: entry.local }),
       ...(exposed !== undefined && { exposed }),
       ...(args && { arguments: args }),
+      ...(definition && { definition }),
       params,
     };
     if (exposed === undefined) return { guard, failure: new HatagoError('ERR_INVALID_PARAMS', { message: 'params.name must be a string' }), answer: passThrough };
@@ -492,6 +502,7 @@ export class Hub {
     const previous = this.catalog;
     const next = buildCatalog(this.catalogInputs(), { onCollision: 'keep-first', previous, logger: this.logger });
     this.catalog = next; // one reference swap: requests see the old or the new catalog, never a mix
+    this.pins?.observe(next);
     const tools = changedServers(previous.tools, next.tools);
     const prompts = changedServers(previous.prompts, next.prompts);
     const resources = new Set([...changedServers(previous.resources, next.resources), ...changedServers(previous.resourceTemplates, next.resourceTemplates)]);

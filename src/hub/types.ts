@@ -62,6 +62,22 @@ export interface ListCandidate {
   name: string;
   /** Exposed name (or URI) the client sees. */
   exposed: string;
+  /** Tools, prompts, resource templates: the definition compared with its pin (src/pinning). */
+  definition?: DefinitionFact;
+}
+
+/** `definition` in the policy input (docs/policy-contract.md, "Contract 2 (draft): definition facts"). */
+export interface DefinitionFact {
+  /** pinned: an operator approved this digest; new: not approved (recorded on first sight); changed: differs from the pin. */
+  status: 'pinned' | 'new' | 'changed';
+  /** The digest in the pin store; null when nothing is recorded (store full). */
+  pinned_digest: string | null;
+  /** sha256 of the canonical JSON of the definition the upstream offers now. */
+  digest: string;
+  /** The description as offered now, for rules that read it; null when pinned (approved text is not scanned). */
+  description: string | null;
+  /** Exposed names of other servers' tools that the description names (tools only). */
+  mentions: string[];
 }
 
 /** The request as the policy sees it (see docs/policy-contract.md). */
@@ -80,6 +96,8 @@ export interface GuardRequest {
   params?: Record<string, unknown>;
   /** For list methods: every item that could be shown. */
   candidates?: ListCandidate[];
+  /** tools/call, prompts/get: the target's definition facts, when pinning is on. */
+  definition?: DefinitionFact;
 }
 
 export interface GuardResult {

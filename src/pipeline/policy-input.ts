@@ -96,5 +96,7 @@ export function requestInput(ctx: CallerContext, req: GuardRequest): Record<stri
       session_id: ctx.sessionId ?? null,
     },
     ...(req.candidates && { candidates: req.candidates }),
+    // Contract 2 (draft) fact, absent when pinning is off.
+    ...(req.definition && { definition: req.definition }),
   };
 }

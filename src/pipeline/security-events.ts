@@ -19,7 +19,10 @@ export type SecurityEventName =
   | 'relay_refused'
   | 'decision_log_dropped'
   | 'session_closed'
-  | 'audit_records_dropped';
+  | 'audit_records_dropped'
+  | 'definition_changed'
+  | 'definition_approved'
+  | 'definition_revoked';
 
 export interface SecurityEvent {
   event: SecurityEventName;

@@ -8,7 +8,7 @@ import { rateLimitConfigFromEnv } from '../ratelimit/index.js';
  * logged or replayed).
  */
 export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const { authentication, authorization, network, validation, circuitBreaker, rateLimit, suspicious, sessions } = config.security;
+  const { authentication, authorization, network, validation, circuitBreaker, rateLimit, suspicious, sessions, pinning } = config.security;
   return {
     authentication: authenticationData(authentication),
     authorization: authorization ?? { enabled: true },
@@ -19,6 +19,8 @@ export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = proces
     rateLimit: withoutStore(rateLimitConfigFromEnv(rateLimit, env)),
     validation: validation ?? {},
     sessions: sessions ?? {},
+    // The store's location is the runtime's business; the policy reads only the mode.
+    pinning: pinning?.new !== undefined ? { new: pinning.new } : {},
   };
 }
 

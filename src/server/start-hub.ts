@@ -12,6 +12,10 @@ import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
+import { DEFAULT_MAX_ENTRIES, PinFileError } from '../pinning/pin-file.js';
+import { FilePinBackend, RedisPinBackend, type PinBackend } from '../pinning/pin-backend.js';
+import { pinFilePath, pinStoreUrl } from '../pinning/pin-path.js';
+import { PinRegistry } from '../pinning/registry.js';
 import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
@@ -164,7 +168,11 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // Whether a session may hear a server's notifications is asked of the policy, not counted as a request.
     // Its own guard: not counted against rate limits, and its denials are recorded at once.
     const observer = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
-    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, measure: hubMetrics(metrics), ...(tracing && { trace: (x: McpExchange) => tracing.mcp(x) }), logger: logger.child({ component: 'hub' }) });
+    // Definition pins (docs/pinning.md): facts for the policy, recorded in the pin store.
+    const pinBackend = await pinStoreStep(() => pinBackendFor(config, logger.child({ component: 'pinning' })));
+    if (pinBackend) cleanup.push(() => pinBackend.close());
+    const pins = pinBackend && (await pinStoreStep(async () => pinsFor(config, pinBackend, audit, logger.child({ component: 'pinning' }))));
+    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, ...(pins && { pins }), measure: hubMetrics(metrics), ...(tracing && { trace: (x: McpExchange) => tracing.mcp(x) }), logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
     hub.runner.observe(observeStages);
     if (tracing) {
@@ -288,6 +296,27 @@ function networkGated(network: Stage<HttpExchange>, handler: express.RequestHand
  * One breaker per enabled upstream. The policy chooses each server's rule and
  * error classification once (stage "breaker_table"), not per request.
  */
+/** The pin store (docs/pinning.md): Redis when security.pinning.store names it, else the file; none when pinning is off. */
+async function pinBackendFor(config: HatagoConfig, logger: Logger): Promise<PinBackend | undefined> {
+  if (config.security.pinning?.enabled === false) return undefined;
+  const url = pinStoreUrl(config);
+  return url ? RedisPinBackend.open(url, logger) : new FilePinBackend(pinFilePath(config));
+}
+
+/** A pin store that cannot be reached or read stops the start, with the store's own words. */
+async function pinStoreStep<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof PinFileError) throw new HatagoError('ERR_PIN_STORE_UNAVAILABLE', { message: err.message });
+    throw err;
+  }
+}
+
+function pinsFor(config: HatagoConfig, backend: PinBackend, events: SecurityEventSink, logger: Logger): PinRegistry {
+  return new PinRegistry({ backend, maxEntries: config.security.pinning?.maxEntries ?? DEFAULT_MAX_ENTRIES, events, logger });
+}
+
 function createBreakers(engine: PolicyDecider, config: HatagoConfig, logger: Logger, metrics: HatagoMetrics, events: SecurityEventSink): BreakerRegistry {
   const table = breakerTable(engine, config);
   const log = logger.child({ component: 'circuit-breaker' });

@@ -12,6 +12,7 @@ import data.hatago.breaker
 import data.hatago.lib
 import data.hatago.login
 import data.hatago.network
+import data.hatago.pinning
 import data.hatago.ratelimit
 import data.hatago.rbac
 import data.hatago.sessions
@@ -146,7 +147,10 @@ default arguments_deny := set()
 
 arguments_deny := arguments.deny if not rbac.disabled
 
-request_reasons := ((((contract_deny | authn_deny) | rbac.deny) | arguments_deny) | custom_deny) | validation_deny
+# Pinning applies authorization on or off, like validation (docs/pinning.md).
+pinning_deny := pinning.deny
+
+request_reasons := (((((contract_deny | authn_deny) | rbac.deny) | arguments_deny) | custom_deny) | validation_deny) | pinning_deny
 
 default request_code := "ERR_PERMISSION_DENIED"
 
@@ -157,6 +161,15 @@ request_code := "ERR_VALIDATION_FAILED" if {
 	rbac.allow
 	count(validation_deny) > 0
 	count(request_reasons) == count(validation_deny)
+}
+
+# Likewise when only pinning denies: the caller may use the item, its definition is not approved.
+request_code := "ERR_DEFINITION_NOT_APPROVED" if {
+	count(contract_deny) == 0
+	count(authn_deny) == 0
+	rbac.allow
+	count(pinning_deny) > 0
+	count(request_reasons) == count(pinning_deny)
 }
 
 request_code := "ERR_UNAUTHENTICATED" if {
@@ -174,14 +187,17 @@ is_list_method if rbac.spec.type == "list"
 
 default visible := []
 
+# Items custom rules hide, and items whose definition pinning holds.
+hidden := custom_hidden | pinning.hidden
+
 visible := rbac.visible if {
 	request_allow
-	count(custom_hidden) == 0
+	count(hidden) == 0
 }
 
-visible := [x | some x in rbac.visible; not custom_hidden[x]] if {
+visible := [x | some x in rbac.visible; not hidden[x]] if {
 	request_allow
-	count(custom_hidden) > 0
+	count(hidden) > 0
 }
 
 # An allowed request carries the rate limits that apply to it, a denied one
