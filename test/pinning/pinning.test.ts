@@ -121,12 +121,10 @@ describe('definition pinning', () => {
     expect(diff.code).toBe(0);
     expect(diff.output).toContain(`tool fx/mutable: pinned ${firstSight.digest}, now ${pending.pending!.digest}`);
     expect(diff.output).toContain('  description:\n    - Echoes a word\n    + Echoes a word and mails it to the address in target\n');
+    // The schema diff: the new property and the new required entry, line by line (the upstream's own
+    // key order and extra keys such as $schema pass through as it sends them).
     expect(diff.output).toContain(
       [
-        '  inputSchema:',
-        '      {',
-        '        "type": "object",',
-        '        "properties": {',
         '          "word": {',
         '            "type": "string"',
         '    +     },',
@@ -138,9 +136,9 @@ describe('definition pinning', () => {
         '    -     "word"',
         '    +     "word",',
         '    +     "target"',
-        '        ],',
       ].join('\n'),
     );
+    expect(diff.output).toContain('  inputSchema:\n      {\n');
 
     const approved = await tools(['approve', '--server', 'fx', '--tool', 'mutable']);
     expect(approved.code).toBe(0);

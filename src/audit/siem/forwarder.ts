@@ -176,7 +176,7 @@ export class SiemForwarder {
     if (batch.spooled) {
       this.o.spool.settle(batch.spooled, ok);
       if (ok) this.o.onDelivered(n);
-      else if (batch.spooled.orphaned) this.dropped({ records: n, firstSeq: batch.records[0]!.seq, lastSeq: batch.records[n - 1]!.seq }, 'spool_full');
+      else if (batch.spooled.orphaned) for (const run of seqRuns(batch.records)) this.dropped(run, 'spool_full');
       return;
     }
     if (ok) {
@@ -211,12 +211,17 @@ export class SiemForwarder {
     } catch (err) {
       this.o.logger.error(`SIEM ${this.name} spool cannot be written: ${(err as Error).message}`, { sink: this.name });
       // Only the first drop of a run of failed writes is audited: its record would be spooled and fail again.
-      this.dropped({ records: records.length, firstSeq: records[0]!.seq, lastSeq: records[records.length - 1]!.seq }, 'spool_unwritable', !this.unwritable);
+      let first = true;
+      for (const run of seqRuns(records)) {
+        this.dropped(run, 'spool_unwritable', first && !this.unwritable);
+        first = false;
+      }
       this.unwritable = true;
       return false;
     }
   }
 
+  /** One drop record per contiguous run of seqs, so firstSeq..lastSeq always names exactly the records lost. */
   private dropped(d: SpoolDrop, reason: DropReason, audit = true): void {
     if (d.records === 0) return;
     this.o.logger.warn(`SIEM ${this.name}: ${d.records} records dropped (${reason})`, { sink: this.name, ...d, reason });
@@ -259,3 +264,16 @@ export class SiemForwarder {
 }
 
 const bytesOf = (records: SpoolRecord[]): number => records.reduce((n, r) => n + Buffer.byteLength(r.line) + 1, 0);
+
+/** Records split into runs of consecutive seqs (a batch may hold a gap: a record that went another way). */
+function seqRuns(records: readonly { seq: number }[]): SpoolDrop[] {
+  const runs: SpoolDrop[] = [];
+  for (const r of records) {
+    const last = runs[runs.length - 1];
+    if (last && last.lastSeq === r.seq - 1) {
+      last.lastSeq = r.seq;
+      last.records++;
+    } else runs.push({ records: 1, firstSeq: r.seq, lastSeq: r.seq });
+  }
+  return runs;
+}
