@@ -116,7 +116,7 @@ export class Tracing {
   readonly stageStarted = (stage: StageSpec, x: unknown): void => {
     const parent = this.parents.get(x as Exchange);
     if (!parent) return;
-    const span = this.tracer.startSpan(`stage ${stage.name}`, { attributes: { 'hatago.stage': stage.name, 'hatago.stage.scope': stage.scope } }, parent);
+    const span = this.tracer.startSpan(`stage ${stage.name}`, { attributes: { 'hatago.stage': stage.name } }, parent);
     this.open.set(x as Exchange, span);
     // The forward stage's context goes on to the upstream (Hub.callUpstream reads it).
     if (stage.name === 'forward' && isMcpExchange(x)) x.traceCarrier = carrierOf(trace.setSpan(parent, span));
@@ -127,7 +127,8 @@ export class Tracing {
     const span = this.open.get(x as Exchange);
     if (!span) return;
     this.open.delete(x as Exchange);
-    if (isMcpExchange(x)) decisionAttributes(span, x, outcome.error);
+    // The request's span carries the decision and target; a stage's span only when the stage decided or failed.
+    if (isMcpExchange(x) && (outcome.error !== undefined || stage.name === 'policy')) decisionAttributes(span, x, outcome.error);
     if (outcome.error !== undefined) fail(span, outcome.error);
     span.end();
   };
