@@ -80,6 +80,8 @@ function differingFiles(a, b) {
 
 if (opts.check) {
   const tmp = mkdtempSync(join(tmpdir(), 'hatago-policy-check-'));
+  // fail() exits at once: the scratch folder goes with the process, whatever the outcome.
+  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
   try {
     const fresh = join(tmp, 'bundle.tar.gz');
     build(fresh);
