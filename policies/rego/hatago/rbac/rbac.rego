@@ -67,6 +67,8 @@ methods := {
 	"completion/complete": {"type": "completion"},
 	"admin/status": {"type": "admin", "category": "status", "action": "read"},
 	"admin/metrics": {"type": "admin", "category": "metrics", "action": "read"},
+	"admin/approvals": {"type": "admin", "category": "approvals", "action": "read"},
+	"admin/approvals/decide": {"type": "admin", "category": "approvals", "action": "write"},
 	"server/observe": {"type": "server"},
 }
 
