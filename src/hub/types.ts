@@ -66,7 +66,7 @@ export interface ListCandidate {
   definition?: DefinitionFact;
 }
 
-/** `definition` in the policy input (docs/policy-contract.md, "Contract 2 (draft): definition facts"). */
+/** `definition` in the policy input (docs/policy-contract.md, "Contract 2: definition facts"). */
 export interface DefinitionFact {
   /** pinned: an operator approved this digest; new: not approved (recorded on first sight); changed: differs from the pin. */
   status: 'pinned' | 'new' | 'changed';
