@@ -342,8 +342,10 @@ export interface FlowsConfig {
   historySize?: number;
   /** Stateless (2026-07-28) callers: how long what they did is remembered. Default 3600000 (1 h). */
   windowMs?: number;
-  /** Sessions and principals tracked at most. Default 10000. */
+  /** Sessions and principals tracked at most (memory store). Default 10000. */
   maxKeys?: number;
+  /** `memory`, or a Redis URL shared by several hubs. Default: security.rateLimit.store when that is a Redis URL. */
+  store?: string;
 }
 
 /** `security.approval` (docs/approvals.md). */

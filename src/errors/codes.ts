@@ -78,6 +78,7 @@ export const ERROR_CODES = {
   ERR_APPROVAL_TIMEOUT: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: no approval arrived in time' },
   ERR_APPROVAL_LIMIT: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Too many calls are waiting for approval: wait for one to be decided' },
   ERR_APPROVAL_NOT_FOUND: { status: 404, rpc: JsonRpc.INVALID_REQUEST, message: 'No pending approval has this id (decided, expired or never held)' },
+  ERR_FLOW_STORE_UNAVAILABLE: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'Flow history store unavailable: request refused (fail closed)' },
   ERR_APPROVAL_REQUEST_INVALID: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Invalid approval decision: the body must be a JSON object with decision "approve" or "deny" and an optional note' },
 
   // Traffic control

@@ -47,7 +47,18 @@ export function historyKey(ctx: CallerContext): { key: string; windowed: boolean
   return { key: `anonymous:${ctx.client.ip ?? 'stdio'}`, windowed: true };
 }
 
-export class FlowHistory {
+/** What the policy guard, the history stage and the hub need of a history store (memory, or Redis shared by replicas). */
+export interface FlowRecorder {
+  /** Throws ERR_FLOW_STORE_UNAVAILABLE when the store cannot be read (the request fails closed). */
+  view(ctx: CallerContext): SessionView | Promise<SessionView>;
+  /** Throws ERR_FLOW_STORE_UNAVAILABLE when the call cannot be recorded (it does not go upstream). */
+  record(ctx: CallerContext, call: { server: string; tool: string; labels: readonly string[] }): void | Promise<void>;
+  forget(connectionId: string): void;
+  close?(): Promise<void>;
+}
+
+/** The history in this process (the default). */
+export class FlowHistory implements FlowRecorder {
   private readonly tracks = new Map<string, Track>();
   private readonly size: number;
   private readonly windowMs: number;

@@ -30,7 +30,7 @@ import type { HubMeasure } from '../metrics/instrument.js';
 import type { DefinitionPins } from '../pinning/registry.js';
 import { mcpMethod, type ListKey } from '../mcp/methods.js';
 import type { Approvals } from '../approval/approvals.js';
-import type { FlowHistory } from '../flows/flow-history.js';
+import type { FlowRecorder } from '../flows/flow-history.js';
 
 export type { UpstreamCallGate };
 
@@ -59,7 +59,7 @@ export interface HubOptions {
   /** Approval as a policy outcome (src/approval): held calls wait here. */
   approvals?: Approvals;
   /** Flow history (src/flows): admitted calls, for input.session. */
-  history?: FlowHistory;
+  history?: FlowRecorder;
   logger: HubLogger;
   identity?: ServerIdentity;
   instructions?: string;
@@ -102,7 +102,7 @@ export class Hub {
   readonly runner: StageRunner<McpExchange>;
   private readonly validation: HubValidation | undefined;
   private readonly pins: DefinitionPins | undefined;
-  private readonly history: FlowHistory | undefined;
+  private readonly history: FlowRecorder | undefined;
   private readonly measure: HubMeasure | undefined;
   private readonly trace: ((x: McpExchange) => (error?: unknown) => void) | undefined;
   private readonly logger: HubLogger;

@@ -5,7 +5,7 @@ import type { RequestGuard } from '../hub/types.js';
 import type { LogWriter } from '../log/logger.js';
 import type { HubValidation } from '../validation/index.js';
 import type { Approvals } from '../approval/approvals.js';
-import type { FlowHistory } from '../flows/flow-history.js';
+import type { FlowRecorder } from '../flows/flow-history.js';
 import { approvalStage } from './approval/stage.js';
 import { argumentsStage } from './arguments/stage.js';
 import { historyStage } from './history/stage.js';
@@ -29,7 +29,7 @@ export interface McpStageDeps {
   /** Holds calls the policy asks approval for; absent: such calls are denied (ERR_APPROVAL_REQUIRED). */
   approvals?: Approvals;
   /** Records admitted calls for flow rules (input.session); absent: nothing is recorded. */
-  history?: FlowHistory;
+  history?: FlowRecorder;
   logger?: LogWriter;
 }
 

@@ -13,12 +13,13 @@ import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
 import { DEFAULT_MAX_ENTRIES, PinFileError } from '../pinning/pin-file.js';
-import { FilePinBackend, RedisPinBackend, type PinBackend } from '../pinning/pin-backend.js';
+import { FilePinBackend, isRedisUrl, RedisPinBackend, type PinBackend } from '../pinning/pin-backend.js';
 import { pinFilePath, pinStoreUrl } from '../pinning/pin-path.js';
 import { PinRegistry } from '../pinning/registry.js';
 import { ApprovalQueue, DEFAULT_APPROVAL_LIMITS } from '../approval/approval-queue.js';
 import { Approvals } from '../approval/approvals.js';
-import { FlowHistory } from '../flows/flow-history.js';
+import { FlowHistory, type FlowRecorder } from '../flows/flow-history.js';
+import { RedisFlowHistory } from '../flows/redis-flow-history.js';
 import { sanitizerFromConfig } from '../log/from-config.js';
 import { approvalsRoute } from './approvals-route.js';
 import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
@@ -163,12 +164,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
 
   try {
     // What each session did, for flow rules (docs/flows.md): input.session of every request decision.
-    const flows = config.security.flows;
-    const history = new FlowHistory({
-      ...(flows?.historySize !== undefined && { historySize: flows.historySize }),
-      ...(flows?.windowMs !== undefined && { windowMs: flows.windowMs }),
-      ...(flows?.maxKeys !== undefined && { maxKeys: flows.maxKeys }),
-    });
+    const history = flowHistoryFor(config);
+    cleanup.push(() => history.close?.());
     // Calls the policy holds for approval wait here (docs/approvals.md); approvers see arguments masked.
     const approvalConfig = config.security.approval;
     const approvals = new Approvals({
@@ -369,4 +366,17 @@ function breakerTable(engine: PolicyDecider, config: HatagoConfig): BreakerTable
     .filter(([, s]) => s.disabled !== true)
     .map(([id, s]) => ({ id, tags: s.tags ?? [] }));
   return parseBreakerTable(engine.decide(breakerTableInput(servers)).raw, servers.map((s) => s.id));
+}
+
+/** The flow history (docs/flows.md): Redis when security.flows.store names it (or the rate limits' Redis), else memory. */
+function flowHistoryFor(config: HatagoConfig): FlowRecorder {
+  const flows = config.security.flows;
+  const opts = {
+    ...(flows?.historySize !== undefined && { historySize: flows.historySize }),
+    ...(flows?.windowMs !== undefined && { windowMs: flows.windowMs }),
+    ...(flows?.maxKeys !== undefined && { maxKeys: flows.maxKeys }),
+  };
+  const shared = config.security.rateLimit?.store;
+  const url = flows?.store !== undefined ? (isRedisUrl(flows.store) ? flows.store : undefined) : isRedisUrl(shared) ? shared : undefined;
+  return url ? RedisFlowHistory.open(url, opts) : new FlowHistory(opts);
 }

@@ -5,8 +5,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { fixtureStdio, runHatago, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { useProcessCleanup } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { rawRequest } from '../helpers/http-client.js';
 import { auditRecords, bearer, openSession, rpc, type Rec } from '../audit/helpers.js';
 import { stopAndRemove } from '../metrics/helpers.js';
@@ -32,16 +34,6 @@ async function client(h: HubProcess, sub: string, roles: string[], onElicit?: (r
   await c.connect(new StreamableHTTPClientTransport(new URL(h.mcpUrl), { requestInit: { headers: { Authorization: await bearer(SECRET, sub, roles) } } }));
   clients.push(c);
   return c;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const events = (h: HubProcess, name: string): Rec[] => auditRecords(h).filter((r) => r.event === name);
@@ -121,6 +113,19 @@ describe('approval as a policy outcome', () => {
     const refused = rpc(await second);
     expect(refused.error).toMatchObject({ code: -32003, data: { code: 'ERR_APPROVAL_DENIED' } });
     expect(events(h, 'approval_denied')[0]!.metadata).toMatchObject({ approvalId: next.id, by: 'ops', outcome: 'denied' });
+  });
+
+  test('a stateless 2026-07-28 client cannot be asked: it waits out of band, even when it declares elicitation', async () => {
+    const h = await hub();
+    const c = new ModernClient({ name: 'approval-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: {} } });
+    await c.connect(new ModernTransport(new URL(h.mcpUrl), { requestInit: { headers: { Authorization: await bearer(SECRET, 'u-7', ['user']) } } }));
+    clients.push(c as unknown as Client);
+    const call = c.callTool({ name: 'fx_delete_file', arguments: { path: '/srv/m' } });
+    const token = await adminToken();
+    const item = await until('the held call', async () => (JSON.parse((await approvalsCli(h, ['list', '--json'], token)).output) as { id: string; channel: string; requestedBy: string }[])[0]);
+    expect(item).toMatchObject({ channel: 'out_of_band', requestedBy: 'u-7' });
+    expect((await approvalsCli(h, ['approve', item.id], token)).code).toBe(0);
+    expect(await call).toMatchObject({ content: [{ type: 'text', text: 'deleted /srv/m' }] });
   });
 
   test('no approval in time: ERR_APPROVAL_TIMEOUT, audited', async () => {

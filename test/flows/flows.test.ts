@@ -5,7 +5,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { modernClient } from './helpers.js';
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { useProcessCleanup } from '../helpers/processes.js';
 import { auditRecords, bearer, openSession, rpc } from '../audit/helpers.js';
@@ -35,12 +35,6 @@ async function legacy(h: HubProcess, sub: string, onElicit?: (req: ElicitRequest
   return c;
 }
 
-async function modern(h: HubProcess, sub: string): Promise<ModernClient> {
-  const c = new ModernClient({ name: 'flows-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await c.connect(new ModernTransport(new URL(h.mcpUrl), { requestInit: { headers: { Authorization: await bearer(SECRET, sub, ['user']) } } }));
-  closers.push(() => c.close());
-  return c;
-}
 
 type CallErr = { code: number; message: string; data?: { code?: string; decisionId?: string } };
 const outcome = (p: Promise<unknown>): Promise<unknown> => p.then((r) => (r as { content: { text: string }[] }).content[0]!.text, (e: unknown) => e as CallErr);
@@ -99,17 +93,17 @@ describe('flow rules', () => {
   test('stateless 2026-07-28 requests: the history is the principal\'s, across requests', async () => {
     const rules = [{ id: 'no-leak', after: 'private_read', then: 'public_write', outcome: 'deny' }];
     const h = await hub({ rules });
-    const first = await modern(h, 'u-3');
+    const first = await modernClient(h, SECRET, closers, 'u-3');
     expect(await outcome(first.callTool({ name: 'fx_read_file', arguments: { path: '/secret' } }))).toBe('read /secret');
     // A new client of the same principal (no session ties the two): still tainted.
-    const second = await modern(h, 'u-3');
+    const second = await modernClient(h, SECRET, closers, 'u-3');
     const denied = (await outcome(second.callTool({ name: 'fx_write_file', arguments: { path: '/pub', content: 'x' } }))) as CallErr;
     expect(JSON.stringify(denied)).toContain('ERR_PERMISSION_DENIED');
     const rec = auditRecords(h).find((r) => r.event === 'permission_denied' && r.metadata.method === 'tools/call')!;
     expect(rec.user).toBe('u-3');
     expect(rec.metadata.reasons).toEqual([{ rule: 'flows.no-leak', message: 'a public_write call after a private_read in this session' }]);
     // Another principal is not.
-    const other = await modern(h, 'u-4');
+    const other = await modernClient(h, SECRET, closers, 'u-4');
     expect(await outcome(other.callTool({ name: 'fx_write_file', arguments: { path: '/pub', content: 'x' } }))).toBe('wrote /pub');
   });
 });

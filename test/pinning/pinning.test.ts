@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixtureStdio, runHatago, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { useProcessCleanup } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { auditRecords, openSession, rpc, type Rec } from '../audit/helpers.js';
 import { stopAndRemove } from '../metrics/helpers.js';
 import type { PinFileData } from '../../src/pinning/pin-file.js';
@@ -46,16 +47,6 @@ async function client(h: HubProcess, onListChanged?: () => void): Promise<Client
 }
 
 const toolNames = async (c: Client): Promise<string[]> => (await c.listTools()).tools.map((t) => t.name);
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const tools = (args: string[]) => runHatago(['tools', ...args, '--file', pins]);
 const events = (h: HubProcess, name: string): Rec[] => auditRecords(h).filter((r) => r.event === name);

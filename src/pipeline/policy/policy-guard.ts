@@ -6,7 +6,7 @@ import { requestInput } from '../policy-input.js';
 import type { PolicyDecider, PolicySource } from '../policy-source.js';
 import type { SecurityEventSink } from '../security-events.js';
 import { withMaskedClaims } from '../../policy/decision-log/mask.js';
-import type { FlowHistory } from '../../flows/flow-history.js';
+import type { FlowRecorder } from '../../flows/flow-history.js';
 
 /**
  * One request decision, as observers (decision log, shadow evaluation, audit)
@@ -37,7 +37,7 @@ export interface PolicyGuardOptions {
    */
   events?: SecurityEventSink;
   /** Flow history (docs/flows.md): what the caller did before, passed as input.session. */
-  history?: FlowHistory;
+  history?: FlowRecorder;
 }
 
 /**
@@ -91,7 +91,7 @@ export class PolicyGuard implements RequestGuard {
     this.history = opts.history;
   }
 
-  private readonly history: FlowHistory | undefined;
+  private readonly history: FlowRecorder | undefined;
 
   private readonly events: SecurityEventSink | undefined;
   /** The audit record of one decision, written before the guard answers. */
@@ -138,7 +138,7 @@ export class PolicyGuard implements RequestGuard {
   async check(ctx: CallerContext, req: GuardRequest, opts: GuardCheckOptions = {}): Promise<GuardResult> {
     const engine = this.policy.current();
     const decisionId = randomUUID();
-    const input = requestInput(ctx, req, this.history?.view(ctx));
+    const input = requestInput(ctx, req, this.history ? await this.history.view(ctx) : undefined);
     const decision = engine.decide(input);
     if (this.onDecision) this.notify(decisionId, engine.revision, input, decision);
     const facts = {

@@ -10,7 +10,7 @@ export const POLICY_STAGE: StageSpec = {
   name: 'policy',
   scope: 'mcp',
   does: 'the exposed name is resolved to its upstream and the policy decides the request (stage "request"), validation rules included; lists are filtered; the decision is in the audit trail before anything goes on',
-  fails: ['ERR_PERMISSION_DENIED', 'ERR_UNAUTHENTICATED', 'ERR_POLICY_EVALUATION', 'ERR_VALIDATION_FAILED', 'ERR_DEFINITION_NOT_APPROVED', 'ERR_APPROVAL_REQUIRED', 'ERR_AUDIT_UNAVAILABLE'],
+  fails: ['ERR_PERMISSION_DENIED', 'ERR_UNAUTHENTICATED', 'ERR_POLICY_EVALUATION', 'ERR_VALIDATION_FAILED', 'ERR_DEFINITION_NOT_APPROVED', 'ERR_APPROVAL_REQUIRED', 'ERR_FLOW_STORE_UNAVAILABLE', 'ERR_AUDIT_UNAVAILABLE'],
 };
 
 export function policyStage(guard: RequestGuard, deferDenialReport = false): Stage<McpExchange> {

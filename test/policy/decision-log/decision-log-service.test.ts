@@ -231,11 +231,13 @@ describe('the service down, then up', () => {
     expect(metrics).not.toMatch(/^hatago_decision_log_dropped_total\{/m); // no drop of any reason
     // The decision-log series pass Prometheus' naming lint.
     expect(promtool(['check', 'metrics'], metrics)).toEqual({ status: 0, output: '' });
-    // /health/details shows the same (its own admin/status decision is one more record, sent at close).
+    // /health/details shows the same; its own admin/status decision is one more record, which the
+    // 20 ms flush may send before the answer is rendered (a busy machine): sent is up.sent or one more.
     const health = await rawRequest(`${hub.url}/health/details`, { method: 'GET' });
     expect(health.status).toBe(200);
     const shown = (health.json as { policy: { decisionLogService: Record<string, unknown> } }).policy.decisionLogService;
-    expect(shown).toMatchObject({ url: `http://127.0.0.1:${port}/logs`, sent: up.sent, dropped: 0, retries: sample(metrics, 'hatago_decision_log_upload_failures_total') });
+    expect(shown).toMatchObject({ url: `http://127.0.0.1:${port}/logs`, dropped: 0, retries: sample(metrics, 'hatago_decision_log_upload_failures_total') });
+    expect([up.sent, up.sent + 1]).toContain(shown.sent);
     expect(shown).not.toHaveProperty('lastError');
     await stop(hub);
     const file = fileRecords(hub);
