@@ -96,14 +96,24 @@ export function renderReplay(el, out) {
         h('td', {}, outcome(c.after.allow, c.after.code), c.after.rules ? ` ${c.after.rules.join(', ')}` : ''))))));
 }
 
-export function renderPins(el, out, act) {
-  if (!out.enabled) return replace(el, h('p', { class: 'hint' }, 'Pinning is off (security.pinning.enabled: false).'));
-  if (out.pending.length === 0) return replace(el, h('p', { class: 'hint', id: 'pins-empty' }, 'Nothing waits for approval.'));
-  replace(el, out.pending.map((p) => h('div', { class: 'card pin', 'data-pin': `${p.server}/${p.kind}/${p.name}` },
+function pinCard(p, act) {
+  return h('div', { class: 'card pin', 'data-pin': `${p.server}/${p.kind}/${p.name}`, 'data-status': p.status },
     h('h3', {}, `${p.kind} ${p.server}/${p.name} `, h('span', { class: `badge ${p.status === 'changed' ? 'warn' : ''}` }, p.status)),
     h('p', { class: 'hint' }, `pinned ${p.pinned_digest}`, p.status === 'changed' ? `, now ${p.digest} (seen ${time(p.seen_at)})` : `, first seen ${time(p.first_seen)}`),
     p.diff ? p.diff.map((f) => h('div', {}, h('strong', {}, f.field), h('pre', {}, f.lines.map((l) => h('div', { class: l.startsWith('+') ? 'diff-add' : l.startsWith('-') ? 'diff-del' : '' }, l)))))
-      : h('pre', {}, json(p.definition)),
+      : h('details', {}, h('summary', {}, 'definition'), h('pre', {}, json(p.definition))),
     h('button', { type: 'button', class: 'approve', onclick: () => act('approve', p) }, 'Approve'), ' ',
-    h('button', { type: 'button', class: 'danger revoke', onclick: () => act('revoke', p) }, 'Revoke'))));
+    h('button', { type: 'button', class: 'danger revoke', onclick: () => act('revoke', p) }, 'Revoke'));
+}
+
+export function renderPins(el, out, act) {
+  if (!out.enabled) return replace(el, h('p', { class: 'hint' }, 'Pinning is off (security.pinning.enabled: false).'));
+  if (out.pending.length === 0) return replace(el, h('p', { class: 'hint', id: 'pins-empty' }, 'Nothing waits for approval.'));
+  const changed = out.pending.filter((p) => p.status === 'changed');
+  const fresh = out.pending.filter((p) => p.status !== 'changed');
+  replace(el,
+    h('h3', {}, `Changed since pinned (${changed.length})`),
+    changed.length === 0 ? h('p', { class: 'hint', id: 'pins-no-change' }, 'No definition changed.') : changed.map((p) => pinCard(p, act)),
+    h('h3', {}, `Never approved (${fresh.length}): recorded on first sight`),
+    fresh.map((p) => pinCard(p, act)));
 }
