@@ -264,9 +264,9 @@ describe('actions: CSRF, bodies, bounds', () => {
 });
 
 describe('the live stream', () => {
-  it('sends hello, then decisions as they happen; a second stream over console.maxStreams is 429 ERR_CONSOLE_STREAM_LIMIT', async () => {
+  it('sends hello, then decisions as they happen, heartbeats, and ends when its token is revoked; a second stream over console.maxStreams is 429 ERR_CONSOLE_STREAM_LIMIT', async () => {
     const admin = await token(['admin']);
-    const events: { event: string; data: { id?: string } }[] = [];
+    const events: { event: string; data: { id?: string; reason?: string } }[] = [];
     let buf = '';
     const req = http.get(`${hub.url}/console/api/stream`, { headers: { authorization: `Bearer ${admin}`, accept: 'text/event-stream' } });
     const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
@@ -291,6 +291,11 @@ describe('the live stream', () => {
       const id = await deniedCall();
       await until('the denial on the stream', async () => events.find((e) => e.event === 'decision' && e.data.id === id));
       await until('a heartbeat', async () => events.find((e) => e.event === 'heartbeat'));
+      // Logged out (its jti revoked): the next heartbeat's check ends the stream.
+      expect((await call('/auth/logout', { method: 'POST', token: admin })).status).toBe(204);
+      const end = await until('the end of the stream', async () => events.find((e) => e.event === 'end'));
+      expect(end.data).toEqual({ reason: 'token revoked' });
+      await until('the stream closed', async () => (res.complete ? true : undefined));
     } finally {
       req.destroy();
     }
