@@ -46,6 +46,11 @@ export class RateSampler {
   }
 
   async sample(): Promise<void> {
+    this.samples.push(await this.read());
+    if (this.samples.length > KEPT) this.samples.shift();
+  }
+
+  private async read(): Promise<Sample> {
     let requests = 0;
     let refused = 0;
     for (const v of await valuesOf(this.registry, 'hatago_request_duration_seconds')) {
@@ -59,14 +64,14 @@ export class RateSampler {
       const rule = String(v.labels.rule ?? 'unknown');
       byRule.set(rule, (byRule.get(rule) ?? 0) + v.value);
     }
-    this.samples.push({ at: Date.now(), requests, refused, byRule });
-    if (this.samples.length > KEPT) this.samples.shift();
+    return { at: Date.now(), requests, refused, byRule };
   }
 
-  snapshot(): Rates {
+  /** From the oldest sample kept (about a minute ago) to now. */
+  async snapshot(): Promise<Rates> {
     const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
-    if (!first || !last || last === first) return { windowSeconds: 0, requestsPerSecond: 0, refusedPerSecond: 0, denialsByRule: [] };
+    const last = await this.read();
+    if (!first || last.at <= first.at) return { windowSeconds: 0, requestsPerSecond: 0, refusedPerSecond: 0, denialsByRule: [] };
     const seconds = (last.at - first.at) / 1000;
     const rate = (a: number, b: number) => Math.round(((b - a) / seconds) * 100) / 100;
     const denialsByRule = [...last.byRule]
@@ -74,6 +79,6 @@ export class RateSampler {
       .filter((r) => r.count > 0)
       .sort((a, b) => b.count - a.count)
       .slice(0, 5);
-    return { windowSeconds: Math.round(seconds), requestsPerSecond: rate(first.requests, last.requests), refusedPerSecond: rate(first.refused, last.refused), denialsByRule };
+    return { windowSeconds: Math.max(1, Math.round(seconds)), requestsPerSecond: rate(first.requests, last.requests), refusedPerSecond: rate(first.refused, last.refused), denialsByRule };
   }
 }

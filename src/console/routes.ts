@@ -159,7 +159,7 @@ export function consoleRouter(deps: ConsoleRouteDeps): express.Router {
         active: { revision: s.revision, activatedAt: s.activatedAt, source: s.source.startsWith('service:') ? 'service' : 'file', signed: s.signed, lastResult: s.lastResult, lastError: s.lastError && { code: s.lastError.code, at: s.lastError.at } },
         shadow: deps.shadow ? { ...deps.shadow.status(), bundle: path.basename(deps.shadow.bundle), loadedAt: deps.shadow.engine.activatedAt.toISOString() } : null,
       },
-      rates: sc.rates.snapshot(),
+      rates: await sc.rates.snapshot(),
       decisions: sc.feed.status(),
       streams: sc.streams.status(),
       pinning: deps.pins !== undefined,

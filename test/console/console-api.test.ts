@@ -121,6 +121,8 @@ describe('the page', () => {
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // every script has a src
     expect(res.text).not.toMatch(/ on[a-z]+=/); // no inline handlers
     expect(res.text).not.toMatch(/https?:\/\//); // no third-party URL
+    const bare = await call('/console');
+    expect({ status: bare.status, csp: bare.headers['content-security-policy'], same: bare.text === res.text }).toEqual({ status: 200, csp: res.headers['content-security-policy'], same: true });
     const js = await call('/console/app.js');
     expect({ status: js.status, type: js.headers['content-type'] }).toEqual({ status: 200, type: 'text/javascript; charset=utf-8' });
   });
@@ -197,6 +199,21 @@ describe('decisions', () => {
     expect(detail.text).not.toContain('tester@example.com');
     expect(detail.json.reasons[0]).toMatchObject({ rule: 'rbac.missing_permission', message: 'no role of ["tester"] grants server:fx:tools:call:write_file' });
     expect(detail.json.reasons[0].locations).toContainEqual(expect.objectContaining({ file: 'hatago/rbac/rbac.rego', source: expect.stringContaining('"rule": "rbac.missing_permission"') }));
+  });
+
+  it('the overview shows the upstream, the active revision, and the request and denial rates from /metrics', async () => {
+    await deniedCall();
+    const res = await call('/console/api/overview', { token: await token(['admin']) });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      upstreams: [{ id: 'fx', state: 'ready', transport: 'stdio' }],
+      breakers: { servers: { fx: { state: 'closed' } } },
+      policy: { active: { revision: expect.stringMatching(/^sha256:/), activatedAt: expect.any(String), source: 'file' }, shadow: null },
+      streams: { max: 1 },
+    });
+    expect(res.json.rates.requestsPerSecond).toBeGreaterThan(0);
+    expect(res.json.rates.refusedPerSecond).toBeGreaterThan(0);
+    expect(res.json.rates.denialsByRule).toContainEqual({ rule: 'rbac.missing_permission', count: expect.any(Number) });
   });
 
   it('bad filters are 400 ERR_CONSOLE_REQUEST_INVALID; an unknown decision is 404 ERR_CONSOLE_NOT_FOUND', async () => {

@@ -54,6 +54,8 @@ beforeAll(async () => {
         authorization: { enabled: true, roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'server:fx:tools:call:reload_definitions'] } } },
         pinning: { file: pins },
       },
+      // The candidate also runs as the shadow policy: each decision shows what it would have said.
+      policies: { shadow: path.join(candidates, 'no-echo.tar.gz') },
       console: { enabled: true, candidates, heartbeatSeconds: 1 },
     },
     { env: { E2E_SECRET: SECRET } },
@@ -112,6 +114,7 @@ describe('the security console in chromium', () => {
     await page.locator('#overview tr[data-upstream="fx"]', { hasText: 'ready' }).waitFor();
     await page.locator('#link', { hasText: 'live' }).waitFor();
     expect(await page.locator('#revisions').textContent()).toMatch(/active\s*sha256:/);
+    expect(await page.locator('#revisions').textContent()).toMatch(/shadow\s*sha256:\S+.*no-echo\.tar\.gz: \d+ evaluated/);
     expect(await page.locator('#who').textContent()).toBe('admin (admin)');
     await shot('03-overview');
   });
@@ -135,9 +138,21 @@ describe('the security console in chromium', () => {
     expect(input).toContain('"[REDACTED]"');
     expect(input).not.toContain('tester@example.com');
     await shot('05-decision-detail');
+    // The echo call: allowed, and the shadow policy (the candidate) would have denied it.
+    const echo = page.locator('#decision-rows tr[data-outcome="allow"]', { hasText: 'echo' });
+    await echo.locator('td.shadow', { hasText: 'differs (allow)' }).waitFor();
+    const echoId = (await echo.getAttribute('data-id'))!;
+    await echo.click();
+    await detail.locator('h3', { hasText: echoId }).waitFor();
+    const shadow = detail.locator('.shadow-answer');
+    expect(await shadow.textContent()).toMatch(/^DENY ERR_PERMISSION_DENIED revision sha256:\S+ · differs: allow/);
+    expect(await shadow.locator('pre').textContent()).toContain('custom.no_echo');
+    await shot('05b-shadow-answer');
   });
 
   it('the same input, evaluated against the candidate bundle beside the active policy', async () => {
+    await page.locator('#decision-rows tr[data-outcome="deny"]', { hasText: 'write_file' }).click();
+    await page.locator('#decision-detail .rule', { hasText: 'rbac.missing_permission' }).waitFor();
     await page.click('#to-explorer');
     await page.locator('#view-explorer').waitFor({ state: 'visible' });
     expect(await page.inputValue('#explore-input')).toContain('"write_file"');
