@@ -219,7 +219,7 @@ export function consoleRouter(deps: ConsoleRouteDeps): express.Router {
 
   r.get('/api/session', read('/console/api/session', (req, a) => {
     const p = a.principal;
-    return { user: p?.sub ?? null, username: p?.username ?? null, roles: p?.roles ?? [], csrf: csrf.tokenFor(p, req), expiresAt: typeof p?.claims.exp === 'number' ? new Date(p.claims.exp * 1000).toISOString() : null };
+    return { user: p?.sub ?? null, username: p?.username ?? null, roles: p?.roles ?? [], csrf: csrf.tokenFor(p, req), maxInputBytes: opts.maxInputBytes, expiresAt: typeof p?.claims.exp === 'number' ? new Date(p.claims.exp * 1000).toISOString() : null };
   }));
 
   r.get('/api/overview', read('/console/api/overview', () => overview()));

@@ -252,7 +252,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     if (rs) outer.get(rs.metadataPaths, networkGated(front[0]!, protectedResourceMetadataRoute(rs), observeStages));
     // `GET /`: what this is, as JSON (Express would answer an HTML 404).
     outer.get('/', (_req, res) => {
-      res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }) } });
+      res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }), ...(securityConsole && auth && { console: '/console/' }) } });
     });
     if (securityConsole && auth) {
       // /console: the page, and its API decided by the policy (admin:console:read, admin:console:write).

@@ -2,7 +2,7 @@
 // default, its page served with a strict CSP, its API decided by the policy
 // (admin:console:read, admin:console:write), every error path with its
 // status and code, and no decision data to anyone the policy refuses.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { fixtureStdio, runHatago, startHubProcess, writeConfig, type HubProcess 
 import { rawRequest, INITIALIZE, type RawResponse } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
 import { hs256Token } from '../helpers/tokens.js';
+import { packagePath } from '../../src/util/package-root.js';
 
 useProcessCleanup();
 
@@ -26,11 +27,15 @@ let off: HubProcess | undefined;
 const config = (extra: Record<string, unknown> = {}) => ({
   mcpServers: { fx: fixtureStdio() },
   security: { authentication: AUTH, authorization: { enabled: true, roles: ROLES }, network: { blockedIPs: ['127.0.0.2/32'] } },
+  policies: { bundle, watch: { debounceMs: 50 } },
   console: { enabled: true, maxStreams: 1, maxInputBytes: 2048, heartbeatSeconds: 1, candidates },
   ...extra,
 });
 
 const candidates = mkdtempSync(path.join(tmpdir(), 'hatago-console-candidates-'));
+// The active bundle: a copy of the shipped one, which a test then breaks (a rejected reload for the history).
+const bundle = path.join(candidates, 'active-bundle.bin');
+copyFileSync(packagePath('policies', 'bundle', 'hatago.tar.gz'), bundle);
 
 beforeAll(async () => {
   hub = await startHubProcess(config(), { env: { E2E_SECRET: SECRET } });
@@ -316,5 +321,20 @@ describe('the live stream', () => {
     } finally {
       req.destroy();
     }
+  });
+});
+
+describe('policy history', () => {
+  it('starts with the start-up activation and records a rejected reload (the active policy stays)', async () => {
+    const admin = await token(['admin']);
+    const first = await call('/console/api/history', { token: admin });
+    expect(first.json.history).toEqual([expect.objectContaining({ event: 'policy_activated', revision: first.json.active, source: `file:${bundle}` })]);
+    writeFileSync(bundle, 'not a bundle any more');
+    const rejected = await until('the rejection in the history', async () => {
+      const r = await call('/console/api/history', { token: admin });
+      return (r.json.history as { event: string }[]).find((e) => e.event === 'policy_rejected');
+    });
+    expect(rejected).toMatchObject({ event: 'policy_rejected', revision: first.json.active, code: 'ERR_BUNDLE_INVALID', reason: expect.any(String) });
+    expect((await call('/console/api/history', { token: admin })).json.active).toBe(first.json.active);
   });
 });

@@ -6,8 +6,6 @@ import { decisionRow, renderDetail, renderEvaluation, renderHistory, renderOverv
 
 /** Rows shown in the Decisions table at most (the hub keeps console.maxDecisions). */
 const MAX_ROWS = 200;
-/** The Explorer refuses bigger inputs before sending them (the hub's bound is console.maxInputBytes). */
-const MAX_INPUT_CHARS = 1_048_576;
 
 const state = { view: 'overview', filter: {}, user: null, abort: null, retry: 1000, heartbeatMs: 15000, watchdog: null };
 
@@ -175,7 +173,10 @@ $('explore').addEventListener('submit', async (e) => {
   e.preventDefault();
   showError('explore-error', null);
   const text = $('explore-input').value;
-  if (text.length > MAX_INPUT_CHARS) return showError('explore-error', new Error(`the input is ${text.length} characters; the console sends at most ${MAX_INPUT_CHARS}`));
+  // The hub's bound (console.maxInputBytes) is checked here first, so a too large paste costs no request.
+  const bytes = new TextEncoder().encode(text).length;
+  const max = state.user?.maxInputBytes ?? Infinity;
+  if (bytes > max) return showError('explore-error', new Error(`the input is ${bytes} bytes; the hub takes at most ${max} (console.maxInputBytes)`));
   let input;
   try {
     input = JSON.parse(text);
