@@ -38,7 +38,10 @@ export function decisionRow(d, onOpen) {
 
 function reasons(list) {
   if (list.length === 0) return h('p', { class: 'hint' }, 'No reasons (allowed).');
-  return h('div', { class: 'reasons' }, list.map((r) => h('div', { class: 'reason' },
+  const placed = list.some((r) => r.locations && r.locations.length > 0);
+  return h('div', { class: 'reasons' },
+    placed ? h('p', { class: 'hint' }, 'Where each rule is written in the bundle\'s copy of the sources (opa build drops comments, so a row can differ from your .rego file; the line is the same).') : null,
+    list.map((r) => h('div', { class: 'reason' },
     h('strong', { class: 'rule' }, r.rule), ': ', r.message,
     r.locations === null ? h('div', { class: 'where' }, '(sources of this revision not at hand)')
       : r.locations.length === 0 ? h('div', { class: 'where' }, 'not a literal rule in the sources (a default or computed reason)')
