@@ -7,6 +7,8 @@
 // an inline script; a stopped hub is said so. Screenshots go to
 // test-artifacts/console/ (git-ignored).
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -75,7 +77,7 @@ const requests: string[] = [];
 
 describe('the security console in chromium', () => {
   it('an anonymous browser gets the login form and no data; the CSP refuses an inline script', async () => {
-    page.on('request', (r) => requests.push(r.url()));
+    page.on('request', (r) => requests.push(r.url())); // the console's own tab only
     const res = await page.goto(`${hub!.url}/console/`);
     expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
     await page.locator('#login').waitFor({ state: 'visible' });
@@ -205,6 +207,27 @@ describe('the security console in chromium', () => {
     }
     expect(approved[0]).toMatchObject({ user: 'admin', metadata: { server: 'fx', kind: 'tool', name: 'mutable', digest: pin.digest } });
     await shot('09-pin-approved');
+  });
+
+  it('another site cannot act for the admin: its form post and its fetch change nothing', async () => {
+    const before = readFileSync(pins, 'utf8');
+    const attacker = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(
+      `<form id="f" method="POST" enctype="text/plain" action="${hub!.url}/console/api/pins/revoke"><input name='{"server":"fx","kind":"tool","name":"mutable","x":"' value='"}'></form>`));
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
+    const other = await context.newPage();
+    try {
+      await other.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`);
+      const fetched = await other.evaluate(`fetch(${JSON.stringify(`${hub!.url}/console/api/pins/revoke`)}, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Hatago-CSRF': 'guess' }, body: '{}' }).then(() => 'answered', (e) => 'blocked: ' + e.name)`);
+      expect(fetched).toBe('blocked: TypeError'); // the preflight finds no CORS grant for /console
+      const [answer] = await Promise.all([other.waitForResponse((r) => r.url().endsWith('/console/api/pins/revoke')), other.evaluate('setTimeout(() => document.getElementById("f").submit(), 0)')]);
+      expect(answer.status()).toBe(401); // no Bearer token: a browser never adds one by itself
+    } finally {
+      await other.close();
+      attacker.closeAllConnections();
+      await new Promise((r) => attacker.close(r));
+    }
+    expect(readFileSync(pins, 'utf8')).toBe(before);
+    expect(auditRecords(hub!).filter((r) => r.event === 'definition_revoked')).toEqual([]);
   });
 
   it('made no request to any other origin', () => {
