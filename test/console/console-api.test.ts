@@ -2,7 +2,7 @@
 // default, its page served with a strict CSP, its API decided by the policy
 // (admin:console:read, admin:console:write), every error path with its
 // status and code, and no decision data to anyone the policy refuses.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
@@ -336,5 +336,26 @@ describe('policy history', () => {
     });
     expect(rejected).toMatchObject({ event: 'policy_rejected', revision: first.json.active, code: 'ERR_BUNDLE_INVALID', reason: expect.any(String) });
     expect((await call('/console/api/history', { token: admin })).json.active).toBe(first.json.active);
+  });
+});
+
+describe('the pin store', () => {
+  it('an unreadable store is 503 ERR_PIN_STORE_UNAVAILABLE for the Pins view and its actions', async () => {
+    const admin = await token(['admin']);
+    const file = path.join(hub.dir, 'data', 'pins.json');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, '{ not json');
+    try {
+      const view = await call('/console/api/pins', { token: admin });
+      expect({ status: view.status, code: view.json.error.data.code }).toEqual({ status: 503, code: 'ERR_PIN_STORE_UNAVAILABLE' });
+      expect(view.json.error.message).toMatch(/^pin store .*pins\.json is not JSON/);
+      const approve = await act('/console/api/pins/approve', { server: 'fx', kind: 'tool', name: 'echo' }, admin);
+      expect({ status: approve.status, code: approve.json.error.data.code }).toEqual({ status: 503, code: 'ERR_PIN_STORE_UNAVAILABLE' });
+    } finally {
+      writeFileSync(file, good);
+    }
+    const back = await call('/console/api/pins', { token: admin });
+    expect(back.status).toBe(200);
+    expect(back.json.pending).toContainEqual(expect.objectContaining({ server: 'fx', kind: 'tool', name: 'echo', status: 'new' }));
   });
 });
