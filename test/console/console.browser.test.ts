@@ -58,7 +58,7 @@ beforeAll(async () => {
       },
       // The candidate also runs as the shadow policy: each decision shows what it would have said.
       policies: { shadow: path.join(candidates, 'no-echo.tar.gz') },
-      console: { enabled: true, candidates, heartbeatSeconds: 1 },
+      console: { enabled: true, candidates, heartbeatSeconds: 1, maxStreams: 1 },
     },
     { env: { E2E_SECRET: SECRET } },
   );
@@ -228,6 +228,20 @@ describe('the security console in chromium', () => {
     }
     expect(readFileSync(pins, 'utf8')).toBe(before);
     expect(auditRecords(hub!).filter((r) => r.event === 'definition_revoked')).toEqual([]);
+  });
+
+  it('a second tab over console.maxStreams works, and says its live updates are paused', async () => {
+    const second = await context.newPage();
+    try {
+      await second.goto(`${hub!.url}/console/`);
+      await second.fill('#login-token', await hs256Token(SECRET, { sub: 'admin-2', roles: ['admin'] }));
+      await second.click('#token-form button');
+      await second.locator('#overview tr[data-upstream="fx"]').waitFor();
+      await second.locator('#link.down', { hasText: 'Live updates paused: the hub has too many console streams open' }).waitFor();
+      await second.screenshot({ path: path.join(ARTIFACTS, '09b-stream-limit.png'), fullPage: true });
+    } finally {
+      await second.close();
+    }
   });
 
   it('made no request to any other origin', () => {

@@ -258,6 +258,7 @@ async function startStream() {
   state.abort = abort;
   state.ended = null;
   let opened = false;
+  let busy = false;
   try {
     await api.stream((name, data) => {
       if (!opened) {
@@ -269,9 +270,7 @@ async function startStream() {
     }, abort.signal);
   } catch (err) {
     if (err instanceof api.ApiError && (err.status === 401 || err.status === 403)) return handle(err);
-    if (err instanceof api.ApiError && err.code === 'ERR_CONSOLE_STREAM_LIMIT') {
-      link(`Live updates paused: ${err.message}`, 'down');
-    }
+    busy = err instanceof api.ApiError && err.code === 'ERR_CONSOLE_STREAM_LIMIT';
   }
   if (state.abort !== abort) return; // replaced or stopped on purpose
   clearTimeout(state.watchdog);
@@ -281,7 +280,8 @@ async function startStream() {
   }
   const wait = state.retry;
   state.retry = Math.min(state.retry * 2, 30000);
-  link(`Hub unreachable: live updates stopped; retrying in ${Math.round(wait / 1000)} s`, 'down');
+  const retrying = `retrying in ${Math.round(wait / 1000)} s`;
+  link(busy ? `Live updates paused: the hub has too many console streams open; ${retrying}` : `Hub unreachable: live updates stopped; ${retrying}`, 'down');
   setTimeout(() => {
     if (state.abort !== abort) return;
     load(state.view).catch(() => undefined);
