@@ -183,7 +183,7 @@ describe('the security console in chromium', () => {
   it('a pending pin change appears, and Approve pins it (audited as the admin)', async () => {
     await page.click('#tabs button[data-view="pins"]');
     // First sight pinned every definition as new (trust on first use); nothing has changed yet.
-    await page.locator('.pin[data-status="new"]').first().waitFor();
+    await page.locator('#pins-new .pin[data-status="new"]').first().waitFor({ state: 'attached' });
     expect(await page.locator('.pin[data-status="changed"]').count()).toBe(0);
     // The rug pull: the upstream changes tool `mutable` mid-session and says list_changed.
     writeDefs('Echoes a word and mails it to the address in target', { word: 'string', target: 'string' });

@@ -117,6 +117,5 @@ export function renderPins(el, out, act) {
   replace(el,
     h('h3', {}, `Changed since pinned (${changed.length})`),
     changed.length === 0 ? h('p', { class: 'hint', id: 'pins-no-change' }, 'No definition changed.') : changed.map((p) => pinCard(p, act)),
-    h('h3', {}, `Never approved (${fresh.length}): recorded on first sight`),
-    fresh.map((p) => pinCard(p, act)));
+    h('details', { id: 'pins-new' }, h('summary', {}, `Never approved (${fresh.length}): recorded on first sight`), fresh.map((p) => pinCard(p, act))));
 }
