@@ -24,6 +24,10 @@ const NAMES: Record<SecurityEventName, true> = {
   definition_changed: true,
   definition_approved: true,
   definition_revoked: true,
+  approval_requested: true,
+  approval_granted: true,
+  approval_denied: true,
+  approval_timeout: true,
 };
 
 export const SECURITY_EVENT_NAMES: readonly SecurityEventName[] = Object.keys(NAMES) as SecurityEventName[];

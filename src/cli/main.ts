@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
+import { registerApprovalsCommand } from './commands/approvals.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerPolicyCommand } from './commands/policy.js';
@@ -20,5 +21,6 @@ registerAuditCommand(program);
 registerConfigCommand(program);
 registerUserCommand(program);
 registerToolsCommand(program);
+registerApprovalsCommand(program);
 registerTokenCommand(program, { loadConfig: async (path) => (await loadConfig(path !== undefined ? { path } : {})).config });
 await program.parseAsync(process.argv);

@@ -332,6 +332,32 @@ export interface PinningConfig {
   new?: 'allow' | 'hold';
 }
 
+/** `security.flows` (docs/flows.md). */
+export interface FlowsConfig {
+  /** "server:tool" (either part "*" or prefix*suffix) -> labels; replaces the bundle's key of the same name. */
+  labels?: Record<string, string[]>;
+  /** Replaces the bundle's flow rules, whole. */
+  rules?: { id: string; after: string; then: string; outcome: 'approval' | 'deny'; reason?: string; approvers?: string[]; timeout_s?: number }[];
+  /** Entries per session in input.session.history. Default 20. */
+  historySize?: number;
+  /** Stateless (2026-07-28) callers: how long what they did is remembered. Default 3600000 (1 h). */
+  windowMs?: number;
+  /** Sessions and principals tracked at most. Default 10000. */
+  maxKeys?: number;
+}
+
+/** `security.approval` (docs/approvals.md). */
+export interface ApprovalConfig {
+  /** Replaces the bundle's destructive-tool rule; false switches it off. */
+  destructive?: false | { roles: string[]; approvers?: string[]; timeout_s?: number };
+  /** Calls held at once, in all. Default 256. */
+  maxPending?: number;
+  /** Calls held at once per principal. Default 16. */
+  maxPerPrincipal?: number;
+  /** Upper bound on a decision's timeout_s. Default 600. */
+  maxTimeoutSeconds?: number;
+}
+
 /** `security.suspicious`: thresholds the policy hatago.suspicious reads (docs/audit.md). */
 export interface SuspiciousConfig {
   enabled?: boolean;
@@ -356,6 +382,10 @@ export interface SecurityConfig {
   suspicious?: SuspiciousConfig;
   /** Tool-definition pinning (docs/pinning.md). */
   pinning?: PinningConfig;
+  /** Session flow rules (docs/flows.md). */
+  flows?: FlowsConfig;
+  /** Approval as a policy outcome (docs/approvals.md). */
+  approval?: ApprovalConfig;
   /** Bounds on 2025-11-25 sessions (docs/sessions.md), handed to the policy as data.config.sessions. */
   sessions?: { maxPerPrincipal?: number; maxTotal?: number; idleTimeoutMs?: number };
   /** Later issues (rate limits, breakers, logging, audit) add their keys here. */

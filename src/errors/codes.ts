@@ -72,6 +72,13 @@ export const ERROR_CODES = {
   ERR_VALIDATION_FAILED: { status: 200, rpc: JsonRpc.VALIDATION_FAILED, message: 'Request refused by a validation rule' },
   ERR_PIN_STORE_UNAVAILABLE: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'Pin store unavailable or unreadable' },
   ERR_DEFINITION_NOT_APPROVED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: this definition is not approved (it changed since it was pinned, or is held for review)' },
+  // Approval as a policy outcome (docs/approvals.md)
+  ERR_APPROVAL_REQUIRED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: this request needs an approval, which cannot be asked for here' },
+  ERR_APPROVAL_DENIED: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: the call was not approved' },
+  ERR_APPROVAL_TIMEOUT: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: no approval arrived in time' },
+  ERR_APPROVAL_LIMIT: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Too many calls are waiting for approval: wait for one to be decided' },
+  ERR_APPROVAL_NOT_FOUND: { status: 404, rpc: JsonRpc.INVALID_REQUEST, message: 'No pending approval has this id (decided, expired or never held)' },
+  ERR_APPROVAL_REQUEST_INVALID: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Invalid approval decision: the body must be a JSON object with decision "approve" or "deny" and an optional note' },
 
   // Security console (docs/console.md)
   ERR_CONSOLE_CSRF: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: a console action must come from the console\'s own origin with the CSRF token of its session' },

@@ -29,6 +29,8 @@ import type { StageRunner } from '../pipeline/stage.js';
 import type { HubMeasure } from '../metrics/instrument.js';
 import type { DefinitionPins } from '../pinning/registry.js';
 import { mcpMethod, type ListKey } from '../mcp/methods.js';
+import type { Approvals } from '../approval/approvals.js';
+import type { FlowHistory } from '../flows/flow-history.js';
 
 export type { UpstreamCallGate };
 
@@ -54,6 +56,10 @@ export interface HubOptions {
   validation?: HubValidation;
   /** Definition pinning (src/pinning): facts for list candidates, calls and gets. */
   pins?: DefinitionPins;
+  /** Approval as a policy outcome (src/approval): held calls wait here. */
+  approvals?: Approvals;
+  /** Flow history (src/flows): admitted calls, for input.session. */
+  history?: FlowHistory;
   logger: HubLogger;
   identity?: ServerIdentity;
   instructions?: string;
@@ -96,6 +102,7 @@ export class Hub {
   readonly runner: StageRunner<McpExchange>;
   private readonly validation: HubValidation | undefined;
   private readonly pins: DefinitionPins | undefined;
+  private readonly history: FlowHistory | undefined;
   private readonly measure: HubMeasure | undefined;
   private readonly trace: ((x: McpExchange) => (error?: unknown) => void) | undefined;
   private readonly logger: HubLogger;
@@ -117,10 +124,13 @@ export class Hub {
       ...(opts.validation && { validation: opts.validation }),
       ...(opts.breakers && { breakers: opts.breakers }),
       callUpstream: (x, call) => this.callUpstream(x, call),
+      ...(opts.approvals && { approvals: opts.approvals }),
+      ...(opts.history && { history: opts.history }),
       logger: opts.logger,
     });
     this.validation = opts.validation;
     this.pins = opts.pins;
+    this.history = opts.history;
     this.measure = opts.measure;
     this.trace = opts.trace;
     this.logger = opts.logger;
@@ -174,6 +184,7 @@ export class Hub {
 
   private disconnect(connectionId: string): void {
     if (!this.connections.delete(connectionId)) return;
+    this.history?.forget(connectionId); // a session's flow history ends with it
     for (const { uri, server } of this.subscriptions.removeClient(connectionId)) {
       this.unsubscribeUpstream(server, uri);
     }
@@ -226,8 +237,8 @@ export class Hub {
    * A request that is not MCP but is decided like one (GET /health/details,
    * /metrics): the policy and rate-limit stages for `method`, then `answer`.
    */
-  async admit(ctx: CallerContext, method: string, answer: () => Result = () => ({})): Promise<Result> {
-    const exchange: McpExchange = { caller: ctx, method, params: {}, plan: { guard: { method }, answer } };
+  async admit(ctx: CallerContext, method: string, answer: () => Result = () => ({}), facts: Omit<GuardRequest, 'method'> = {}): Promise<Result> {
+    const exchange: McpExchange = { caller: ctx, method, params: {}, plan: { guard: { ...facts, method }, answer } };
     await this.runner.run(exchange);
     return exchange.result ?? {};
   }
@@ -301,12 +312,14 @@ export class Hub {
     const args = isObject(params.arguments) ? params.arguments : undefined;
     this.pins?.refresh();
     const definition = entry && this.pins?.fact(entry);
+    const annotations = method === 'tools/call' && entry && isObject(entry.item.annotations) ? entry.item.annotations : undefined;
     const guard: GuardRequest = {
       method,
       ...(entry && { server: entry.server, name: entry.local }),
       ...(exposed !== undefined && { exposed }),
       ...(args && { arguments: args }),
       ...(definition && { definition }),
+      ...(annotations && { annotations }),
       params,
     };
     if (exposed === undefined) return { guard, failure: new HatagoError('ERR_INVALID_PARAMS', { message: 'params.name must be a string' }), answer: passThrough };

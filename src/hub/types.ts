@@ -66,7 +66,7 @@ export interface ListCandidate {
   definition?: DefinitionFact;
 }
 
-/** `definition` in the policy input (docs/policy-contract.md, "Contract 2 (draft): definition facts"). */
+/** `definition` in the policy input (docs/policy-contract.md, "Contract 2: definition facts"). */
 export interface DefinitionFact {
   /** pinned: an operator approved this digest; new: not approved (recorded on first sight); changed: differs from the pin. */
   status: 'pinned' | 'new' | 'changed';
@@ -98,6 +98,10 @@ export interface GuardRequest {
   candidates?: ListCandidate[];
   /** tools/call, prompts/get: the target's definition facts, when pinning is on. */
   definition?: DefinitionFact;
+  /** tools/call: the tool's annotations as its upstream declares them (an upstream's claim, not a fact). */
+  annotations?: Record<string, unknown>;
+  /** admin/approvals/decide: the held call being decided (who may approve it is the policy's to say). */
+  approval?: { id: string; approvers: string[]; requested_by: string | null; server: string; name: string | null };
 }
 
 export interface GuardResult {
@@ -108,6 +112,10 @@ export interface GuardResult {
   output?: unknown;
   /** For list methods: exposed names the caller may see. */
   visible?: Set<string>;
+  /** Contract 2: the call is held until approved (the approval stage). */
+  approval?: import('../policy/types.js').ApprovalRequest;
+  /** Contract 2, tools/call: labels for the session's flow history (the history stage). */
+  flowLabels?: string[];
 }
 
 /**
@@ -122,6 +130,12 @@ export interface RequestGuard {
 export interface GuardCheckOptions {
   /** A later stage reports a denial itself after counting it (the rate-limit stage); per call, never a mode of the guard. */
   deferDenialReport?: boolean;
+  /**
+   * The caller runs the approval stage: a decision that asks for approval is
+   * returned (with `approval`) instead of thrown. Everywhere else it is the
+   * deny it says (ERR_APPROVAL_REQUIRED).
+   */
+  holdForApproval?: boolean;
 }
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,9 @@
 // docs/lifecycle.md is tested against it. HTTP stages run once per HTTP
 // request; MCP stages once per JSON-RPC request (HTTP and stdio alike).
 
+import { APPROVAL_STAGE } from './approval/stage.js';
 import { ARGUMENTS_STAGE } from './arguments/stage.js';
+import { HISTORY_STAGE } from './history/stage.js';
 import { AUTHENTICATION_STAGE } from './authentication/stage.js';
 import { BREAKER_STAGE } from './breaker/stage.js';
 import { FORWARD_STAGE } from './forward/stage.js';
@@ -28,6 +30,8 @@ export const LIFECYCLE: readonly StageSpec[] = [
   RATE_LIMIT_STAGE,
   ROUTING_STAGE,
   ARGUMENTS_STAGE,
+  APPROVAL_STAGE,
+  HISTORY_STAGE,
   BREAKER_STAGE,
   FORWARD_STAGE,
 ];

@@ -4,7 +4,11 @@
 import type { RequestGuard } from '../hub/types.js';
 import type { LogWriter } from '../log/logger.js';
 import type { HubValidation } from '../validation/index.js';
+import type { Approvals } from '../approval/approvals.js';
+import type { FlowHistory } from '../flows/flow-history.js';
+import { approvalStage } from './approval/stage.js';
 import { argumentsStage } from './arguments/stage.js';
+import { historyStage } from './history/stage.js';
 import { breakerStage, type UpstreamCallGate } from './breaker/stage.js';
 import { forwardStage, type UpstreamCaller } from './forward/stage.js';
 import type { McpExchange } from './mcp-exchange.js';
@@ -22,6 +26,10 @@ export interface McpStageDeps {
   validation?: HubValidation;
   breakers?: UpstreamCallGate;
   callUpstream: UpstreamCaller;
+  /** Holds calls the policy asks approval for; absent: such calls are denied (ERR_APPROVAL_REQUIRED). */
+  approvals?: Approvals;
+  /** Records admitted calls for flow rules (input.session); absent: nothing is recorded. */
+  history?: FlowHistory;
   logger?: LogWriter;
 }
 
@@ -32,6 +40,8 @@ export function createMcpRunner(deps: McpStageDeps): StageRunner<McpExchange> {
     rateLimitStage(deps.rateLimits),
     routingStage(),
     argumentsStage(deps.validation),
+    approvalStage(deps.approvals),
+    historyStage(deps.history),
     breakerStage(deps.breakers),
     forwardStage(deps.callUpstream, deps.breakers),
   ], deps.logger);

@@ -1,10 +1,11 @@
 import type { CallerContext, GuardRequest, Principal } from '../hub/types.js';
 import { argumentsSize } from '../validation/arguments-size.js';
 
-// Builders of the policy's input documents (docs/policy-contract.md, v1).
+// Builders of the policy's input documents (docs/policy-contract.md).
 // Field names are snake_case there, as Rego authors expect.
 
-import { CONTRACT_VERSION } from '../policy/engine.js';
+import { CONTRACT_VERSION } from '../policy/contract.js';
+import type { SessionView } from '../flows/flow-history.js';
 
 // The one contract version: the engine checks bundles against it, inputs carry it.
 export { CONTRACT_VERSION };
@@ -79,7 +80,8 @@ export function permissionInput(ctx: CallerContext, permission: string): Record<
   return { ...callerInput('permission', ctx), permission };
 }
 
-export function requestInput(ctx: CallerContext, req: GuardRequest): Record<string, unknown> {
+/** `session`: what the caller did before (contract 2, docs/flows.md); empty when nothing is kept. */
+export function requestInput(ctx: CallerContext, req: GuardRequest, session?: SessionView): Record<string, unknown> {
   return {
     ...callerInput('request', ctx),
     request: {
@@ -94,9 +96,13 @@ export function requestInput(ctx: CallerContext, req: GuardRequest): Record<stri
       params: paramsInput(req.params),
       protocol_version: ctx.protocolVersion,
       session_id: ctx.sessionId ?? null,
+      // Contract 2: the tool's annotations as its upstream declares them.
+      annotations: req.annotations ?? null,
+      ...(req.approval && { approval: req.approval }),
     },
+    session: session ?? { history: [], labels: [] },
     ...(req.candidates && { candidates: req.candidates }),
-    // Contract 2 (draft) fact, absent when pinning is off.
+    // Definition facts (contract 2; kept for contract-1 bundles), absent when pinning is off.
     ...(req.definition && { definition: req.definition }),
   };
 }

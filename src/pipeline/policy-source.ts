@@ -1,3 +1,4 @@
+import type { ApprovalRequest } from '../policy/types.js';
 import type { ErrorCode } from '../errors/index.js';
 
 /** What the pipeline needs of a loaded policy (src/policy's PolicyEngine fits). */
@@ -9,6 +10,9 @@ export interface PolicyDecider {
     reasons: { rule: string; message: string }[];
     visible?: string[];
     clientIp?: string;
+    /** Contract 2: held for approval (see PolicyDecision). */
+    approval?: ApprovalRequest;
+    flowLabels?: string[];
     /** The whole decision object, for stages that read more than allow/deny. */
     raw?: unknown;
   };

@@ -22,7 +22,11 @@ export type SecurityEventName =
   | 'audit_records_dropped'
   | 'definition_changed'
   | 'definition_approved'
-  | 'definition_revoked';
+  | 'definition_revoked'
+  | 'approval_requested'
+  | 'approval_granted'
+  | 'approval_denied'
+  | 'approval_timeout';
 
 export interface SecurityEvent {
   event: SecurityEventName;

@@ -9,11 +9,11 @@ import { failClosed, readDecision } from './decision.js';
 import { InputEncoder } from './input-encoder.js';
 import { noopLogger, type PolicyLogger } from './logger.js';
 import type { PolicyDecision } from './types.js';
+import { ACCEPTED_CONTRACTS, CONTRACT_VERSION, fromContract1, negotiateContract, toContract1 } from './contract.js';
 
-/** The one entrypoint of policy contract v1. */
+/** The one entrypoint of the policy contract. */
 export const DECISION_ENTRYPOINT = 'hatago/decision';
-/** Contract versions this runtime speaks (docs/policy-contract.md). */
-export const CONTRACT_VERSION = 1;
+export { CONTRACT_VERSION };
 
 export interface PolicyEngineOptions {
   /** Operator config the policy reads at `data.config`. */
@@ -22,7 +22,7 @@ export interface PolicyEngineOptions {
   limits?: Partial<BundleLimits>;
 }
 
-/** A minimal contract-v1 input: the bundle must answer it with a decision object at load. */
+/** A minimal input: the bundle must answer it with a decision object at load. */
 const SMOKE_INPUT = {
   contract: CONTRACT_VERSION,
   stage: 'network',
@@ -45,13 +45,19 @@ function errorText(err: unknown): string {
   }
 }
 
-function checkContract(data: Record<string, unknown>): void {
+/** The contract version the bundle is spoken to in (see negotiateContract). */
+function checkContract(data: Record<string, unknown>): number {
   const hatago = data.hatago;
-  if (typeof hatago !== 'object' || hatago === null || !('contract' in hatago)) return;
-  const declared = (hatago as { contract: unknown }).contract;
-  if (!Array.isArray(declared) || !declared.includes(CONTRACT_VERSION)) {
-    throw invalid(`bundle declares policy contract ${JSON.stringify(declared)}, this runtime speaks ${CONTRACT_VERSION}`);
+  const declared = typeof hatago === 'object' && hatago !== null && 'contract' in hatago ? (hatago as { contract: unknown }).contract : undefined;
+  const version = negotiateContract(declared);
+  if (version === undefined) {
+    throw invalid(`bundle declares policy contract ${JSON.stringify(declared)}, this runtime speaks ${ACCEPTED_CONTRACTS.join(' and ')}`);
   }
+  return version;
+}
+
+function isPlainInput(v: object | string | Uint8Array): v is Record<string, unknown> {
+  return typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v);
 }
 
 export class PolicyEngine {
@@ -59,6 +65,8 @@ export class PolicyEngine {
   readonly activatedAt: Date;
   readonly entrypoints: string[];
   readonly manifest: BundleManifest;
+  /** The contract version this bundle is spoken to in (docs/policy-contract.md, "Versions"). */
+  readonly contract: number;
 
   private readonly encoder = new InputEncoder();
 
@@ -68,8 +76,10 @@ export class PolicyEngine {
     private readonly bundleData: Record<string, unknown>,
     private readonly logger: PolicyLogger,
     manifest: BundleManifest,
+    contract: number,
   ) {
     this.manifest = manifest;
+    this.contract = contract;
     this.revision = manifest.revision;
     this.entrypoints = Object.keys(policy.entrypoints as Record<string, number>);
     this.activatedAt = new Date();
@@ -101,7 +111,7 @@ export class PolicyEngine {
    * reload, verified in between). Throws ERR_BUNDLE_INVALID.
    */
   static async fromBundle(bundle: BundleFiles, opts: PolicyEngineOptions = {}): Promise<PolicyEngine> {
-    checkContract(bundle.data);
+    const contract = checkContract(bundle.data);
 
     let policy: LoadedPolicy;
     try {
@@ -115,7 +125,7 @@ export class PolicyEngine {
       throw invalid(`bundle has no ${DECISION_ENTRYPOINT} entrypoint (has: ${Object.keys(ids).join(', ') || 'none'})`);
     }
 
-    const engine = new PolicyEngine(policy, id, bundle.data, opts.logger ?? noopLogger, bundle.manifest);
+    const engine = new PolicyEngine(policy, id, bundle.data, opts.logger ?? noopLogger, bundle.manifest, contract);
     engine.setRuntimeData(opts.runtimeData ?? {});
     engine.smokeTest();
     return engine;
@@ -154,14 +164,16 @@ export class PolicyEngine {
   }
 
   private evaluate(input: object | string | Uint8Array): { decision: PolicyDecision; failure?: string } {
+    const old = this.contract === 1;
+    const spoken = old && isPlainInput(input) ? toContract1(input) : input;
     let resultSet: unknown;
     try {
-      resultSet = this.policy.evaluate(this.encoder.encode(input), this.entrypointId);
+      resultSet = this.policy.evaluate(this.encoder.encode(spoken), this.entrypointId);
     } catch (err) {
       const message = `evaluation error: ${errorText(err)}`;
       return { decision: failClosed(message), failure: message };
     }
-    return readDecision(resultSet);
+    return readDecision(resultSet, old ? fromContract1 : undefined);
   }
 
   /** A bundle that cannot answer a minimal input is rejected before it serves a request. */

@@ -8,7 +8,7 @@ import { rateLimitConfigFromEnv } from '../ratelimit/index.js';
  * logged or replayed).
  */
 export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const { authentication, authorization, network, validation, circuitBreaker, rateLimit, suspicious, sessions, pinning } = config.security;
+  const { authentication, authorization, network, validation, circuitBreaker, rateLimit, suspicious, sessions, pinning, flows, approval } = config.security;
   return {
     authentication: authenticationData(authentication),
     authorization: authorization ?? { enabled: true },
@@ -21,6 +21,9 @@ export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = proces
     sessions: sessions ?? {},
     // The store's location is the runtime's business; the policy reads only the mode.
     pinning: pinning?.new !== undefined ? { new: pinning.new } : {},
+    // The rules' data (labels, rules, the destructive-tool rule); the runtime's bounds stay out.
+    flows: { ...(flows?.labels && { labels: flows.labels }), ...(flows?.rules && { rules: flows.rules }) },
+    approval: approval?.destructive !== undefined ? { destructive: approval.destructive } : {},
   };
 }
 

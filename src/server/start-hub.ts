@@ -16,6 +16,11 @@ import { DEFAULT_MAX_ENTRIES, PinFileError } from '../pinning/pin-file.js';
 import { FilePinBackend, RedisPinBackend, type PinBackend } from '../pinning/pin-backend.js';
 import { pinFilePath, pinStoreUrl } from '../pinning/pin-path.js';
 import { PinRegistry } from '../pinning/registry.js';
+import { ApprovalQueue, DEFAULT_APPROVAL_LIMITS } from '../approval/approval-queue.js';
+import { Approvals } from '../approval/approvals.js';
+import { FlowHistory } from '../flows/flow-history.js';
+import { sanitizerFromConfig } from '../log/from-config.js';
+import { approvalsRoute } from './approvals-route.js';
 import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
@@ -170,8 +175,25 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   cleanup.push(() => rateLimitStore.close());
 
   try {
+    // What each session did, for flow rules (docs/flows.md): input.session of every request decision.
+    const flows = config.security.flows;
+    const history = new FlowHistory({
+      ...(flows?.historySize !== undefined && { historySize: flows.historySize }),
+      ...(flows?.windowMs !== undefined && { windowMs: flows.windowMs }),
+      ...(flows?.maxKeys !== undefined && { maxKeys: flows.maxKeys }),
+    });
+    // Calls the policy holds for approval wait here (docs/approvals.md); approvers see arguments masked.
+    const approvalConfig = config.security.approval;
+    const approvals = new Approvals({
+      queue: new ApprovalQueue({ maxPending: approvalConfig?.maxPending ?? DEFAULT_APPROVAL_LIMITS.maxPending, maxPerPrincipal: approvalConfig?.maxPerPrincipal ?? DEFAULT_APPROVAL_LIMITS.maxPerPrincipal }),
+      events,
+      logger,
+      ...(approvalConfig?.maxTimeoutSeconds !== undefined && { maxTimeoutMs: approvalConfig.maxTimeoutSeconds * 1000 }),
+      mask: sanitizerFromConfig(config).value,
+    });
+    cleanup.push(() => approvals.queue.close());
     // The policy stage, and the rate-limit stage counting what its decisions name (src/pipeline/mcp-stages.ts).
-    const guard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events });
+    const guard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events, history });
     const rateLimits = new RateLimiting({
       store: rateLimitStore,
       logger,
@@ -185,7 +207,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const pinBackend = await pinStoreStep(() => pinBackendFor(config, logger.child({ component: 'pinning' })));
     if (pinBackend) cleanup.push(() => pinBackend.close());
     const pins = pinBackend && (await pinStoreStep(async () => pinsFor(config, pinBackend, audit, logger.child({ component: 'pinning' }))));
-    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, ...(pins && { pins }), measure: hubMetrics(metrics), ...(tracing && { trace: (x: McpExchange) => tracing.mcp(x) }), logger: logger.child({ component: 'hub' }) });
+    const hub = new Hub({ upstreams, breakers, validation, guard, rateLimits, observer, approvals, history, ...(pins && { pins }), measure: hubMetrics(metrics), ...(tracing && { trace: (x: McpExchange) => tracing.mcp(x) }), logger: logger.child({ component: 'hub' }) });
     cleanup.push(() => hub.close?.());
     hub.runner.observe(observeStages);
     if (tracing) {
@@ -246,6 +268,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     }
     outer.use('/mcp', corsPreflight(config.security.network?.cors, policy, logger, { events, recent: monitor }));
     // GET /metrics: method admin/metrics, through the hub's MCP stages (policy, rate limits) as /health/details' admin/status.
+    // GET /admin/approvals, POST /admin/approvals/:id (docs/approvals.md): held calls, decided out of band.
+    outer.use('/admin/approvals', approvalsRoute(approvals.queue, front, (ctx, method, facts) => hub.admit(ctx, method, undefined, facts), { observeStages }));
     outer.get('/metrics', metricsRoute(metrics, front, (ctx, method) => hub.admit(ctx, method), { observeStages, beforeRender: () => metrics.sessionsOpen.set({ transport: 'http' }, httpApp.sessionCount()) }));
     // type oauth2: RFC 9728 metadata, readable without a token (docs/oauth2.md), where the network policy lets it (open endpoints).
     const rs = auth?.resourceServer;

@@ -19,7 +19,7 @@ function detailOf(fn: () => unknown): string {
 describe('breaker table', () => {
   it('builds the stage input with every server and its tags', () => {
     expect(breakerTableInput([{ id: 'a', tags: ['x'] }, { id: 'b' }])).toEqual({
-      contract: 1,
+      contract: 2,
       stage: 'breaker_table',
       servers: [
         { id: 'a', tags: ['x'] },

@@ -51,7 +51,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function input(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    contract: 1, stage: 'request', now_ns: 0, transport: 'http',
+    contract: 2, stage: 'request', now_ns: 0, transport: 'http',
     client: { ip: '127.0.0.1', origin: null, user_agent: null }, principal: null,
     request: { method: 'tools/call', server: 'fx', name, exposed: `fx_${name}`, arguments: {}, protocol_version: '2025-11-25', session_id: null, ...extra },
   };

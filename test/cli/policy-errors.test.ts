@@ -21,7 +21,7 @@ function policies(name: string, files: Record<string, string>): string {
 }
 
 const input = path.join(root, 'input.json');
-writeFileSync(input, JSON.stringify({ contract: 1, stage: 'request', now_ns: 0, request: { method: 'tools/list' } }));
+writeFileSync(input, JSON.stringify({ contract: 2, stage: 'request', now_ns: 0, request: { method: 'tools/list' } }));
 
 const hatago = (args: string[], env: Record<string, string> = {}) => runHatago(args, { cwd: root, env });
 

@@ -29,7 +29,7 @@ function file(name: string, content: unknown): string {
 
 function request(name: string, ip = '127.0.0.1'): Record<string, unknown> {
   return {
-    contract: 1,
+    contract: 2,
     stage: 'request',
     now_ns: 0,
     transport: 'http',

@@ -33,7 +33,7 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-const alice = { contract: 1, stage: 'request', client: { ip: '198.51.100.7' }, principal: { sub: 'alice' }, candidates: ['a_one', 'b_two', 'a_three'] };
+const alice = { contract: 2, stage: 'request', client: { ip: '198.51.100.7' }, principal: { sub: 'alice' }, candidates: ['a_one', 'b_two', 'a_three'] };
 
 describe('PolicyEngine decisions', () => {
   it('allows, with visible names, client_ip, bundle data and runtime config', async () => {

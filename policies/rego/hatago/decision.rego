@@ -1,5 +1,5 @@
 # METADATA
-# title: hatago decision (policy contract v1)
+# title: hatago decision (policy contract v2)
 # description: |
 #   The single entrypoint `hatago/decision`. The runtime evaluates it once per
 #   HTTP request (stage "network") and once per MCP request (stage "request")
@@ -7,8 +7,10 @@
 #   Contract: docs/policy-contract.md.
 package hatago
 
+import data.hatago.approval
 import data.hatago.arguments
 import data.hatago.breaker
+import data.hatago.flows
 import data.hatago.lib
 import data.hatago.login
 import data.hatago.network
@@ -60,8 +62,8 @@ decision := {"allow": true, "reasons": [], "compiled": {"role_grants": rbac.comp
 
 # --- shared -----------------------------------------------------------------
 
-contract_deny contains {"rule": "hatago.contract", "message": lib.msg(["input.contract is ", object.get(input, "contract", null), "; this policy speaks contract 1"])} if {
-	not input.contract == 1
+contract_deny contains lib.contract_reason if {
+	not input.contract == lib.contract
 }
 
 default custom_deny := set()
@@ -113,7 +115,7 @@ network_code := "ERR_CLIENT_BLOCKED" if {
 }
 
 network_decision := {"allow": true, "reasons": [], "client_ip": client_ip} if {
-	input.contract == 1
+	input.contract == lib.contract
 	count(network_reasons) == 0
 } else := object.union(
 	{
@@ -150,7 +152,10 @@ arguments_deny := arguments.deny if not rbac.disabled
 # Pinning applies authorization on or off, like validation (docs/pinning.md).
 pinning_deny := pinning.deny
 
-request_reasons := (((((contract_deny | authn_deny) | rbac.deny) | arguments_deny) | custom_deny) | validation_deny) | pinning_deny
+# Flow rules that deny, and who may decide a held call, apply authorization on or off, like pinning.
+flow_deny := flows.deny | approval.deny
+
+request_reasons := ((((((contract_deny | authn_deny) | rbac.deny) | arguments_deny) | custom_deny) | validation_deny) | pinning_deny) | flow_deny
 
 default request_code := "ERR_PERMISSION_DENIED"
 
@@ -178,7 +183,7 @@ request_code := "ERR_UNAUTHENTICATED" if {
 }
 
 request_allow if {
-	input.contract == 1
+	input.contract == lib.contract
 	rbac.allow
 	count(request_reasons) == 0
 }
@@ -203,10 +208,29 @@ visible := [x | some x in rbac.visible; not hidden[x]] if {
 # An allowed request carries the rate limits that apply to it, a denied one
 # its denial budgets; the runtime counts them (docs/rate-limits.md) and
 # refuses (429) when any is spent.
+# A call the rules allow may still need approval (hatago.approval): it is
+# held, not denied, and counts against the limits of an allowed call.
+# Approval applies authorization on or off, like pinning.
+approval_pending if {
+	request_allow
+	approval.required
+}
+
+# An allowed or held tools/call names its flow labels: the runtime records
+# them in the session's history (hatago.flows).
 request_decision := {"allow": true, "reasons": [], "visible": visible, "rate_limits": ratelimit.limits} if {
 	request_allow
 	is_list_method
-} else := object.union({"allow": true, "reasons": [], "rate_limits": ratelimit.limits}, sessions.extra) if {
+} else := {
+	"allow": false,
+	"code": "ERR_APPROVAL_REQUIRED",
+	"reasons": approval.reasons,
+	"approval": approval.held,
+	"rate_limits": ratelimit.limits,
+	"flow_labels": flows.labels,
+} if {
+	approval_pending
+} else := object.union({"allow": true, "reasons": [], "rate_limits": ratelimit.limits, "flow_labels": flows.labels}, sessions.extra) if {
 	request_allow
 } else := {"allow": false, "code": request_code, "reasons": default_reason(request_reasons), "visible": [], "rate_limits": ratelimit.denial_limits} if {
 	is_list_method
@@ -225,7 +249,7 @@ token_code := "ERR_INSUFFICIENT_SCOPE" if {
 }
 
 token_decision := {"allow": true, "reasons": []} if {
-	input.contract == 1
+	input.contract == lib.contract
 	count(token_reasons) == 0
 } else := {"allow": false, "code": token_code, "reasons": default_reason(token_reasons)}
 
@@ -234,7 +258,7 @@ token_decision := {"allow": true, "reasons": []} if {
 permission_reasons := ((contract_deny | authn_deny) | rbac.permission_deny) | custom_deny
 
 permission_decision := {"allow": true, "reasons": []} if {
-	input.contract == 1
+	input.contract == lib.contract
 	rbac.holds
 	count(permission_reasons) == 0
 } else := {"allow": false, "code": "ERR_PERMISSION_DENIED", "reasons": default_reason(permission_reasons)}

@@ -3,7 +3,7 @@ package hatago_test
 config := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "defaultRole": "readonly"}}
 
 base := {
-	"contract": 1,
+	"contract": 2,
 	"stage": "request",
 	"transport": "http",
 	"now_ns": 0,
@@ -17,7 +17,7 @@ decide(patch) := d if {
 		with data.config as config
 }
 
-test_allowed_call_shape if decide({}) == {"allow": true, "reasons": [], "rate_limits": []}
+test_allowed_call_shape if decide({}) == {"allow": true, "reasons": [], "rate_limits": [], "flow_labels": []}
 
 test_denied_call_shape if {
 	d := decide({"principal": {"roles": ["readonly"]}})
@@ -47,7 +47,7 @@ test_missing_stage if {
 }
 
 test_contract_mismatch if {
-	d := decide({"contract": 2})
+	d := decide({"contract": 1})
 	d.allow == false
 	d.code == "ERR_PERMISSION_DENIED"
 	{r.rule | some r in d.reasons} == {"hatago.contract"}
@@ -57,17 +57,17 @@ test_contract_missing if {
 	d := data.hatago.decision with input as object.remove(base, ["contract"])
 		with data.config as config
 	d.allow == false
-	d.reasons[0].message == "input.contract is null; this policy speaks contract 1"
+	d.reasons[0].message == "input.contract is null; this policy speaks contract 2"
 }
 
 test_contract_mismatch_beats_unauthenticated_code if {
-	d := decide({"contract": 2, "principal": null})
+	d := decide({"contract": 1, "principal": null})
 	d.code == "ERR_PERMISSION_DENIED"
 	{"hatago.contract", "authn.required"} - {r.rule | some r in d.reasons} == set()
 }
 
 test_denied_list_has_empty_visible if {
-	d := decide({"contract": 2, "request": {"method": "tools/list"}, "candidates": [{"server": "github", "kind": "tool", "name": "search", "exposed": "github_search"}]})
+	d := decide({"contract": 1, "request": {"method": "tools/list"}, "candidates": [{"server": "github", "kind": "tool", "name": "search", "exposed": "github_search"}]})
 	d.visible == []
 }
 
@@ -81,7 +81,7 @@ test_stdio_request_stage if {
 	d.allow == true
 }
 
-test_bundle_declares_contract_1 if 1 in data.hatago.contract
+test_bundle_declares_contract_2 if 2 in data.hatago.contract
 
 test_bundle_roles_match_the_guide if {
 	data.hatago.roles.admin.permissions == ["mcp:*:*", "admin:*:*", "server:*:*"]
@@ -90,7 +90,7 @@ test_bundle_roles_match_the_guide if {
 }
 
 test_breaker_table_stage_answers_every_server if {
-	d := data.hatago.decision with input as {"contract": 1, "stage": "breaker_table", "servers": [{"id": "a", "tags": []}, {"id": "b", "tags": ["external-services"]}]}
+	d := data.hatago.decision with input as {"contract": 2, "stage": "breaker_table", "servers": [{"id": "a", "tags": []}, {"id": "b", "tags": ["external-services"]}]}
 		with data.config as {"circuitBreaker": {"rules": {"external-services": {"failureThreshold": 3}}}}
 	d.allow == true
 	d.breakers.servers.a.rule.name == "default"
@@ -117,7 +117,7 @@ test_denied_call_carries_its_denial_limits if {
 }
 
 test_denied_list_carries_its_denial_limits if {
-	d := decide({"request": {"method": "tools/list"}, "candidates": [], "contract": 2})
+	d := decide({"request": {"method": "tools/list"}, "candidates": [], "contract": 1})
 	d.allow == false
 	d.visible == []
 	count(d.rate_limits) == 2

@@ -6,7 +6,7 @@ package hatago_test
 validation_config := {"authentication": {"enabled": true}, "authorization": {"enabled": true}, "validation": {"maxArgumentBytes": 10}}
 
 validation_base := {
-	"contract": 1,
+	"contract": 2,
 	"stage": "request",
 	"transport": "http",
 	"now_ns": 0,

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { configFileFor } from '../../audit/trail-path.js';
-import { embeddedDefaultConfig } from '../../config/default-config.js';
-import { expandEnv } from '../../config/expand-env.js';
+import { fetchHub, hubBaseUrl, readRefusal } from '../hub-client.js';
 import { ERROR_CODES, HatagoError, type ErrorCode } from '../../errors/index.js';
 import { runCommand } from '../run-command.js';
 import { printOut } from '../terminal.js';
@@ -12,13 +10,7 @@ interface MetricsOptions {
   filter?: string;
 }
 
-/** What /metrics answers on refusal (JSON-RPC error body); every field may be missing. */
-interface Refusal {
-  message?: string;
-  code?: string;
-  blockedUntil?: string;
-  retryAfter?: number;
-}
+type Refusal = ReturnType<typeof readRefusal>;
 
 const HELP_AFTER = `
 /metrics passes the same network policy and authentication as /mcp, then the
@@ -42,42 +34,16 @@ export function registerMetricsCommand(program: Command): Command {
     .addHelpText('after', HELP_AFTER)
     .action(
       runCommand(async (opts: MetricsOptions) => {
-        let base = opts.url;
-        if (base === undefined) {
-          // Only http.* is read (and only its ${VAR}s expanded): a scraper needs the hub's address, not its secrets.
-          const http = hubAddress(configFileFor(opts.config)?.parsed);
-          const host = http.host === '0.0.0.0' ? '127.0.0.1' : http.host.includes(':') ? `[${http.host}]` : http.host;
-          base = `${http.tls ? 'https' : 'http'}://${host}:${http.port}`;
-        }
+        const base = hubBaseUrl(opts);
         const url = new URL('/metrics', base);
         if (opts.filter) url.searchParams.set('filter', opts.filter);
         const token = process.env.HATAGO_AUTH_TOKEN;
-        let res: Response;
-        try {
-          res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-        } catch (err) {
-          throw new HatagoError('ERR_UPSTREAM_UNAVAILABLE', { message: `No hub answers at ${base} (${(err as Error).cause ? String((err as { cause: Error }).cause.message) : (err as Error).message})` });
-        }
+        const res = await fetchHub(base, url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
         const text = await res.text();
         if (!res.ok) throw refused(`${url.origin}/metrics`, res.status, readRefusal(text), token !== undefined && token !== '');
         printOut(text); // label values come from configs and upstreams
       }),
     );
-}
-
-function readRefusal(text: string): Refusal {
-  try {
-    const error = (JSON.parse(text) as { error?: { message?: unknown; data?: Record<string, unknown> } }).error;
-    const data = error?.data ?? {};
-    return {
-      ...(typeof error?.message === 'string' && { message: error.message }),
-      ...(typeof data.code === 'string' && { code: data.code }),
-      ...(typeof data.blockedUntil === 'string' && { blockedUntil: data.blockedUntil }),
-      ...(typeof data.retryAfter === 'number' && { retryAfter: data.retryAfter }),
-    };
-  } catch {
-    return { message: text.trim().slice(0, 200) }; // not JSON: print as it came
-  }
 }
 
 const known = (code: string | undefined): ErrorCode | undefined => (code !== undefined && code in ERROR_CODES ? (code as ErrorCode) : undefined);
@@ -100,17 +66,4 @@ function refused(where: string, status: number, r: Refusal, sentToken: boolean):
     return new HatagoError(code, { message: `${where}: the policy refused method admin/metrics: the caller needs a role with admin:metrics:read (docs/metrics.md)` });
   }
   return new HatagoError(code ?? 'ERR_INVALID_REQUEST', { message: `${where} answered ${status}: ${r.message ?? ''}`.trimEnd() });
-}
-
-/** The hub's http.host, http.port and whether TLS is on, from a parsed config (else the embedded default's). */
-function hubAddress(parsed: unknown): { host: string; port: number; tls: boolean } {
-  const http = (parsed as { http?: { host?: unknown; port?: unknown; ssl?: { enabled?: unknown } } } | undefined)?.http ?? {};
-  const expand = (v: unknown, pointer: string) => (typeof v === 'string' ? expandEnv(v, process.env, pointer) : v);
-  const host = expand(http.host, '/http/host');
-  const port = Number(expand(http.port, '/http/port'));
-  return {
-    host: typeof host === 'string' && host !== '' ? host : embeddedDefaultConfig().http.host,
-    port: Number.isInteger(port) && port > 0 ? port : embeddedDefaultConfig().http.port,
-    tls: http.ssl?.enabled === true,
-  };
 }

@@ -6,6 +6,7 @@ import { requestInput } from '../policy-input.js';
 import type { PolicyDecider, PolicySource } from '../policy-source.js';
 import type { SecurityEventSink } from '../security-events.js';
 import { withMaskedClaims } from '../../policy/decision-log/mask.js';
+import type { FlowHistory } from '../../flows/flow-history.js';
 
 /**
  * One request decision, as observers (decision log, shadow evaluation, audit)
@@ -35,6 +36,8 @@ export interface PolicyGuardOptions {
    * (ERR_AUDIT_UNAVAILABLE).
    */
   events?: SecurityEventSink;
+  /** Flow history (docs/flows.md): what the caller did before, passed as input.session. */
+  history?: FlowHistory;
 }
 
 /**
@@ -85,7 +88,10 @@ export class PolicyGuard implements RequestGuard {
     this.log = logger.child({ component: 'policy' });
     this.onDecision = opts.onDecision;
     this.events = opts.events;
+    this.history = opts.history;
   }
+
+  private readonly history: FlowHistory | undefined;
 
   private readonly events: SecurityEventSink | undefined;
   /** The audit record of one decision, written before the guard answers. */
@@ -96,12 +102,13 @@ export class PolicyGuard implements RequestGuard {
     revision: string,
     input: Record<string, unknown>,
     d: ReturnType<PolicyDecider['decide']>,
+    held = false,
   ): Promise<void> {
     if (!this.events) return;
     const allowed = d.allow === true;
     try {
       await this.events({
-        event: allowed ? 'permission_granted' : 'permission_denied',
+        event: allowed ? 'permission_granted' : held ? 'approval_requested' : 'permission_denied',
         user: ctx.principal?.sub ?? null,
         sessionId: ctx.sessionId ?? ctx.principal?.sessionId ?? null,
         ip: ctx.client.ip,
@@ -116,6 +123,7 @@ export class PolicyGuard implements RequestGuard {
           transport: ctx.transport,
           ...(ctx.principal && { roles: ctx.principal.roles }),
           ...(!allowed && { code: d.code, reasons: d.reasons }),
+          ...(held && { approval: d.approval }),
           // What the policy saw, so `hatago policy diff --replay audit.log` can replay it.
           // Claim values are masked here; the audit sink copies it and masks secrets in the rest.
           input: withMaskedClaims(input),
@@ -130,7 +138,7 @@ export class PolicyGuard implements RequestGuard {
   async check(ctx: CallerContext, req: GuardRequest, opts: GuardCheckOptions = {}): Promise<GuardResult> {
     const engine = this.policy.current();
     const decisionId = randomUUID();
-    const input = requestInput(ctx, req);
+    const input = requestInput(ctx, req, this.history?.view(ctx));
     const decision = engine.decide(input);
     if (this.onDecision) this.notify(decisionId, engine.revision, input, decision);
     const facts = {
@@ -142,6 +150,12 @@ export class PolicyGuard implements RequestGuard {
       user: ctx.principal?.sub ?? null,
       ip: ctx.client.ip,
     };
+    if (decision.allow !== true && decision.approval && opts.holdForApproval === true) {
+      // Held, not denied: the approval stage asks; the limits of an allowed call count meanwhile.
+      await this.record(ctx, req, decisionId, engine.revision, input, decision, true);
+      this.log.info('request held for approval', { ...facts, rules: decision.approval.rules });
+      return { decisionId, revision: engine.revision, output: decision.raw, approval: decision.approval, ...(decision.flowLabels && { flowLabels: decision.flowLabels }) };
+    }
     if (decision.allow !== true) {
       // Validation rules are named to the client (it can fix its request); other reasons stay in the log.
       const rules = decision.code === 'ERR_VALIDATION_FAILED' ? { rules: decision.reasons.map((r) => r.rule) } : {};
@@ -156,6 +170,7 @@ export class PolicyGuard implements RequestGuard {
     await this.record(ctx, req, decisionId, engine.revision, input, decision);
     this.log.debug('request allowed', facts);
     const result: GuardResult = { decisionId, revision: engine.revision, output: decision.raw };
+    if (decision.flowLabels) result.flowLabels = decision.flowLabels;
     if (req.candidates) result.visible = new Set(decision.visible ?? []);
     return result;
   }
@@ -172,3 +187,4 @@ export class PolicyGuard implements RequestGuard {
     }
   }
 }
+

@@ -5,7 +5,7 @@ import { readReplayLine } from '../../../src/policy/decision-log/index.js';
 describe('maskDecisionInput', () => {
   const sanitize = createSanitizer().value;
   const input = {
-    contract: 1,
+    contract: 2,
     stage: 'request',
     principal: { sub: 'u1', roles: ['user'], claims: { email: 'a@b.example', tenant: 't1' } },
     request: { method: 'tools/call', name: 'login', arguments: { user: 'ann', password: 'hunter2', note: 'Bearer abc.def' } },

@@ -7,7 +7,7 @@ import data.hatago.arguments
 config := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "defaultRole": "readonly"}}
 
 call_input(roles, tool, args) := {
-	"contract": 1,
+	"contract": 2,
 	"stage": "request",
 	"transport": "http",
 	"now_ns": 0,

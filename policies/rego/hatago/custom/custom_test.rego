@@ -12,7 +12,7 @@ cands := [
 
 req(claims, method, server, name) := d if {
 	d := data.hatago.decision with input as {
-		"contract": 1,
+		"contract": 2,
 		"stage": "request",
 		"transport": "http",
 		"client": {"ip": "127.0.0.1", "socket_ip": "127.0.0.1", "forwarded_for": [], "origin": null},
@@ -56,7 +56,7 @@ test_no_claim_no_effect if {
 test_custom_rules_only_narrow if {
 	# the claim cannot add servers the roles do not grant
 	d := data.hatago.decision with input as {
-		"contract": 1,
+		"contract": 2,
 		"stage": "request",
 		"transport": "http",
 		"principal": {"sub": "r", "roles": ["readonly"], "claims": {"allowedServers": ["github"]}},
@@ -68,7 +68,7 @@ test_custom_rules_only_narrow if {
 }
 
 test_custom_deny_at_network_stage if {
-	d := data.hatago.decision with input as {"contract": 1, "stage": "network", "transport": "http", "client": {"socket_ip": "127.0.0.1"}}
+	d := data.hatago.decision with input as {"contract": 2, "stage": "network", "transport": "http", "client": {"socket_ip": "127.0.0.1"}}
 		with data.hatago.custom.deny as {{"rule": "custom.maintenance", "message": "closed"}}
 	d.allow == false
 	d.code == "ERR_NETWORK_DENIED"

@@ -11,3 +11,10 @@ show(x) := x if is_string(x)
 else := json.marshal(x)
 
 msg(parts) := concat("", [show(p) | some p in parts])
+
+# The policy contract this bundle speaks (docs/policy-contract.md); data.json
+# declares it too (hatago.contract), so the runtime sends inputs of this version.
+contract := 2
+
+# The deny every stage adds when the input speaks another contract version.
+contract_reason := {"rule": "hatago.contract", "message": msg(["input.contract is ", object.get(input, "contract", null), "; this policy speaks contract ", contract])}

@@ -18,8 +18,8 @@ method := input.request.method
 
 # --- reasons ----------------------------------------------------------------
 
-deny contains {"rule": "hatago.contract", "message": lib.msg(["input.contract is ", object.get(input, "contract", null), "; this policy speaks contract 1"])} if {
-	not input.contract == 1
+deny contains lib.contract_reason if {
+	not input.contract == lib.contract
 }
 
 deny contains {"rule": "login.unknown_endpoint", "message": lib.msg(["no token endpoint ", object.get(object.get(input, "request", {}), "method", null)])} if {

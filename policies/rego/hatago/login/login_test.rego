@@ -3,7 +3,7 @@ package hatago.login_test
 import data.hatago.login
 
 auth(method, principal) := {
-	"contract": 1,
+	"contract": 2,
 	"stage": "auth",
 	"now_ns": 0,
 	"transport": "http",
@@ -87,7 +87,7 @@ test_refresh_without_principal_denied if {
 }
 
 test_contract_mismatch_denied if {
-	d := data.hatago.decision with input as object.union(auth("auth/login", null), {"contract": 2}) with data.config as {}
+	d := data.hatago.decision with input as object.union(auth("auth/login", null), {"contract": 1}) with data.config as {}
 	d.allow == false
 	[r.rule | some r in d.reasons] == ["hatago.contract"]
 }

@@ -5,7 +5,7 @@ import data.hatago.network
 # --- fixtures ---------------------------------------------------------------
 
 net_input(socket, xff, origin) := {
-	"contract": 1,
+	"contract": 2,
 	"stage": "network",
 	"transport": "http",
 	"now_ns": 0,
@@ -282,14 +282,14 @@ test_address_and_origin_both_denied if {
 # --- stdio and contract -----------------------------------------------------
 
 test_stdio_network_stage_allows if {
-	d := data.hatago.decision with input as {"contract": 1, "stage": "network", "transport": "stdio", "client": {"socket_ip": null, "origin": null}}
+	d := data.hatago.decision with input as {"contract": 2, "stage": "network", "transport": "stdio", "client": {"socket_ip": null, "origin": null}}
 		with data.config as {"network": guide}
 	d.allow == true
 	d.client_ip == null
 }
 
 test_network_contract_mismatch if {
-	d := data.hatago.decision with input as object.union(net_input("127.0.0.1", [], null), {"contract": 2})
+	d := data.hatago.decision with input as object.union(net_input("127.0.0.1", [], null), {"contract": 1})
 	d.allow == false
 	d.code == "ERR_NETWORK_DENIED"
 	rules_of(d) == {"hatago.contract"}

@@ -22,7 +22,7 @@ cand(name, d) := {"server": "fixture", "kind": "tool", "name": name, "exposed": 
 
 base(request, extra) := object.union(
 	{
-		"contract": 1,
+		"contract": 2,
 		"stage": "request",
 		"transport": "http",
 		"client": {"ip": "127.0.0.1", "socket_ip": "127.0.0.1", "forwarded_for": [], "origin": null},

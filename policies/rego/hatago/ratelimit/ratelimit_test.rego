@@ -13,7 +13,7 @@ guide_rules := [
 cfg(rules) := {"rateLimit": {"enabled": true, "algorithm": "sliding-window", "rules": rules}}
 
 req(method, server, name, principal) := {
-	"contract": 1,
+	"contract": 2,
 	"stage": "request",
 	"now_ns": 0,
 	"transport": "http",

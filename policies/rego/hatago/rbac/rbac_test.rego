@@ -26,7 +26,7 @@ all_tools := {"filesystem_read_file", "filesystem_write_file", "github_search_is
 
 req_input(principal, method, server, name, extra) := object.union(
 	{
-		"contract": 1,
+		"contract": 2,
 		"stage": "request",
 		"transport": "http",
 		"now_ns": 0,
@@ -392,7 +392,7 @@ test_authorization_disabled_still_needs_authentication if {
 compile_cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "defaultRole": "readonly", "roles": {"fs": {"permissions": ["server:filesystem:*"]}}}}
 
 compiled_grants := g if {
-	g := data.hatago.decision.compiled with input as {"contract": 1, "stage": "compile"}
+	g := data.hatago.decision.compiled with input as {"contract": 2, "stage": "compile"}
 		with data.config as compile_cfg
 }
 
@@ -419,7 +419,7 @@ test_compiled_role_grants_decide_like_parsed_ones if {
 	}
 }
 
-compile_input(req, roles) := {"contract": 1, "stage": "request", "transport": "http", "principal": {"sub": "u", "roles": roles, "claims": {}}, "request": req}
+compile_input(req, roles) := {"contract": 2, "stage": "request", "transport": "http", "principal": {"sub": "u", "roles": roles, "claims": {}}, "request": req}
 
 # --- admin requests (GET /health/details) -------------------------------------
 
@@ -504,7 +504,7 @@ test_admin_console_read_and_write_are_separate_permissions if {
 # --- server/observe ------------------------------------------------------------
 
 observe_input(roles, server) := {
-	"contract": 1, "stage": "request",
+	"contract": 2, "stage": "request",
 	"principal": {"sub": "u", "roles": roles, "permissions": null, "scope": null},
 	"request": {"method": "server/observe", "server": server},
 }
@@ -556,7 +556,7 @@ perm_cfg := {
 }
 
 perm_input(principal, permission) := {
-	"contract": 1,
+	"contract": 2,
 	"stage": "permission",
 	"transport": "stdio",
 	"now_ns": 0,

@@ -17,7 +17,7 @@ test_bad_values_fall_back_to_defaults if {
 }
 
 initialize := {
-	"contract": 1, "stage": "request", "transport": "http",
+	"contract": 2, "stage": "request", "transport": "http",
 	"principal": {"sub": "u", "roles": ["admin"], "permissions": null, "scope": null},
 	"request": {"method": "initialize"},
 }

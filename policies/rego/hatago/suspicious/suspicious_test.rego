@@ -1,7 +1,7 @@
 package hatago.suspicious_test
 
 ask(recent) := d if {
-	d := data.hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http", "recent": recent}
+	d := data.hatago.decision with input as {"contract": 2, "stage": "suspicious", "now_ns": 0, "transport": "http", "recent": recent}
 }
 
 quiet := {"auth_failures": 0, "denials": 0}
@@ -68,13 +68,13 @@ test_disabled if {
 }
 
 test_missing_recent_is_quiet if {
-	d := data.hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http"}
+	d := data.hatago.decision with input as {"contract": 2, "stage": "suspicious", "now_ns": 0, "transport": "http"}
 	d.suspicious == {"ip": false, "user": false}
 }
 
 # --- stage network ------------------------------------------------------------
 
-net_input(ip, recent) := {"contract": 1, "stage": "network", "now_ns": 1000, "transport": "http", "client": {"ip": ip, "socket_ip": ip, "forwarded_for": [], "origin": null, "user_agent": null}, "recent": recent}
+net_input(ip, recent) := {"contract": 2, "stage": "network", "now_ns": 1000, "transport": "http", "client": {"ip": ip, "socket_ip": ip, "forwarded_for": [], "origin": null, "user_agent": null}, "recent": recent}
 
 test_blocked_address_is_denied_with_client_blocked if {
 	d := data.hatago.decision with input as net_input("10.0.0.9", {"addresses": {"10.0.0.9": {"blocked_until_ns": 2000}}})
@@ -127,7 +127,7 @@ test_other_denials_carry_no_block_end if {
 exempt_cfg := {"exemptAddresses": ["127.0.0.1/32", "10.1.0.0/16", "2001:db8::1"]}
 
 ask_from(ip, recent) := d if {
-	d := data.hatago.decision with input as {"contract": 1, "stage": "suspicious", "now_ns": 0, "transport": "http", "client_ip": ip, "recent": recent}
+	d := data.hatago.decision with input as {"contract": 2, "stage": "suspicious", "now_ns": 0, "transport": "http", "client_ip": ip, "recent": recent}
 }
 
 test_exempt_address_is_reported_but_never_blocked if {

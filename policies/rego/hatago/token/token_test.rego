@@ -5,7 +5,7 @@ import data.hatago.token
 oauth2 := {"authentication": {"enabled": true, "type": "oauth2", "requiredScopes": ["mcp", "tools"]}}
 
 token_input(scope, known) := {
-	"contract": 1,
+	"contract": 2,
 	"stage": "token",
 	"transport": "http",
 	"now_ns": 0,
