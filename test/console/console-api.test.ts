@@ -265,7 +265,7 @@ describe('actions: CSRF, bodies, bounds', () => {
 
   it('the Explorer evaluates with the active policy; an unknown candidate is 404, a broken one 422', async () => {
     const admin = await token(['admin']);
-    const input = { contract: 1, stage: 'request', transport: 'http', principal: { sub: 'x', roles: ['tester'], claims: {} }, request: { method: 'tools/call', server: 'fx', name: 'write_file' } };
+    const input = { contract: 2, stage: 'request', transport: 'http', principal: { sub: 'x', roles: ['tester'], claims: {} }, request: { method: 'tools/call', server: 'fx', name: 'write_file' } };
     const ok = await act('/console/api/evaluate', { input }, admin);
     expect(ok.status).toBe(200);
     expect(ok.json.active).toMatchObject({ allow: false, code: 'ERR_PERMISSION_DENIED', reasons: [{ rule: 'rbac.missing_permission' }], revision: expect.stringMatching(/^sha256:/) });
