@@ -6,6 +6,7 @@ import { AuthenticationManager, assertSafeAuthBinding, isLoopbackHost } from '..
 import { HatagoError } from '../errors/index.js';
 import { sanitizerFromConfig } from '../log/from-config.js';
 import { checkSiemConfig } from '../audit/siem/check-config.js';
+import { checkConsoleConfig } from '../console/options.js';
 import { PolicyLifecycle } from '../policy/lifecycle/index.js';
 import { tlsOptions } from '../server/listen.js';
 import { policyData } from '../server/policy-data.js';
@@ -48,6 +49,8 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
   if (stdio !== true && config.http.ssl?.enabled) tlsOptions(config.http.ssl);
   // The SIEM sink's CA, URL and spool folder (docs/audit.md#shipping-to-a-siem).
   checkSiemConfig(config.security.audit ?? {}, process.cwd());
+  // The console needs authentication, and its candidate folder (docs/console.md).
+  checkConsoleConfig(config);
   // The policy bundle loads (and verifies) as at start-up; nothing is watched or served.
   await PolicyLifecycle.create({ policies: config.policies, runtimeData: policyData(config, env) });
   return { config, source, notes };

@@ -404,6 +404,25 @@ export interface HatagoConfig {
   logging?: { level?: string; file?: string | boolean };
   /** OpenTelemetry traces (docs/telemetry.md); off by default. */
   telemetry?: TelemetryConfig;
+  /** The security console (docs/console.md); off by default. */
+  console?: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** Serve /console and /console/api (default false). */
+  enabled?: boolean;
+  /** Folder of candidate bundles (*.tar.gz) the Explorer may choose. */
+  candidates?: string;
+  /** Recent decisions kept in memory (default 500). */
+  maxDecisions?: number;
+  /** Largest Explorer body and largest masked input kept per decision (default 65536). */
+  maxInputBytes?: number;
+  /** Live-update streams open at once (default 8). */
+  maxStreams?: number;
+  /** Events queued for one slow stream before it is closed (default 256). */
+  streamQueue?: number;
+  /** Heartbeat period of a stream, which also re-checks its token (default 15). */
+  heartbeatSeconds?: number;
 }
 
 export interface TelemetryConfig {

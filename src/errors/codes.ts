@@ -81,6 +81,13 @@ export const ERROR_CODES = {
   ERR_FLOW_STORE_UNAVAILABLE: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'Flow history store unavailable: request refused (fail closed)' },
   ERR_APPROVAL_REQUEST_INVALID: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Invalid approval decision: the body must be a JSON object with decision "approve" or "deny" and an optional note' },
 
+  // Security console (docs/console.md)
+  ERR_CONSOLE_CSRF: { status: 403, rpc: JsonRpc.FORBIDDEN, message: 'Forbidden: a console action must come from the console\'s own origin with the CSRF token of its session' },
+  ERR_CONSOLE_NOT_FOUND: { status: 404, rpc: JsonRpc.INVALID_REQUEST, message: 'Not found: no such decision, candidate bundle or pin' },
+  ERR_CONSOLE_REQUEST_INVALID: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Invalid console request' },
+  ERR_CONSOLE_STREAM_LIMIT: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Too many console streams open: close one and retry' },
+  ERR_CONSOLE_CANDIDATE_INVALID: { status: 422, rpc: JsonRpc.INVALID_REQUEST, message: 'The candidate bundle could not be loaded' },
+
   // Traffic control
   ERR_RATE_LIMITED: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Rate limit exceeded' },
   ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, rpc: JsonRpc.RATE_LIMITED, message: 'Rate limit store unavailable' },

@@ -47,10 +47,12 @@ export function mcpMethod(method: string): McpMethod | undefined {
 /**
  * Methods no client sends, asked of the policy by the hub itself:
  * `admin/status` (GET /health/details), `admin/metrics` (GET /metrics),
- * `admin/approvals` and `admin/approvals/decide` (the approvals endpoint) and
- * `server/observe` (may a session hear a server's notifications).
+ * `admin/console` and `admin/console/write` (the security console's reads and
+ * actions, docs/console.md), `admin/approvals` and `admin/approvals/decide`
+ * (the approvals endpoint) and `server/observe` (may a session hear a
+ * server's notifications).
  */
-export const RUNTIME_METHODS: readonly string[] = ['admin/status', 'admin/metrics', 'admin/approvals', 'admin/approvals/decide', 'server/observe'];
+export const RUNTIME_METHODS: readonly string[] = ['admin/status', 'admin/metrics', 'admin/console', 'admin/console/write', 'admin/approvals', 'admin/approvals/decide', 'server/observe'];
 
 /** A method as a metric label or span name: a known method, else `other` (a client never names a series). */
 export function methodLabel(method: string): string {

@@ -22,6 +22,8 @@ export interface DecisionObservers {
   health(): Record<string, unknown>;
   /** Flushes the decision log, and gives the service its last flush. */
   close(): Promise<void>;
+  /** The shadow policy, when policies.shadow names one. */
+  shadow?: ShadowPolicy;
 }
 
 export interface DecisionObserverOptions {
@@ -33,10 +35,12 @@ export interface DecisionObserverOptions {
   sanitize?: Sanitizer;
   /** Receives decision_log_dropped (the audit trail). */
   events?: SecurityEventSink;
+  /** More observers (the security console's decision feed), told first. */
+  extraHooks?: DecisionHook[];
 }
 
 /** The hub's sanitizer (security.logging, config secrets), with the decision log's extra fields. */
-function decisionLogSanitizer(config: HatagoConfig, extraFields: string[] | undefined): Sanitizer {
+export function decisionLogSanitizer(config: HatagoConfig, extraFields: string[] | undefined): Sanitizer {
   if (extraFields === undefined || extraFields.length === 0) return sanitizerFromConfig(config).value;
   const logging = (config.security.logging ?? {}) as LoggingSecurityConfig;
   const s = createSanitizer(sanitizerOptions(logging, extraFields));
@@ -46,7 +50,7 @@ function decisionLogSanitizer(config: HatagoConfig, extraFields: string[] | unde
 
 export async function createDecisionObservers(opts: DecisionObserverOptions): Promise<DecisionObservers> {
   const { config, logger } = opts;
-  const hooks: DecisionHook[] = [];
+  const hooks: DecisionHook[] = [...(opts.extraHooks ?? [])];
   const dl = config.policies.decisionLog;
   let decisionLog: DecisionLog | undefined;
   let service: DecisionLogService | undefined;
@@ -88,6 +92,7 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
   });
   return {
     onDecision,
+    ...(shadow && { shadow }),
     health: () => ({
       ...(shadow && { shadow: shadow.status() }),
       ...(decisionLog && { decisionLog: decisionLog.status() }),

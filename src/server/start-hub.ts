@@ -36,7 +36,10 @@ import { serveStdio } from '../stdio/serve-stdio.js';
 import { UpstreamManager } from '../upstreams/index.js';
 import type { RelayRefusal } from '../upstreams/types.js';
 import { corsPreflight } from './cors.js';
-import { createDecisionObservers } from './decision-observers.js';
+import { createDecisionObservers, decisionLogSanitizer } from './decision-observers.js';
+import { consoleEnabled, consoleOptions } from '../console/options.js';
+import { consoleRouter } from '../console/routes.js';
+import { SecurityConsole } from '../console/security-console.js';
 import { networkStage } from '../pipeline/network/stage.js';
 import { authenticationStage } from '../pipeline/authentication/stage.js';
 import { listen } from './listen.js';
@@ -89,8 +92,13 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const tracing = tracingEnabled(config.telemetry, env) ? new Tracing(config.telemetry, env, logger) : undefined;
   // The audit trail first: the stages record into it (docs/audit.md).
   const trail = await createAuditSink(config, logger, { registry: metrics.registry });
+  // The security console (docs/console.md), when on: it hears policy and pin events on their way to the trail.
+  const securityConsole = consoleEnabled(config)
+    ? new SecurityConsole(consoleOptions(config), decisionLogSanitizer(config, config.policies.decisionLog?.maskedFields), metrics.registry)
+    : undefined;
   // Every event passes the counters the guide's alerts read (docs/metrics.md) on its way to the trail.
-  const audit = countSecurityEvents(metrics, timedAudit(trail, metrics));
+  const counted = countSecurityEvents(metrics, timedAudit(trail, metrics));
+  const audit = securityConsole ? securityConsole.tap(counted) : counted;
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
   opts = { ...opts, securityEvents: opts.securityEvents ?? audit };
   // Revoked token ids (POST /auth/logout, /auth/refresh), checked on every verification.
@@ -115,7 +123,12 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   };
   showRevision();
   // Decision log and shadow policy: observers of request decisions, never enforcing.
-  const observers = await createDecisionObservers({ config, logger, registry: metrics.registry, events: audit });
+  const observers = await createDecisionObservers({ config, logger, registry: metrics.registry, events: audit, ...(securityConsole && { extraHooks: [securityConsole.feed.record] }) });
+  if (securityConsole) {
+    const first = lifecycle.status();
+    securityConsole.startHistory({ revision: first.revision, activatedAt: first.activatedAt, source: first.source, digest: first.digest, signed: first.signed });
+    securityConsole.attachShadow(observers.shadow);
+  }
   // Failures and denials counted per address and user; the policy judges them (hatago.suspicious).
   const monitor = new SuspiciousActivityMonitor(policy, { logger });
   const events = monitor.wrap(audit);
@@ -201,6 +214,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     cleanup.push(store.onActivated(() => {
       hub.policyChanged();
       showRevision();
+      securityConsole?.policyChanged();
     }));
 
     // One line on how the hub is exposed and what a role-less caller sees; a warning when nobody sees anything.
@@ -259,8 +273,26 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     if (rs) outer.get(rs.metadataPaths, networkGated(front[0]!, protectedResourceMetadataRoute(rs), observeStages));
     // `GET /`: what this is, as JSON (Express would answer an HTML 404).
     outer.get('/', (_req, res) => {
-      res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }) } });
+      res.json({ name: PACKAGE_INFO.name, version: PACKAGE_INFO.version, endpoints: { mcp: '/mcp', health: '/health', metrics: '/metrics', ...(rs && { oauthProtectedResource: rs.metadataPaths[0] }), ...(auth?.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt' && { login: '/auth/login' }), ...(securityConsole && auth && { console: '/console/' }) } });
     });
+    if (securityConsole && auth) {
+      // /console: the page, and its API decided by the policy (admin:console:read, admin:console:write).
+      cleanup.push(() => securityConsole.close());
+      outer.use('/console', consoleRouter({
+        console: securityConsole,
+        front,
+        admit: (ctx, method) => hub.admit(ctx, method),
+        tokenStatus: (p) => auth.tokenStatus(p),
+        policy: { current: () => store.current(), status: () => lifecycle.status() },
+        shadow: observers.shadow,
+        runtimeData: policyData(config, env),
+        upstreams: () => hub.status(),
+        breakers: () => breakers.status(),
+        pins: pinBackend && pins ? { backend: pinBackend, registry: pins } : undefined,
+        observeStages,
+        logger: logger.child({ component: 'console' }),
+      }));
+    }
     outer.use(httpApp.app);
     const { server, url } = await listen(config.http, outer, logger);
     cleanup.push(() => httpApp.close());

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { configFileFor } from '../../audit/trail-path.js';
 import { expandEnv } from '../../config/expand-env.js';
 import { HatagoError } from '../../errors/index.js';
+import { approvePins, revokePins } from '../../pinning/approve.js';
 import { definitionDiff } from '../../pinning/diff.js';
 import { isRedisUrl, parsePins, ready, redisWhere, REDIS_PINS_CHANNEL, REDIS_PINS_KEY } from '../../pinning/pin-backend.js';
-import { MAX_JOURNAL, PinFileError, readPinFile, updatePinFile, type JournalEntry, type PinFileData, type PinRecord } from '../../pinning/pin-file.js';
+import { MAX_JOURNAL, PinFileError, readPinFile, updatePinFile, type PinFileData, type PinRecord } from '../../pinning/pin-file.js';
 import { pinFilePath, pinStoreUrl } from '../../pinning/pin-path.js';
 import { createRedisClient } from '../../util/redis-client.js';
 import { runCommand } from '../run-command.js';
@@ -155,24 +156,7 @@ async function approve(opts: ToolsOptions, store: PinStore): Promise<void> {
   const file = store.where;
   const at = new Date().toISOString();
   const by = operator();
-  const done = await store.update((data) => {
-    const approved: JournalEntry[] = [];
-    for (const r of data.pins.filter(matches(opts))) {
-      if (!r.pending && r.approved) continue;
-      const previous = r.digest;
-      if (r.pending) {
-        r.digest = r.pending.digest;
-        r.definition = r.pending.definition;
-        delete r.pending;
-      }
-      r.approved = true;
-      r.approved_at = at;
-      r.approved_by = by;
-      approved.push({ event: 'definition_approved', server: r.server, kind: r.kind, name: r.name, pinned_digest: previous, digest: r.digest, by, at });
-    }
-    data.journal.push(...approved);
-    return approved;
-  });
+  const done = await store.update((data) => approvePins(data, matches(opts), by, at));
   if (done.length === 0) throw noMatch(opts, file, 'new or changed definition');
   printOut(done.map((j) => `approved ${j.kind} ${j.server}/${j.name}: ${j.pinned_digest} -> ${j.digest}`).join('\n') + '\n');
 }
@@ -181,17 +165,7 @@ async function revoke(opts: ToolsOptions, store: PinStore): Promise<void> {
   const file = store.where;
   const at = new Date().toISOString();
   const by = operator();
-  const done = await store.update((data) => {
-    const revoked: JournalEntry[] = [];
-    const keep = matches(opts);
-    data.pins = data.pins.filter((r) => {
-      if (!keep(r)) return true;
-      revoked.push({ event: 'definition_revoked', server: r.server, kind: r.kind, name: r.name, pinned_digest: r.digest, digest: r.pending?.digest ?? null, by, at });
-      return false;
-    });
-    data.journal.push(...revoked);
-    return revoked;
-  });
+  const done = await store.update((data) => revokePins(data, matches(opts), by, at));
   if (done.length === 0) throw noMatch(opts, file, 'pin');
   printOut(done.map((j) => `revoked ${j.kind} ${j.server}/${j.name} (was ${j.pinned_digest})`).join('\n') + '\n');
 }

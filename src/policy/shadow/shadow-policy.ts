@@ -6,6 +6,7 @@ import { Counter, Registry } from 'prom-client';
 import type { DecisionEvent } from '../../pipeline/policy/policy-guard.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { PolicyEngine } from '../engine.js';
+import type { PolicyDecision } from '../types.js';
 import { differingFields, summarize } from './compare.js';
 
 export const SHADOW_MISMATCH_METRIC = 'hatago_policy_shadow_mismatches_total';
@@ -17,6 +18,9 @@ export interface ShadowPolicyOptions {
   /** Registry the mismatch counter registers in (default: a private one). */
   registry?: Registry;
 }
+
+/** Told the candidate's answer to each compared decision (the security console shows it beside the active one). */
+export type ShadowListener = (decisionId: string, candidate: PolicyDecision, revision: string) => void;
 
 export interface ShadowStatus {
   bundle: string;
@@ -30,6 +34,7 @@ export class ShadowPolicy {
   private evaluated = 0;
   private mismatches = 0;
   private readonly log: Logger;
+  private readonly listeners = new Set<ShadowListener>();
 
   private constructor(
     readonly bundle: string,
@@ -59,6 +64,13 @@ export class ShadowPolicy {
   compare(event: DecisionEvent): void {
     const candidate = this.engine.decide(event.input);
     this.evaluated++;
+    for (const l of this.listeners) {
+      try {
+        l(event.decisionId, candidate, this.engine.revision);
+      } catch (err) {
+        this.log.warn('shadow listener failed', { error: String(err) });
+      }
+    }
     const differs = differingFields(event.result, candidate);
     if (differs.length === 0) return;
     this.mismatches++;
@@ -73,6 +85,12 @@ export class ShadowPolicy {
       active: { revision: event.revision, ...summarize(event.result) },
       candidate: { revision: this.engine.revision, ...summarize(candidate) },
     });
+  }
+
+  /** Adds a listener; returns its removal. */
+  onCompared(l: ShadowListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
   }
 
   status(): ShadowStatus {

@@ -45,7 +45,10 @@ default_role := authz.defaultRole if role_def(authz.defaultRole)
 #   caller holds any of `actions` on it (list, or the use action).
 # type "completion": follows what it completes (input.request.kind).
 # type "admin": hub administration, not MCP (GET /health/details asks for
-#   "admin/status", GET /metrics for "admin/metrics"); needs the admin permission admin:<category>:<action>.
+#   "admin/status", GET /metrics for "admin/metrics", the security console's
+#   reads "admin/console" and its actions "admin/console/write", the approvals
+#   endpoint "admin/approvals" and "admin/approvals/decide"); needs the admin
+#   permission admin:<category>:<action>.
 # type "server": "server/observe", asked by the runtime (never sent by a
 #   client) before a session hears server input.request.server's
 #   notifications (logging, list_changed): allowed when some grant, in every
@@ -67,6 +70,8 @@ methods := {
 	"completion/complete": {"type": "completion"},
 	"admin/status": {"type": "admin", "category": "status", "action": "read"},
 	"admin/metrics": {"type": "admin", "category": "metrics", "action": "read"},
+	"admin/console": {"type": "admin", "category": "console", "action": "read"},
+	"admin/console/write": {"type": "admin", "category": "console", "action": "write"},
 	"admin/approvals": {"type": "admin", "category": "approvals", "action": "read"},
 	"admin/approvals/decide": {"type": "admin", "category": "approvals", "action": "write"},
 	"server/observe": {"type": "server"},

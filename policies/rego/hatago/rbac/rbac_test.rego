@@ -481,6 +481,26 @@ test_admin_metrics_needs_admin_metrics_read if {
 	rules_of(decide(scoped, "admin/metrics", null, null)) == {"rbac.token_scope"}
 }
 
+test_admin_console_read_and_write_are_separate_permissions if {
+	can(who(["admin"]), "admin/console", null, null)
+	can(who(["admin"]), "admin/console/write", null, null)
+	d := decide(who(["user"]), "admin/console", null, null)
+	d.code == "ERR_PERMISSION_DENIED"
+	d.reasons[0].message == "no role of [\"user\"] grants admin:console:read"
+	roles := {"viewer": {"permissions": ["admin:console:read"]}, "operator": {"permissions": ["admin:console:*"]}, "status": {"permissions": ["admin:status:read"]}}
+	cfg := {"authentication": {"enabled": true}, "authorization": {"enabled": true, "roles": roles}}
+	decide_cfg(cfg, who(["viewer"]), "admin/console", null, null).allow == true
+	w := decide_cfg(cfg, who(["viewer"]), "admin/console/write", null, null)
+	w.allow == false
+	w.reasons[0].message == "no role of [\"viewer\"] grants admin:console:write"
+	decide_cfg(cfg, who(["operator"]), "admin/console/write", null, null).allow == true
+	decide_cfg(cfg, who(["status"]), "admin/console", null, null).allow == false
+	scoped := object.union(who(["admin"]), {"scope": ["admin:console:read"]})
+	can(scoped, "admin/console", null, null)
+	rules_of(decide(scoped, "admin/console/write", null, null)) == {"rbac.token_scope"}
+	decide(null, "admin/console", null, null).code == "ERR_UNAUTHENTICATED"
+}
+
 # --- server/observe ------------------------------------------------------------
 
 observe_input(roles, server) := {

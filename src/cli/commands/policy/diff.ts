@@ -4,8 +4,9 @@
 // 1 error. Changed means what shadow mode counts: allow, code, visible.
 import type { Command } from 'commander';
 import { INPUT_FORMATS, readReplayLine, type ReplayEntry } from '../../../policy/decision-log/index.js';
-import { PolicyEngine, type PolicyDecision } from '../../../policy/index.js';
-import { differingFields, summarize, type DecisionField } from '../../../policy/shadow/index.js';
+import { PolicyEngine } from '../../../policy/index.js';
+import { replayDiff } from '../../../policy/replay-diff.js';
+export type { DecisionChange } from '../../../policy/replay-diff.js';
 import { runCommand } from '../../run-command.js';
 import { escapeControls, printOut, terminalJson } from '../../terminal.js';
 import { inputError, loadRuntimeConfig, parseFormat, readText } from './inputs.js';
@@ -18,15 +19,6 @@ interface DiffOptions {
   replay: string;
   config?: string;
   format?: string;
-}
-
-export interface DecisionChange {
-  decisionId: string;
-  line: number;
-  request: { method?: unknown; server?: unknown; name?: unknown };
-  differs: DecisionField[];
-  before: Record<string, unknown>;
-  after: Record<string, unknown>;
 }
 
 export async function readReplay(file: string): Promise<{ entries: ReplayEntry[]; skipped: number }> {
@@ -48,12 +40,6 @@ export async function readReplay(file: string): Promise<{ entries: ReplayEntry[]
   return { entries, skipped };
 }
 
-function transition(before: PolicyDecision, after: PolicyDecision): string {
-  if (before.allow && !after.allow) return 'allowToDeny';
-  if (!before.allow && after.allow) return 'denyToAllow';
-  return 'other';
-}
-
 export function registerDiff(policy: Command): void {
   policy
     .command('diff')
@@ -71,17 +57,7 @@ export function registerDiff(policy: Command): void {
         const activePath = opts.bundle ?? rt.config.policies.bundle;
         const active = await PolicyEngine.load(activePath, { runtimeData: rt.data });
         const candidate = await PolicyEngine.load(opts.candidate, { runtimeData: rt.data });
-        const changes: DecisionChange[] = [];
-        const counts: Record<string, number> = { allowToDeny: 0, denyToAllow: 0, other: 0 };
-        for (const e of entries) {
-          const before = active.decide(e.input);
-          const after = candidate.decide(e.input);
-          const differs = differingFields(before, after);
-          if (differs.length === 0) continue;
-          counts[transition(before, after)]!++;
-          const req = (e.input.request ?? {}) as Record<string, unknown>;
-          changes.push({ decisionId: e.decisionId, line: e.line, request: { method: req.method, server: req.server, name: req.name }, differs, before: summarize(before), after: summarize(after) });
-        }
+        const { changes, counts } = replayDiff(entries, active, candidate);
         const summary = {
           replayed: entries.length,
           changed: changes.length,

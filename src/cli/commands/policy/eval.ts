@@ -2,27 +2,19 @@
 // PolicyEngine and data.config the hub uses. Exit 0 allow, 2 deny, 1 error.
 import type { Command } from 'commander';
 import { PolicyEngine, type PolicyDecision } from '../../../policy/index.js';
+import { decisionJson } from '../../../policy/decision-json.js';
 import { runCommand } from '../../run-command.js';
 import { escapeControls, printOut, terminalJson } from '../../terminal.js';
 import { loadRuntimeConfig, parseFormat, readDecisionInput } from './inputs.js';
 
 export const EXIT_DENY = 2;
+export { decisionJson };
 
 interface EvalOptions {
   input: string;
   bundle?: string;
   config?: string;
   format?: string;
-}
-
-export function decisionJson(d: PolicyDecision): Record<string, unknown> {
-  return {
-    allow: d.allow,
-    ...(!d.allow && { code: d.code }),
-    reasons: d.reasons,
-    ...(d.visible !== undefined && { visible: d.visible }),
-    ...(d.clientIp !== undefined && { client_ip: d.clientIp }),
-  };
 }
 
 export function decisionText(d: PolicyDecision): string {
