@@ -7,7 +7,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * A list decision's record keeps the candidate list as a digest, not whole:
  * at 1,000 tools the list is some 70 KB, and it would be masked, bounded,
  * hashed and written on every tools/list. `metadata.candidates` holds its
- * count and the SHA-256 of its canonical JSON (as the policy saw it), so
+ * count and `sha256:<hex>` of its canonical JSON (as the policy saw it; the
+ * label keeps the log sanitizer from masking it as a secret), so
  * whoever holds the catalogue can prove which list was decided; the names
  * shown are in `metadata.visible` (set by the policy stage). Other records
  * pass unchanged.
@@ -19,6 +20,6 @@ export function digestCandidates(metadata: Record<string, unknown>): Record<stri
   return {
     ...metadata,
     input: rest,
-    candidates: { count: candidates.length, sha256: createHash('sha256').update(canonicalJson(candidates)).digest('hex') },
+    candidates: { count: candidates.length, digest: `sha256:${createHash('sha256').update(canonicalJson(candidates)).digest('hex')}` },
   };
 }
