@@ -59,19 +59,24 @@ any_pattern := concat("|", [concat("", ["(?:", p.regex, ")"]) | some p in patter
 # A list scans its descriptions one by one only when the text of all its
 # unapproved ones together matches some pattern: one regex call for a clean
 # list. (A match across two descriptions only costs the per-item scan.)
-unapproved_text := concat("\n", [c.definition.description |
+unapproved_descriptions := [c.definition.description |
 	some c in input.candidates
 	is_object(c.definition)
 	c.definition.status != "pinned"
 	is_string(c.definition.description)
-])
+]
+
+unapproved_text := concat("\n", unapproved_descriptions)
 
 default scan := false
 
 scan if not input.candidates
 
+# No unapproved description, nothing to scan: the regex (compiled anew on
+# every call) is not asked at all.
 scan if {
 	count(patterns) > 0
+	count(unapproved_descriptions) > 0
 	regex.match(any_pattern, unapproved_text)
 }
 
