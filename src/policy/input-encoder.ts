@@ -16,7 +16,18 @@ function assertJson(text: string): void {
   }
 }
 
+/** Lists shorter than this are cheaper to serialise than to look up. */
+const MIN_CACHED_CANDIDATES = 16;
+
 export class InputEncoder {
+  /**
+   * JSON of frozen `candidates` arrays. A list decision's candidates are the
+   * hub's catalogue (about 70 KB at 1,000 tools) and the same array until the
+   * catalogue or its pinning facts change (then a new, again frozen, array):
+   * serialised once, not on every tools/list. Unfrozen arrays (API callers
+   * that may change theirs) are serialised every time.
+   */
+  private readonly candidatesJson = new WeakMap<readonly unknown[], string>();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private scratch = new Uint8Array(MIN_SCRATCH);
@@ -38,7 +49,7 @@ export class InputEncoder {
       assertJson(input);
       text = input;
     } else {
-      const json: unknown = JSON.stringify(input); // undefined for functions/symbols
+      const json: unknown = this.stringify(input); // undefined for functions/symbols
       if (typeof json !== 'string') throw new TypeError('input is not JSON-serialisable');
       text = json;
     }
@@ -46,5 +57,18 @@ export class InputEncoder {
     if (text.length * 3 > this.scratch.length) this.scratch = new Uint8Array(Math.max(text.length * 3, MIN_SCRATCH));
     const { written } = this.encoder.encodeInto(text, this.scratch);
     return this.scratch.buffer.slice(0, written);
+  }
+
+  private stringify(input: object): string | undefined {
+    const candidates = (input as { candidates?: unknown }).candidates;
+    if (!Array.isArray(candidates) || candidates.length < MIN_CACHED_CANDIDATES || !Object.isFrozen(candidates)) return JSON.stringify(input);
+    let list = this.candidatesJson.get(candidates);
+    if (list === undefined) {
+      list = JSON.stringify(candidates);
+      this.candidatesJson.set(candidates, list);
+    }
+    const { candidates: _spliced, ...rest } = input as Record<string, unknown>;
+    const head = JSON.stringify(rest);
+    return head === '{}' ? `{"candidates":${list}}` : `${head.slice(0, -1)},"candidates":${list}}`;
   }
 }
