@@ -3,7 +3,8 @@
 // input encoding and the decision's JSON included): p50 per decision at 10,
 // 100 and 1,000 candidate tools over 5 servers, for a role that may use every
 // tool (`mcp:tools:*`) and for a role with per-tool grants (exact names and
-// prefix patterns on two servers, a whole third server). Checks each
+// prefix patterns on two servers, a whole third server), without and with the
+// definition facts pinning adds (on by default; all approved). Checks each
 // answer's visible list against the grants before it times anything.
 // Needs `npx tsc -p tsconfig.json`.
 //
@@ -36,8 +37,16 @@ function expectedPicky(c) {
 }
 
 // Frozen, as the hub hands them over (src/hub/catalog.ts): the input encoder serialises such a list once.
-const candidates = (n) =>
-  Object.freeze(Array.from({ length: n }, (_, i) => ({ server: `s${i % 5}`, kind: 'tool', name: `tool_${i}`, exposed: `s${i % 5}_tool_${i}` })));
+const digest = `sha256:${'ab'.repeat(32)}`;
+const candidates = (n, facts = false) =>
+  Object.freeze(Array.from({ length: n }, (_, i) => ({
+    server: `s${i % 5}`,
+    kind: 'tool',
+    name: `tool_${i}`,
+    exposed: `s${i % 5}_tool_${i}`,
+    // With pinning on (the default) every candidate carries its definition facts; approved ones without their description.
+    ...(facts && { definition: { status: 'pinned', pinned_digest: digest, digest, description: null, mentions: [] } }),
+  })));
 
 function input(roles, list) {
   return {
@@ -54,17 +63,19 @@ function input(roles, list) {
 
 const engine = await PolicyEngine.load(path.join(root, 'policies', 'bundle', 'hatago.tar.gz'), { runtimeData: config });
 const roles = [
-  ['user (every tool)', ['user'], () => true],
-  ['per-tool grants', ['picky'], expectedPicky],
+  ['user (every tool)', ['user'], () => true, false],
+  ['per-tool grants', ['picky'], expectedPicky, false],
+  ['user, pinned facts', ['user'], () => true, true],
+  ['per-tool, pinned', ['picky'], expectedPicky, true],
 ];
 const p50 = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`tools/list decision, p50 of ${DECISIONS} decisions (µs), 5 servers:`);
-console.log(`  ${'role'.padEnd(20)}${SIZES.map((n) => `${n} tools`.padStart(12)).join('')}`);
-for (const [label, r, shows] of roles) {
+console.log(`tools/list decision, p50 of ${DECISIONS} decisions in µs, CPU / wall (on a shared machine wall time includes waiting for a core), 5 servers:`);
+console.log(`  ${'role'.padEnd(20)}${SIZES.map((n) => `${n} tools`.padStart(14)).join('')}`);
+for (const [label, r, shows, facts] of roles) {
   const cells = [];
   for (const n of SIZES) {
-    const list = candidates(n);
+    const list = candidates(n, facts);
     const d = engine.decide(input(r, list));
     const want = list.filter(shows).map((c) => c.exposed).sort();
     const got = [...(d.visible ?? [])].sort();
@@ -72,13 +83,17 @@ for (const [label, r, shows] of roles) {
       throw new Error(`${label}, ${n} tools: expected ${want.length} visible, got ${JSON.stringify(d).slice(0, 300)}`);
     }
     for (let i = 0; i < 50; i++) engine.decide(input(r, list)); // warm-up
-    const times = [];
+    const cpu = [];
+    const wall = [];
     for (let i = 0; i < DECISIONS; i++) {
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       engine.decide(input(r, list));
-      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+      wall.push(Number(process.hrtime.bigint() - t0) / 1000);
+      const c = process.cpuUsage(c0);
+      cpu.push(c.user + c.system);
     }
-    cells.push(p50(times));
+    cells.push(`${p50(cpu).toFixed(0)} / ${p50(wall).toFixed(0)}`);
   }
-  console.log(`  ${label.padEnd(20)}${cells.map((t) => t.toFixed(0).padStart(12)).join('')}`);
+  console.log(`  ${label.padEnd(20)}${cells.map((t) => t.padStart(14)).join('')}`);
 }

@@ -21,13 +21,14 @@ const MIN_CACHED_CANDIDATES = 16;
 
 export class InputEncoder {
   /**
-   * JSON of frozen `candidates` arrays. A list decision's candidates are the
-   * hub's catalogue (about 70 KB at 1,000 tools) and the same array until the
-   * catalogue or its pinning facts change (then a new, again frozen, array):
-   * serialised once, not on every tools/list. Unfrozen arrays (API callers
-   * that may change theirs) are serialised every time.
+   * `"candidates":[...]` as UTF-8, for frozen `candidates` arrays. A list
+   * decision's candidates are the hub's catalogue (some 70 KB at 1,000 tools,
+   * 300 KB with pinning facts) and the same array until the catalogue or its
+   * pinning facts change (then a new, again frozen, array): serialised and
+   * encoded once, not on every tools/list. Unfrozen arrays (API callers that
+   * may change theirs) are serialised every time.
    */
-  private readonly candidatesJson = new WeakMap<readonly unknown[], string>();
+  private readonly candidatesBytes = new WeakMap<readonly unknown[], Uint8Array>();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private scratch = new Uint8Array(MIN_SCRATCH);
@@ -49,26 +50,48 @@ export class InputEncoder {
       assertJson(input);
       text = input;
     } else {
-      const json: unknown = this.stringify(input); // undefined for functions/symbols
+      const cached = this.cachedCandidates(input);
+      if (cached) return this.withCandidates(input, cached);
+      const json: unknown = JSON.stringify(input); // undefined for functions/symbols
       if (typeof json !== 'string') throw new TypeError('input is not JSON-serialisable');
       text = json;
     }
-    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    if (text.length * 3 > this.scratch.length) this.scratch = new Uint8Array(Math.max(text.length * 3, MIN_SCRATCH));
-    const { written } = this.encoder.encodeInto(text, this.scratch);
-    return this.scratch.buffer.slice(0, written);
+    return this.utf8(text, '', null);
   }
 
-  private stringify(input: object): string | undefined {
-    const candidates = (input as { candidates?: unknown }).candidates;
-    if (!Array.isArray(candidates) || candidates.length < MIN_CACHED_CANDIDATES || !Object.isFrozen(candidates)) return JSON.stringify(input);
-    let list = this.candidatesJson.get(candidates);
-    if (list === undefined) {
-      list = JSON.stringify(candidates);
-      this.candidatesJson.set(candidates, list);
+  /** `text` + `bytes` + `tail` as UTF-8, in an exact-length ArrayBuffer of this realm. */
+  private utf8(text: string, tail: string, bytes: Uint8Array | null): ArrayBuffer {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    const need = (text.length + tail.length) * 3 + (bytes?.length ?? 0);
+    if (need > this.scratch.length) this.scratch = new Uint8Array(Math.max(need, MIN_SCRATCH));
+    let at = this.encoder.encodeInto(text, this.scratch).written;
+    if (bytes) {
+      this.scratch.set(bytes, at);
+      at += bytes.length;
     }
+    at += this.encoder.encodeInto(tail, this.scratch.subarray(at)).written;
+    return this.scratch.buffer.slice(0, at);
+  }
+
+  /** The encoded candidates of a frozen list (encoded now if new). */
+  private cachedCandidates(input: object): Uint8Array | null {
+    const candidates = (input as { candidates?: unknown }).candidates;
+    if (!Array.isArray(candidates) || candidates.length < MIN_CACHED_CANDIDATES || !Object.isFrozen(candidates)) return null;
+    let bytes = this.candidatesBytes.get(candidates);
+    if (bytes === undefined) {
+      const json: unknown = JSON.stringify(candidates);
+      if (typeof json !== 'string') throw new TypeError('input is not JSON-serialisable');
+      bytes = this.encoder.encode(`"candidates":${json}`);
+      this.candidatesBytes.set(candidates, bytes);
+    }
+    return bytes;
+  }
+
+  /** The input's other members, then the encoded candidates spliced in as its last member. */
+  private withCandidates(input: object, candidates: Uint8Array): ArrayBuffer {
     const { candidates: _spliced, ...rest } = input as Record<string, unknown>;
-    const head = JSON.stringify(rest);
-    return head === '{}' ? `{"candidates":${list}}` : `${head.slice(0, -1)},"candidates":${list}}`;
+    const head: unknown = JSON.stringify(rest);
+    if (typeof head !== 'string') throw new TypeError('input is not JSON-serialisable');
+    return this.utf8(head === '{}' ? '{' : `${head.slice(0, -1)},`, '}', candidates);
   }
 }
