@@ -21,7 +21,7 @@ const MIN_CACHED_CANDIDATES = 16;
 
 export class InputEncoder {
   /**
-   * `"candidates":[...]` as UTF-8, for frozen `candidates` arrays. A list
+   * The JSON of frozen `candidates` arrays, as UTF-8. A list
    * decision's candidates are the hub's catalogue (some 70 KB at 1,000 tools,
    * 300 KB with pinning facts) and the same array until the catalogue or its
    * pinning facts change (then a new, again frozen, array): serialised and
@@ -81,7 +81,7 @@ export class InputEncoder {
     if (bytes === undefined) {
       const json: unknown = JSON.stringify(candidates);
       if (typeof json !== 'string') throw new TypeError('input is not JSON-serialisable');
-      bytes = this.encoder.encode(`"candidates":${json}`);
+      bytes = this.encoder.encode(json);
       this.candidatesBytes.set(candidates, bytes);
     }
     return bytes;
@@ -89,9 +89,26 @@ export class InputEncoder {
 
   /** The input's other members, then the encoded candidates spliced in as its last member. */
   private withCandidates(input: object, candidates: Uint8Array): ArrayBuffer {
-    const { candidates: _spliced, ...rest } = input as Record<string, unknown>;
+    const head = this.restJson(input);
+    return this.utf8(head === '{}' ? '{"candidates":' : `${head.slice(0, -1)},"candidates":`, '}', candidates);
+  }
+
+  private restJson(input: object): string {
+    const { candidates: _apart, ...rest } = input as Record<string, unknown>;
     const head: unknown = JSON.stringify(rest);
     if (typeof head !== 'string') throw new TypeError('input is not JSON-serialisable');
-    return this.utf8(head === '{}' ? '{' : `${head.slice(0, -1)},`, '}', candidates);
+    return head;
+  }
+
+  /**
+   * An input with a frozen candidates list, in two parts: the JSON of its
+   * other members (an object) and the list with its cached JSON; null for
+   * any other input. Throws TypeError like `encode`.
+   */
+  split(input: object | string | Uint8Array): { rest: Uint8Array; list: readonly unknown[]; json: Uint8Array } | null {
+    if (typeof input === 'string' || ArrayBuffer.isView(input)) return null;
+    const json = this.cachedCandidates(input);
+    if (!json) return null;
+    return { rest: new Uint8Array(this.utf8(this.restJson(input), '', null)), list: (input as { candidates: readonly unknown[] }).candidates, json };
   }
 }
