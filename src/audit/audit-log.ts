@@ -18,9 +18,9 @@ export interface AuditLogOptions {
   maxAgeDays?: number;
   /** How long to wait for another live writer to release the trail's lock. Default 5000 ms. */
   lockWaitMs?: number;
-  /** fdatasync after each batch (default true). Off only for benchmarks. */
+  /** fdatasync after each group (default true). Off only for benchmarks. */
   sync?: boolean;
-  /** Told of each batch once it is durable, before its callers resolve: the records and their lines as written (the SIEM sink). */
+  /** Told of each group once it is durable, before its callers resolve: the records and their lines as written (the SIEM sink). */
   onWritten?: (records: { record: AuditRecord; line: string }[]) => void;
 }
 
@@ -32,13 +32,37 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** One group: its records chained, its bytes, and where the chain and the file stood before it. */
+interface Group {
+  batch: Pending[];
+  records: AuditRecord[];
+  lines: string[];
+  bytes: Buffer;
+  startSeq: number;
+  startHash: string;
+  /** The chain's end once this group is in: what its head update writes. */
+  end: ChainPoint;
+  /** Where its bytes went, once written (undo truncates there). */
+  written?: { fh: FileHandle; at: number };
+}
+
+/** Groups and head updates written since the trail opened (a test and `/metrics` read them). */
+export interface AuditLogStats {
+  records: number;
+  groups: number;
+  headWrites: number;
+}
+
 const MAX_BATCH = 512;
 
 /**
  * The append-only, hash-chained audit file. One writer: records queue in
- * memory, and whatever queued while the previous write was in flight goes
- * out as one write + one fdatasync (group commit). `append` resolves only
- * once its bytes are on disk, and rejects when they could not be written.
+ * memory, and whatever queued while the previous group's write + fdatasync
+ * was in flight goes out as the next group: one write, one fdatasync (group
+ * commit). Each group's head update (`.head`, one per group) runs while the
+ * next group's bytes are written and synced, so the disk is never idle
+ * waiting for the other file; a group's records resolve only once both its
+ * bytes and its head are durable. `append` rejects when they could not be.
  */
 export class AuditLog {
   private fh: FileHandle | null = null;
@@ -49,8 +73,13 @@ export class AuditLog {
   private seq = 0;
   private lastHash = GENESIS_HASH;
   private queue: Pending[] = [];
+  /** Set when a failed group could not be cut off: the chain goes on from the file's last record. */
+  private fromFile: ChainPoint | null = null;
+  /** Written and synced, waiting for its head update. */
+  private unheaded: Group | null = null;
   private writing = false;
   private closed = false;
+  private readonly counts: AuditLogStats = { records: 0, groups: 0, headWrites: 0 };
   private readonly maxBytes: number;
   private readonly maxFiles: number;
   private readonly maxAgeMs: number | null;
@@ -95,6 +124,11 @@ export class AuditLog {
     return this.seq;
   }
 
+  /** Records, groups and head updates that became durable since open. */
+  get stats(): Readonly<AuditLogStats> {
+    return { ...this.counts };
+  }
+
   append(entry: AuditEntry): Promise<AuditRecord> {
     if (this.closed) return Promise.reject(new Error('audit log is closed'));
     return new Promise((resolve, reject) => {
@@ -114,19 +148,34 @@ export class AuditLog {
     releaseTrailLock(this.file);
   }
 
+  /**
+   * A two-stage pipeline: each turn writes and syncs the next group while
+   * the previous group's head is written and synced. The head only ever
+   * names records already durable (written in an earlier turn), so a crash
+   * leaves it at or behind the file, never ahead.
+   */
   private async drain(): Promise<void> {
     this.writing = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.unheaded) {
+        if (this.queue.length === 0) {
+          await this.finishHead();
+          continue;
+        }
         const batch = this.queue.splice(0, MAX_BATCH);
-        await this.writeBatch(batch);
+        let group = this.prepare(batch);
+        // A rotation or a reopened file moves the next bytes to another file: the
+        // previous group is finished first, so a failed head never has to cut two files.
+        if (this.unheaded && this.movesFile(group.bytes.length) && !(await this.finishHead())) group = this.prepare(batch);
+        await this.turn(group);
       }
     } finally {
       this.writing = false;
     }
   }
 
-  private async writeBatch(batch: Pending[]): Promise<void> {
+  /** Chains a batch from the current end: its records, lines and bytes. */
+  private prepare(batch: Pending[]): Group {
     const startSeq = this.seq;
     const startHash = this.lastHash;
     const records: AuditRecord[] = [];
@@ -137,50 +186,119 @@ export class AuditLog {
       lines.push(`${JSON.stringify(r)}\n`);
     }
     const bytes = Buffer.from(lines.join(''), 'utf8');
-    let written: { fh: FileHandle; at: number } | null = null;
-    try {
-      await this.ensureFile(bytes.length);
-      const fh = this.fh!;
-      written = { fh, at: this.size };
-      await fh.write(bytes, 0, bytes.length, null);
-      if (this.sync) await fh.datasync();
-      this.size += bytes.length;
-      // Part of the batch: a trail whose head cannot follow fails the batch like a failed write.
-      await this.writeHead();
-    } catch (err) {
-      // Nothing of this batch counts: the callers fail their requests closed,
-      // and bytes it may have left in the file are cut off again, so the next
-      // batch chains on from the last record that did count.
-      this.seq = startSeq;
-      this.lastHash = startHash;
-      if (written) await this.undo(written.fh, written.at);
-      await this.fh?.close().catch(() => undefined);
-      await this.head?.close().catch(() => undefined);
-      this.fh = null;
-      this.head = null;
-      for (const p of batch) p.reject(err);
+    return { batch, records, lines, bytes, startSeq, startHash, end: { seq: this.seq, hash: this.lastHash } };
+  }
+
+  /** One turn: this group's bytes and the previous group's head, side by side. */
+  private async turn(group: Group): Promise<void> {
+    const previous = this.unheaded;
+    this.unheaded = null;
+    const [data, head] = await Promise.allSettled([this.writeData(group), previous ? this.writeHead(previous.end) : Promise.resolve()]);
+    if (previous && head.status === 'rejected') {
+      // The previous group fails like a failed write, and this one was chained
+      // (and maybe written) after it: both are cut off and consume no seq.
+      if (data.status === 'fulfilled') await this.undo(group);
+      await this.undo(previous);
+      this.fail(group, head.reason);
+      this.fail(previous, head.reason);
+      this.fromFile = null;
       return;
     }
+    if (previous) this.done(previous);
+    if (data.status === 'rejected') {
+      this.fail(group, data.reason);
+      this.fromFile = null;
+      return;
+    }
+    this.unheaded = group;
+  }
+
+  /** The head of the group waiting for it, alone (nothing queued behind it, or a file change next). */
+  private async finishHead(): Promise<boolean> {
+    const group = this.unheaded!;
+    this.unheaded = null;
+    try {
+      await this.writeHead(group.end);
+    } catch (err) {
+      await this.undo(group);
+      this.fail(group, err);
+      this.fromFile = null;
+      return false;
+    }
+    this.done(group);
+    return true;
+  }
+
+  /** Writes and syncs a group's bytes; on failure cuts them off again (the caller fails the group). */
+  private async writeData(group: Group): Promise<void> {
+    try {
+      await this.ensureFile(group.bytes.length);
+      const fh = this.fh!;
+      group.written = { fh, at: this.size };
+      await fh.write(group.bytes, 0, group.bytes.length, null);
+      if (this.sync) await fh.datasync();
+      this.size += group.bytes.length;
+    } catch (err) {
+      await this.undo(group);
+      throw err;
+    }
+  }
+
+  /**
+   * Nothing of a failed group counts: its callers fail their requests
+   * closed, the chain goes back to where it stood before the group (so the
+   * next group chains on from the last record that did count; from what the
+   * file holds when a cut failed), and both files are reopened before the
+   * next write. With two groups, the earlier one is failed last.
+   */
+  private fail(group: Group, err: unknown): void {
+    const back = this.fromFile ?? { seq: group.startSeq, hash: group.startHash };
+    this.seq = back.seq;
+    this.lastHash = back.hash;
+    const fh = this.fh;
+    const head = this.head;
+    this.fh = null;
+    this.head = null;
+    void fh?.close().catch(() => undefined);
+    void head?.close().catch(() => undefined);
+    for (const p of group.batch) p.reject(err);
+  }
+
+  /** Bytes and head durable: the second sink hears of the group, then its callers go on. */
+  private done(group: Group): void {
+    this.counts.groups += 1;
+    this.counts.headWrites += 1;
+    this.counts.records += group.records.length;
     // In trail order, and before any caller goes on: a second sink sees every record exactly once.
     try {
-      this.onWritten?.(records.map((record, i) => ({ record, line: lines[i]!.slice(0, -1) })));
+      this.onWritten?.(group.records.map((record, i) => ({ record, line: group.lines[i]!.slice(0, -1) })));
     } catch {
       // The second sink counts and logs its own failures; the trail has the records.
     }
-    batch.forEach((p, i) => p.resolve(records[i]!));
+    group.batch.forEach((p, i) => p.resolve(group.records[i]!));
   }
 
-  /** Truncates a failed batch away; if even that fails, chains on from whatever the file holds. */
-  private async undo(fh: FileHandle, size: number): Promise<void> {
+  /** Whether the next write goes to another file than the last one (rotation, or the file moved). */
+  private movesFile(incoming: number): boolean {
+    if (this.size > 0 && this.size + incoming > this.maxBytes) return true;
     try {
-      await fh.truncate(size);
-      if (this.sync) await fh.datasync();
+      return statSync(this.file).ino !== this.ino;
     } catch {
-      const last = await lastRecord(this.file).catch(() => null);
-      if (last) {
-        this.seq = last.seq;
-        this.lastHash = last.hash;
-      }
+      return true;
+    }
+  }
+
+  /** Truncates a failed group away; if even that fails, chains on from whatever the file holds. */
+  private async undo(group: Group): Promise<void> {
+    const w = group.written;
+    if (!w) return;
+    group.written = undefined;
+    try {
+      await w.fh.truncate(w.at);
+      if (this.sync) await w.fh.datasync();
+      if (w.fh === this.fh) this.size = Math.min(this.size, w.at);
+    } catch {
+      this.fromFile = await lastRecord(this.file).catch(() => null);
     }
   }
 
@@ -280,10 +398,10 @@ export class AuditLog {
   /**
    * `<file>.head`: the last seq and hash, so verify notices records cut from
    * the end. Kept open and overwritten in place with one fixed-width write
-   * per batch (never truncated, so a crash leaves the old or the new head,
+   * per group (never truncated, so a crash leaves the old or the new head,
    * not an empty one); reopened when it was deleted or replaced.
    */
-  private async writeHead(): Promise<void> {
+  private async writeHead(point: ChainPoint): Promise<void> {
     const name = headName(this.file);
     let onDisk: number | null;
     try {
@@ -300,7 +418,7 @@ export class AuditLog {
       this.headIno = (await fh.stat()).ino;
     }
     const head = this.head!;
-    const text = Buffer.from(chainPointText({ seq: this.seq, hash: this.lastHash }, HEAD_BYTES), 'utf8');
+    const text = Buffer.from(chainPointText(point, HEAD_BYTES), 'utf8');
     await head.write(text, 0, text.length, 0);
     if (reopened) await head.truncate(text.length); // a longer file found there loses its tail
     if (this.sync) await head.datasync();

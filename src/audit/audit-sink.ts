@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { AuditTrailConfig, HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -8,6 +8,7 @@ import type { Sanitizer } from '../log/sanitizer.js';
 import type { SecurityEvent, SecurityEventName, SecurityEventSink } from '../pipeline/security-events.js';
 import { AuditLog } from './audit-log.js';
 import { AuditLockedError } from './lock.js';
+import { digestCandidates } from './list-digest.js';
 import { capRecord, DEFAULT_MAX_RECORD_BYTES } from './record-cap.js';
 import { checkSiemConfig } from './siem/check-config.js';
 import { createSiem, type Siem } from './siem/index.js';
@@ -77,6 +78,7 @@ export async function createAuditSink(
     throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { message, cause: err });
   }
   log.info('audit trail open', { file, seq: trail.lastSeq });
+  if (opts.registry) groupMetrics(opts.registry, trail);
   siem?.catchUp(file, trail.lastSeq);
 
   const sink = async (e: SecurityEvent): Promise<void> => {
@@ -87,7 +89,7 @@ export async function createAuditSink(
       throw new HatagoError('ERR_AUDIT_UNAVAILABLE', { message: 'SIEM spool full (security.audit.siem.failClosed)' });
     }
     try {
-      // Masked first, then bounded (the markers' hashes are of masked values).
+      // A list's candidates as a digest, then masked, then bounded (the markers' hashes are of masked values).
       await trail.append(capRecord({
         level: e.level ?? (WARN_EVENTS.has(e.event) ? 'warn' : 'info'),
         event: e.event,
@@ -97,7 +99,7 @@ export async function createAuditSink(
         userAgent: str(sanitizer.value(e.userAgent ?? null)),
         ...(e.decisionId !== undefined && { decisionId: e.decisionId }),
         ...(e.revision !== undefined && { revision: e.revision }),
-        metadata: (sanitizer.value(e.metadata ?? {}) as Record<string, unknown>) ?? {},
+        metadata: (sanitizer.value(digestCandidates(e.metadata ?? {})) as Record<string, unknown>) ?? {},
       }, maxRecordBytes));
     } catch (err) {
       log.error('audit record could not be written', { event: e.event, error: (err as Error)?.message ?? String(err) });
@@ -115,4 +117,12 @@ export async function createAuditSink(
       await siem?.close();
     },
   });
+}
+
+/** How well records share their fdatasync: records and groups (one write, one fdatasync, one head update each) durable since start. */
+function groupMetrics(registry: Registry, trail: AuditLog): void {
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
+  counter('hatago_audit_records_total', 'Audit records written and durable (fdatasync), since start', () => trail.stats.records);
+  counter('hatago_audit_groups_total', 'Audit write groups since start: one write, one fdatasync and one head update each, for all the records queued behind the previous group', () => trail.stats.groups);
 }

@@ -9,6 +9,7 @@ import { loadKeyRingSync, type KeyRing } from './keys.js';
 import { resolveAuthOptions, type AuthenticationOptions, type ResolvedAuthOptions } from './options.js';
 import { signToken, type SignOptions, type TokenClaims } from './sign-token.js';
 import { verifyToken } from './verify-token.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 import { tokenRejected } from './errors.js';
 import type { RevokedTokenStore } from './revocation/types.js';
 import { createResourceServer, type OAuth2ResourceServer } from './oauth2/index.js';
@@ -22,12 +23,16 @@ export interface VerifiedCaller {
 export interface AuthenticationDeps {
   /** Store of revoked `jti`s, asked by verifyToken and tokenStatus. */
   revoked?: RevokedTokenStore;
+  /** Verified tokens kept (by hash, until exp); 0 verifies every request anew. Default VERIFIED_TOKEN_CACHE_SIZE. */
+  verifiedTokenCacheSize?: number;
 }
 
 export class AuthenticationManager {
   readonly #opts: ResolvedAuthOptions;
   #keys: KeyRing | undefined;
   readonly #revoked: RevokedTokenStore | undefined;
+  /** Tokens this manager verified, until their exp (jwt only; revocation is still asked per request). */
+  #verified: VerifiedTokenCache | undefined;
   /** type "oauth2": tokens come from the provider and are validated by it (docs/oauth2.md). */
   readonly #oauth2: OAuth2ResourceServer | undefined;
 
@@ -48,6 +53,7 @@ export class AuthenticationManager {
     }
     this.#revoked = deps.revoked;
     this.#opts = resolveAuthOptions(opts);
+    this.#verified = new VerifiedTokenCache(deps.verifiedTokenCacheSize, this.#opts.clockTolerance);
   }
 
   /** Like the constructor, but reads and checks the keys now. Rejects with ERR_CONFIG_INVALID. */
@@ -65,6 +71,11 @@ export class AuthenticationManager {
   /** The OAuth 2.0 resource server (type "oauth2"), for the RFC 9728 metadata route. */
   get resourceServer(): OAuth2ResourceServer | undefined {
     return this.#oauth2;
+  }
+
+  /** Verified tokens held by the cache (by hash, until their exp). */
+  get cachedTokens(): number {
+    return this.#verified?.size ?? 0;
   }
 
   /** Whether requests must carry a token. */
@@ -113,14 +124,21 @@ export class AuthenticationManager {
    */
   async verifyToken(token: string): Promise<Principal> {
     if (this.#oauth2) return this.#oauth2.verifyToken(token);
-    const principal = await verifyToken(token, {
-      keys: this.#ring(),
-      clockTolerance: this.#opts.clockTolerance,
-      maxTokenBytes: this.#opts.maxTokenBytes,
-      now: this.#opts.now,
-      ...(this.#opts.issuer !== undefined && { issuer: this.#opts.issuer }),
-      ...(this.#opts.audience !== undefined && { audience: this.#opts.audience }),
-    });
+    // A token verified before and not expired since: same principal, no signature check.
+    const cache = typeof token === 'string' && token.length <= this.#opts.maxTokenBytes ? this.#verified : undefined;
+    const key = cache ? VerifiedTokenCache.keyOf(token) : '';
+    let principal = cache?.get(key, Math.floor(this.#opts.now().getTime() / 1000));
+    if (!principal) {
+      principal = await verifyToken(token, {
+        keys: this.#ring(),
+        clockTolerance: this.#opts.clockTolerance,
+        maxTokenBytes: this.#opts.maxTokenBytes,
+        now: this.#opts.now,
+        ...(this.#opts.issuer !== undefined && { issuer: this.#opts.issuer }),
+        ...(this.#opts.audience !== undefined && { audience: this.#opts.audience }),
+      });
+      cache?.set(key, principal);
+    }
     // Checked only after the signature: junk tokens cost no store round trip.
     const jti = principal.claims.jti;
     if (this.#revoked && typeof jti === 'string' && (await this.#revoked.isRevoked(jti))) throw tokenRejected('revoked');

@@ -143,7 +143,8 @@ export function buildCatalog(servers: readonly ServerCatalogInput[], opts: Build
     addItems(cat.resourceTemplates, 'resourceTemplate', s, s.catalog.resourceTemplates, opts);
   }
   for (const list of [cat.tools, cat.prompts, cat.resources, cat.resourceTemplates]) {
-    list.candidates = list.entries.map((e) => e.candidate);
+    // Frozen: the policy's input encoder serialises a frozen list once (src/policy/input-encoder.ts).
+    list.candidates = Object.freeze(list.entries.map((e) => e.candidate)) as ListCandidate[];
   }
   for (const entry of cat.resourceTemplates.entries) {
     try {

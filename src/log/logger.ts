@@ -97,6 +97,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   }
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
   const logger = winston.createLogger({ level: opts.level ?? 'info', format, transports });
+  skipDisabledLevels(logger);
   // Resolves once the file has every line (winston writes it asynchronously).
   const close = () =>
     new Promise<void>((resolve) => {
@@ -105,6 +106,29 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       if (!fileTransport) resolve();
     });
   return Object.assign(logger, { close }) as unknown as Logger;
+}
+
+type LevelMethod = (this: winston.Logger, ...args: unknown[]) => winston.Logger;
+
+/**
+ * winston runs the whole format (sanitizer, JSON) on every line and only then
+ * lets each transport drop the levels it does not want: a debug line on the
+ * request path cost the sanitizer's walk although it was never written.
+ * Each level method now asks first whether any output takes that level
+ * (isLevelEnabled: the logger's level and the transports', read at the call,
+ * so a level changed later applies). Child loggers inherit the methods.
+ */
+function skipDisabledLevels(logger: winston.Logger): void {
+  for (const level of ['error', 'warn', 'info', 'debug'] as const) {
+    const write = (logger as unknown as Record<string, LevelMethod>)[level]!;
+    Object.defineProperty(logger, level, {
+      configurable: true,
+      writable: true,
+      value: function (this: winston.Logger, ...args: unknown[]) {
+        return this.isLevelEnabled(level) ? write.apply(this, args) : this;
+      },
+    });
+  }
 }
 
 /** A logger that drops everything; the default where none is injected. */

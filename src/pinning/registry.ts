@@ -79,10 +79,11 @@ export class PinRegistry implements DefinitionPins {
   candidates(list: ExposedList): ListCandidate[] {
     const cached = this.listCache.get(list);
     if (cached && cached.facts === this.facts) return cached.candidates;
-    const candidates = list.entries.map((e) => {
+    // Frozen, like the catalogue's: serialised once by the policy's input encoder until the facts change.
+    const candidates = Object.freeze(list.entries.map((e) => {
       const definition = this.facts.get(e);
       return definition ? { ...e.candidate, definition } : e.candidate;
-    });
+    })) as ListCandidate[];
     this.listCache.set(list, { facts: this.facts, candidates });
     return candidates;
   }

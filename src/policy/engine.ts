@@ -7,6 +7,7 @@ import { readBundle } from './bundle/read-bundle.js';
 import { DEFAULT_BUNDLE_LIMITS, type BundleFiles, type BundleLimits, type BundleManifest } from './bundle/types.js';
 import { failClosed, readDecision } from './decision.js';
 import { InputEncoder } from './input-encoder.js';
+import { ResidentCandidates } from './resident-candidates.js';
 import { noopLogger, type PolicyLogger } from './logger.js';
 import type { PolicyDecision } from './types.js';
 import { ACCEPTED_CONTRACTS, CONTRACT_VERSION, fromContract1, negotiateContract, toContract1 } from './contract.js';
@@ -69,6 +70,8 @@ export class PolicyEngine {
   readonly contract: number;
 
   private readonly encoder = new InputEncoder();
+  /** A list's candidates parsed into wasm memory once (null: this opa-wasm does not allow it). */
+  private readonly resident: ResidentCandidates | null;
 
   private constructor(
     private readonly policy: LoadedPolicy,
@@ -83,6 +86,7 @@ export class PolicyEngine {
     this.revision = manifest.revision;
     this.entrypoints = Object.keys(policy.entrypoints as Record<string, number>);
     this.activatedAt = new Date();
+    this.resident = ResidentCandidates.of(policy);
   }
 
   /** Loads a bundle file. Throws ERR_BUNDLE_NOT_FOUND or ERR_BUNDLE_INVALID. */
@@ -140,12 +144,14 @@ export class PolicyEngine {
     if (Object.hasOwn(this.bundleData, 'config')) {
       this.logger.warn('policy bundle data.json has a "config" key; runtime config replaces it', { revision: this.revision });
     }
+    this.resident?.invalidate(); // setData parses the data where resident lists were
     this.policy.setData({ ...this.bundleData, config: data });
     // What the policy derives from data alone (stage "compile", e.g. parsed
     // role grants) is asked once here and handed back as data.compiled, so
     // requests do not recompute it. A policy without that stage skips this.
     const compiled = (this.decide({ contract: CONTRACT_VERSION, stage: 'compile' }).raw as { compiled?: unknown } | undefined)?.compiled;
     if (compiled !== null && typeof compiled === 'object' && !Array.isArray(compiled)) {
+      this.resident?.invalidate();
       this.policy.setData({ ...this.bundleData, config: data, compiled });
     }
   }
@@ -168,12 +174,29 @@ export class PolicyEngine {
     const spoken = old && isPlainInput(input) ? toContract1(input) : input;
     let resultSet: unknown;
     try {
-      resultSet = this.policy.evaluate(this.encoder.encode(spoken), this.entrypointId);
+      resultSet = this.evaluateResident(spoken) ?? this.policy.evaluate(this.encoder.encode(spoken), this.entrypointId);
     } catch (err) {
       const message = `evaluation error: ${errorText(err)}`;
       return { decision: failClosed(message), failure: message };
     }
     return readDecision(resultSet, old ? fromContract1 : undefined);
+  }
+
+  /**
+   * A frozen candidates list (the hub's catalogue) linked in from wasm memory
+   * instead of parsed again; undefined when the input has none, or the
+   * resident path cannot answer (then the whole input is evaluated).
+   */
+  private evaluateResident(input: object | string | Uint8Array): unknown {
+    if (!this.resident) return undefined;
+    const parts = this.encoder.split(input);
+    if (!parts) return undefined;
+    try {
+      return this.resident.evaluate(parts.rest, parts.list, parts.json, this.entrypointId);
+    } catch {
+      this.resident.invalidate();
+      return undefined;
+    }
   }
 
   /** A bundle that cannot answer a minimal input is rejected before it serves a request. */

@@ -292,6 +292,8 @@ export class KeepAliveHttp {
       clearTimeout(linger);
       if (stopped) return;
       stopped = true;
+      // The usual end of a call's stream, after its answer: nothing broke, no error to build.
+      if (settled()) return;
       dropped(new HttpTransportError(`upstream SSE stream ${how} before the response`, cause), parser.lastEventId);
     };
     res.on('end', () => stop('ended'));

@@ -218,6 +218,67 @@ describe('the head is part of each batch', () => {
   });
 });
 
+describe('group commit', () => {
+  test('records queued while a group is written go out together: fewer groups than records, one head update per group', async () => {
+    const file = tmpFile();
+    const log = await AuditLog.open(file);
+    // All appended in one tick: the first starts a group alone, the other 99 queue behind its write.
+    const records = await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(entry(i))));
+    const stats = log.stats;
+    await log.close();
+    expect(stats).toEqual({ records: 100, groups: 2, headWrites: 2 });
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1)); // chain order = append order = file order
+    expect(lines(file).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(records.map((r) => r.seq));
+    expect(verifyTrail(file)).toEqual({ ok: true, records: 100, files: [file] });
+  });
+
+  test('groups are bounded at 512 records', async () => {
+    const file = tmpFile();
+    const log = await AuditLog.open(file);
+    await Promise.all(Array.from({ length: 1201 }, (_, i) => log.append(entry(i))));
+    const stats = log.stats;
+    await log.close();
+    expect(stats).toEqual({ records: 1201, groups: 4, headWrites: 4 }); // 1, 512, 512, 176
+    expect(verifyTrail(file)).toMatchObject({ ok: true, records: 1201 });
+  });
+
+  test('a head that fails while the next group is written behind it: both groups are cut off and rejected, the chain goes on from before them', async () => {
+    const file = await writeTrail(2);
+    const log = await AuditLog.open(file);
+    rmSync(headName(file));
+    mkdirSync(headName(file)); // the head's path is now a folder
+    const first = log.append(entry(2)); // a group of its own
+    const behind = [log.append(entry(3)), log.append(entry(4))]; // the next group, written while the first one's head fails
+    const outcomes = await Promise.allSettled([first, ...behind]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/EISDIR/);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/EISDIR/);
+    expect(lines(file)).toHaveLength(2); // neither group left a record behind
+    rmSync(headName(file), { recursive: true });
+    const r = await log.append(entry(5));
+    expect(r.seq).toBe(3);
+    expect(log.stats).toEqual({ records: 1, groups: 1, headWrites: 1 });
+    await log.close();
+    expect(verifyTrail(file)).toEqual({ ok: true, records: 3, files: [file] });
+  });
+
+  test('the file replaced while a group is written: that group counts, the next one (another file) fails alone, and the trail recovers', async () => {
+    const file = await writeTrail(3);
+    const log = await AuditLog.open(file);
+    const first = log.append(entry(3)); // written to the file the log holds open
+    rmSync(file);
+    mkdirSync(file); // the path is now a folder: the next group cannot be written
+    const second = log.append(entry(4));
+    await expect(first).resolves.toMatchObject({ seq: 4 });
+    await expect(second).rejects.toThrow(/EISDIR/);
+    rmSync(file, { recursive: true });
+    const r = await log.append(entry(5));
+    expect(r.seq).toBe(5); // the failed record consumed no seq
+    await log.close();
+    expect(JSON.parse(readFileSync(headName(file), 'utf8'))).toMatchObject({ seq: 5 });
+  });
+});
+
 describe('retention', () => {
   test('keeps maxFiles rotated files; verify starts at the anchor and still catches tampering', async () => {
     const file = await writeTrail(60, 1500, { maxFiles: 2 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log/logger.js';
@@ -20,5 +20,31 @@ describe('createLogger', () => {
     expect(lines[0]).toMatchObject({ level: 'warn', component: 'circuit-breaker', message: 'opened', server: 'fs' });
     expect(lines[1]).toMatchObject({ level: 'info', component: 'hub', message: 'plain' });
     expect(typeof lines[0]!.timestamp).toBe('string');
+  });
+
+  it('a line below the level is dropped before any formatting (its fields are never read); at that level it is written', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hatago-log-'));
+    try {
+      const file = path.join(dir, 'hatago.log');
+      for (const level of ['info', 'debug']) {
+        let reads = 0;
+        // A field that counts how often the format (sanitizer, JSON) reads it.
+        const meta = Object.defineProperty({}, 'probe', { enumerable: true, get: () => (reads++, 'value') });
+        const logger = createLogger({ level, file, console: false });
+        logger.child({ component: 'policy' }).debug('request allowed', meta);
+        logger.info(`at ${level}`);
+        await logger.close!();
+        const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        if (level === 'info') {
+          expect(reads).toBe(0);
+          expect(lines.map((l) => l.message)).toEqual(['at info']);
+        } else {
+          expect(reads).toBeGreaterThan(0);
+          expect(lines.slice(1).map((l) => [l.level, l.component, l.message, l.probe])).toEqual([['debug', 'policy', 'request allowed', 'value'], ['info', 'hub', 'at debug', undefined]]);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@
 // store, the fixture upstream whose tool `mutable` a test rewrites (between
 // two connections, and mid-session with list_changed), real SDK clients, the
 // `hatago tools` CLI, and the audit trail.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { until } from '../helpers/until.js';
 import { auditRecords, openSession, rpc, type Rec } from '../audit/helpers.js';
 import { stopAndRemove } from '../metrics/helpers.js';
 import type { PinFileData } from '../../src/pinning/pin-file.js';
+import { canonicalJson } from '../../src/audit/record.js';
 
 useProcessCleanup();
 
@@ -227,10 +229,13 @@ describe('definition pinning', () => {
     writeDefs('Echoes a word', { word: 'string' });
     const h = await hub({ enabled: false });
     const c = await client(h);
-    expect(await toolNames(c)).toContain('fx_mutable');
+    const names = await toolNames(c);
+    expect(names).toContain('fx_mutable');
     const granted = auditRecords(h).filter((r) => r.event === 'permission_granted' && r.metadata.method === 'tools/list');
     expect(granted.length).toBeGreaterThan(0);
-    expect(granted.at(-1)!.metadata.input.candidates[0]).not.toHaveProperty('definition');
+    // The record keeps the candidates as a digest: it is the one of the list without definition facts.
+    const bare = names.map((exposed) => ({ server: 'fx', kind: 'tool', name: exposed.slice('fx_'.length), exposed }));
+    expect(granted.at(-1)!.metadata.candidates).toEqual({ count: names.length, digest: `sha256:${createHash('sha256').update(canonicalJson(bare)).digest('hex')}` });
     expect(existsSync(pins)).toBe(false);
   });
 

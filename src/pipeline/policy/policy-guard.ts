@@ -124,6 +124,8 @@ export class PolicyGuard implements RequestGuard {
           ...(ctx.principal && { roles: ctx.principal.roles }),
           ...(!allowed && { code: d.code, reasons: d.reasons }),
           ...(held && { approval: d.approval }),
+          // A list: the names shown (the audit sink keeps the candidates as a digest).
+          ...(allowed && req.candidates && { visible: d.visible ?? [] }),
           // What the policy saw, so `hatago policy diff --replay audit.log` can replay it.
           // Claim values are masked here; the audit sink copies it and masks secrets in the rest.
           input: withMaskedClaims(input),

@@ -59,19 +59,22 @@ any_pattern := concat("|", [concat("", ["(?:", p.regex, ")"]) | some p in patter
 # A list scans its descriptions one by one only when the text of all its
 # unapproved ones together matches some pattern: one regex call for a clean
 # list. (A match across two descriptions only costs the per-item scan.)
-unapproved_text := concat("\n", [c.definition.description |
-	some c in input.candidates
-	is_object(c.definition)
-	c.definition.status != "pinned"
+unapproved_descriptions := [c.definition.description |
+	some c in unapproved
 	is_string(c.definition.description)
-])
+]
+
+unapproved_text := concat("\n", unapproved_descriptions)
 
 default scan := false
 
 scan if not input.candidates
 
+# No unapproved description, nothing to scan: the regex (compiled anew on
+# every call) is not asked at all.
 scan if {
 	count(patterns) > 0
+	count(unapproved_descriptions) > 0
 	regex.match(any_pattern, unapproved_text)
 }
 
@@ -114,31 +117,36 @@ deny contains r if {
 	some r in held_reasons(input.definition)
 }
 
-# List items whose definition is held: the same conditions as held_reasons,
-# one tight loop each (a list decision evaluates them for every candidate,
-# and building reason messages per candidate would cost far more).
-hidden contains c.exposed if {
+# The candidates whose definition no operator approved (a status other than
+# "pinned"): the only ones a list can hide, found in one pass, so the rules
+# below walk only them (a catalogue of approved tools costs one loop).
+unapproved := [c |
 	some c in input.candidates
+	c.definition.status != "pinned"
+]
+
+# List items whose definition is held: the same conditions as held_reasons,
+# one tight loop each (building reason messages per candidate would cost far more).
+hidden contains c.exposed if {
+	some c in unapproved
 	c.definition.status == "changed"
 }
 
 hidden contains c.exposed if {
 	new_mode == "hold"
-	some c in input.candidates
+	some c in unapproved
 	c.definition.status == "new"
 }
 
 hidden contains c.exposed if {
 	scan
-	some c in input.candidates
-	c.definition.status != "pinned"
+	some c in unapproved
 	count(instruction_hits(c.definition)) > 0
 }
 
 hidden contains c.exposed if {
 	shadowing
-	some c in input.candidates
-	c.definition.status != "pinned"
+	some c in unapproved
 	is_array(c.definition.mentions)
 	count(c.definition.mentions) > 0
 }

@@ -225,3 +225,19 @@ test_list_without_patterns_scans_nothing if {
 	d := list([cand("a", fact("new", "<IMPORTANT>x</IMPORTANT>", []))]) with data.hatago.pinningPolicy.instructionPatterns as []
 	d.visible == ["fixture_a"]
 }
+
+# A list whose definitions are all approved (or carry no description) asks no
+# regex at all, even of a pattern that matches the empty text.
+test_list_without_unapproved_descriptions_does_not_scan if {
+	cands := [cand("a", fact("pinned", null, [])), {"server": "fixture", "kind": "tool", "name": "b", "exposed": "fixture_b"}]
+	not data.hatago.pinning.scan with input as base({"method": "tools/list", "server": null, "name": null}, {"candidates": cands})
+		with data.hatago.pinningPolicy.instructionPatterns as [{"name": "empty", "regex": "^$"}]
+	d := list(cands) with data.hatago.pinningPolicy.instructionPatterns as [{"name": "empty", "regex": "^$"}]
+	d.visible == ["fixture_a", "fixture_b"]
+}
+
+test_list_with_an_unapproved_description_scans if {
+	cands := [cand("a", fact("new", "plain text", []))]
+	data.hatago.pinning.scan with input as base({"method": "tools/list", "server": null, "name": null}, {"candidates": cands})
+		with data.hatago.pinningPolicy.instructionPatterns as [{"name": "plain", "regex": "plain"}]
+}

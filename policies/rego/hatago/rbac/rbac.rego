@@ -473,6 +473,13 @@ visible := [c.exposed | some c in input.candidates; c.kind == kind] if {
 	spec.type == "list"
 	kind := spec.kind
 	disabled
+} else := [c.exposed | some c in input.candidates; c.kind == kind] if {
+	# Every layer shows every item: no per-server plan to build.
+	spec.type == "list"
+	kind := spec.kind
+	every l in layers {
+		l.all
+	}
 } else := [c.exposed | some c in input.candidates; c.kind == kind; full[c.server]] if {
 	spec.type == "list"
 	kind := spec.kind
