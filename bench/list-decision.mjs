@@ -50,7 +50,7 @@ const candidates = (n, facts = false) =>
 
 function input(roles, list) {
   return {
-    contract: 1,
+    contract: 2,
     stage: 'request',
     now_ns: Date.now() * 1e6,
     transport: 'http',

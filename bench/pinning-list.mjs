@@ -27,7 +27,7 @@ const description = (i) => `Reads the file at path ${i} and returns its contents
 
 function input(status) {
   return {
-    contract: 1,
+    contract: 2,
     stage: 'request',
     now_ns: Date.now() * 1e6,
     transport: 'http',

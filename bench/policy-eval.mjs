@@ -37,7 +37,7 @@ function requestInput() {
   seq++;
   const args = { path: `/srv/data/report-${seq % 100}.csv`, encoding: 'utf-8', maxBytes: 65536 };
   return {
-    contract: 1,
+    contract: 2,
     stage: 'request',
     now_ns: Date.now() * 1e6,
     transport: 'http',

@@ -43,7 +43,7 @@ describe('the shipped bundle decides a frozen list as an unfrozen one', () => {
     });
     const candidates = [...list(30, 'a'), ...list(30, 'b'), ...list(30, 'c')];
     const input = (c: unknown) => ({
-      contract: 1, stage: 'request', now_ns: 0, transport: 'http',
+      contract: 2, stage: 'request', now_ns: 0, transport: 'http',
       client: { ip: '10.0.0.1', origin: null, user_agent: null },
       principal: { sub: 'u', username: null, roles: ['some'], permissions: null, scope: null, session_id: null, claims: {} },
       request: { method: 'tools/list', kind: null, server: null, name: null, exposed: null, arguments: null, arguments_size: 0, params: null, protocol_version: '2025-11-25', session_id: null },

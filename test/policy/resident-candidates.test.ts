@@ -24,7 +24,7 @@ const list = (n: number, kind: string, tag: string) =>
 
 function input(method: string, candidates: unknown, roles = ['some']) {
   return {
-    contract: 1, stage: 'request', now_ns: 1, transport: 'http',
+    contract: 2, stage: 'request', now_ns: 1, transport: 'http',
     client: { ip: '10.0.0.1', origin: null, user_agent: null },
     principal: { sub: 'u', username: null, roles, permissions: null, scope: null, session_id: null, claims: {} },
     request: { method, kind: null, server: null, name: null, exposed: null, arguments: null, arguments_size: 0, params: null, protocol_version: '2025-11-25', session_id: null },
