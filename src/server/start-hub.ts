@@ -12,6 +12,7 @@ import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
+import { createSuspiciousStore } from '../audit/suspicious/create-store.js';
 import { DEFAULT_MAX_ENTRIES, PinFileError } from '../pinning/pin-file.js';
 import { FilePinBackend, RedisPinBackend, type PinBackend } from '../pinning/pin-backend.js';
 import { pinFilePath, pinStoreUrl } from '../pinning/pin-path.js';
@@ -111,7 +112,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   // Decision log and shadow policy: observers of request decisions, never enforcing.
   const observers = await createDecisionObservers({ config, logger, registry: metrics.registry, events: audit });
   // Failures and denials counted per address and user; the policy judges them (hatago.suspicious).
-  const monitor = new SuspiciousActivityMonitor(policy, { logger });
+  // Memory for one hub, Redis for replicas (security.suspicious.store): a block holds on every replica.
+  const monitor = new SuspiciousActivityMonitor(policy, { logger, store: createSuspiciousStore(config.security.suspicious?.store, logger) });
   const events = monitor.wrap(audit);
 
   const upstreams = new UpstreamManager(config.mcpServers, {
@@ -141,6 +143,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   };
   cleanup.unshift(() => trail.close()); // closed last, after every stage that records
   if (revoked) cleanup.push(() => revoked.close());
+  cleanup.push(() => monitor.store.close());
 
   // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
   const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
