@@ -9,6 +9,7 @@ import { checkSiemConfig } from '../audit/siem/check-config.js';
 import { PolicyLifecycle } from '../policy/lifecycle/index.js';
 import { tlsOptions } from '../server/listen.js';
 import { policyData } from '../server/policy-data.js';
+import { applyCluster, checkClusterRedis } from './cluster.js';
 import { loadConfig, type LoadConfigOptions } from './load-config.js';
 import type { HatagoConfig } from './types.js';
 
@@ -34,7 +35,8 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
   const { config, source } = await loadConfig(load);
   if (port !== undefined) config.http.port = parsePort(port);
   if (host !== undefined) config.http.host = host;
-  const notes: string[] = [];
+  // Replicas: Redis required for the shared stores, one audit chain per replica (docs/deploy.md).
+  const notes: string[] = applyCluster(config, env);
 
   sanitizerFromConfig(config); // an invalid customSanitizer pattern stops here
   if (stdio !== true) assertSafeAuthBinding(config.security.authentication, config.http.host);
@@ -48,6 +50,7 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
   if (stdio !== true && config.http.ssl?.enabled) tlsOptions(config.http.ssl);
   // The SIEM sink's CA, URL and spool folder (docs/audit.md#shipping-to-a-siem).
   checkSiemConfig(config.security.audit ?? {}, process.cwd());
+  await checkClusterRedis(config);
   // The policy bundle loads (and verifies) as at start-up; nothing is watched or served.
   await PolicyLifecycle.create({ policies: config.policies, runtimeData: policyData(config, env) });
   return { config, source, notes };
