@@ -40,6 +40,7 @@ import { tokenStage } from './token-stage.js';
 import { writeHttpError } from '../http/respond.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, Drain } from './drain.js';
 import { policyData } from './policy-data.js';
 import { startupSummary, tlsMode } from './startup-summary.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
@@ -60,6 +61,12 @@ export interface RunningHub {
   /** Resolves when the hub stops by itself (stdio peer closed). */
   done: Promise<void>;
   close(): Promise<void>;
+  /**
+   * HTTP: readiness false, new work refused (503 ERR_DRAINING), in-flight
+   * requests finished (at most `timeoutMs`, default http.drainTimeoutMs),
+   * then sessions and streams ended cleanly. Call close() after it.
+   */
+  drain?(timeoutMs?: number): Promise<boolean>;
 }
 
 /**
@@ -213,7 +220,10 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       // Verification, then the policy's stage "token" (required scopes) on the verified token.
       authenticationStage(policy, auth, logger, events),
     ];
+    // SIGTERM: finish what is in flight here, send the rest elsewhere (src/server/drain.ts).
+    let drainer: Drain | undefined;
     const httpApp = createHttpApp({
+      draining: () => drainer?.draining === true,
       hub,
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
@@ -227,6 +237,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     });
     const outer = express();
     outer.disable('x-powered-by');
+    const drain = new Drain({ hasSession: (id) => httpApp.hasSession(id), logger });
+    drainer = drain;
+    outer.use(drain.track);
     // POST /auth/login, /logout, /refresh (docs/token-endpoints.md): only with JWT authentication and a signing key; else 404.
     if (auth && revoked && auth.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt') {
       outer.use('/auth', await createTokenEndpoints({
@@ -253,7 +266,14 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     logger.info(`hatago listening on ${url}/mcp${mutual}`, { component: 'hub', url: `${url}/mcp` });
     logSummary(false);
     const done = new Promise<void>((resolve) => server.once('close', () => resolve()));
-    return { url, done, close: stopAll };
+    const drainThenEnd = async (timeoutMs = config.http.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) => {
+      const drained = await drain.drain(timeoutMs);
+      httpApp.close(); // sessions and GET streams end with a clean end of stream
+      server.closeIdleConnections();
+      logger.info('drained', { component: 'hub', drained, inFlight: drain.requestsInFlight });
+      return drained;
+    };
+    return { url, done, close: stopAll, drain: drainThenEnd };
   } catch (err) {
     await stopAll();
     throw err;
