@@ -40,6 +40,7 @@ import { tokenStage } from './token-stage.js';
 import { writeHttpError } from '../http/respond.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
+import { replicaId } from '../config/cluster.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, Drain } from './drain.js';
 import { policyData } from './policy-data.js';
 import { startupSummary, tlsMode } from './startup-summary.js';
@@ -220,6 +221,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       // Verification, then the policy's stage "token" (required scopes) on the verified token.
       authenticationStage(policy, auth, logger, events),
     ];
+    const replica = config.cluster?.enabled === true ? replicaId(config, env) : undefined;
     // SIGTERM: finish what is in flight here, send the rest elsewhere (src/server/drain.ts).
     let drainer: Drain | undefined;
     const httpApp = createHttpApp({
@@ -233,7 +235,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       observeStages,
       ...(tracing && { tracing }),
       healthExtras: () => ({
-        circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
+        circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() },
+        // Replicas: which one answered, so an operator can compare revisions replica by replica (docs/deploy.md).
+        ...(replica !== undefined && { replica }) }),
     });
     const outer = express();
     outer.disable('x-powered-by');

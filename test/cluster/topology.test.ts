@@ -76,14 +76,17 @@ async function until(check: () => Promise<boolean>, deadlineMs: number, what: st
   return Date.now() - start;
 }
 
+/** `<replica>:<revision>` as the replica's /health/details (admin view) shows them. */
 const revisionOf = async (hub: HubProcess) => {
   const r = await rawRequest(`${hub.url}/health/details`, { method: 'GET', headers: { authorization: admin } });
-  return (r.json as { policy?: { revision?: string } } | undefined)?.policy?.revision;
+  const body = r.json as { replica?: string; policy?: { revision?: string } } | undefined;
+  return `${body?.replica}:${body?.policy?.revision}`;
 };
+const IDS = ['hub-a', 'hub-b', 'hub-c'];
 
 describe('three replicas behind nginx', () => {
   it('all pick up the bundle server\'s first bundle', async () => {
-    for (const hub of topo.replicas) await until(async () => (await revisionOf(hub)) === 'cluster-r1', 15000, 'cluster-r1 everywhere');
+    for (const [i, hub] of topo.replicas.entries()) await until(async () => (await revisionOf(hub)) === `${IDS[i]}:cluster-r1`, 15000, `cluster-r1 on ${IDS[i]}`);
   });
 
   it('share one rate-limit budget: concurrent clients spread over the replicas get exactly the budget', async () => {
@@ -148,7 +151,7 @@ describe('three replicas behind nginx', () => {
     })();
     topo.bundles.publish(shippedBundleAs('cluster-r2', scratch));
     // One poll interval (at most pollingMaxDelaySeconds) plus the fetch and activation.
-    for (const hub of topo.replicas) await until(async () => (await revisionOf(hub)) === 'cluster-r2', POLL_MAX_S * 1000 + 1500, `cluster-r2 on ${hub.url}`);
+    for (const [i, hub] of topo.replicas.entries()) await until(async () => (await revisionOf(hub)) === `${IDS[i]}:cluster-r2`, POLL_MAX_S * 1000 + 1500, `cluster-r2 on ${IDS[i]}`);
     stop = true;
     await load;
     await client.close();
