@@ -75,7 +75,7 @@ export function applyCluster(config: HatagoConfig, env: NodeJS.ProcessEnv = proc
     { key: 'security.suspicious.store', local: 'memory', get: () => sec.suspicious?.store, set: (v) => (sec.suspicious = { ...sec.suspicious, store: v }) },
     { key: 'security.pinning.store', local: 'file', get: () => sec.pinning?.store, set: (v) => (sec.pinning = { ...sec.pinning, store: v }) },
   ];
-  if (sec.authentication !== undefined) {
+  if (sec.authentication?.enabled === true) {
     const auth = sec.authentication;
     shared.push({ key: 'security.authentication.revocation.store', local: 'memory', get: () => auth.revocation?.store, set: (v) => (auth.revocation = { ...auth.revocation, store: v }) });
   }
