@@ -7,7 +7,7 @@
 // single failed request.
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { hashPassword } from '../../src/auth/users/index.js';
 import { fixtureStdio, runHatago, type HubProcess } from '../helpers/hub-process.js';
@@ -193,6 +193,9 @@ describe('three replicas behind nginx', () => {
     await Promise.all(clients.map((c) => c.close()));
     expect(failures).toEqual([]);
     expect(victim.proc.output()).toContain('"message":"drained"');
+    // The drained replica did serve part of the load (round robin), so the zero above means something.
+    const chain = readFileSync(path.join(victim.dir, 'logs', 'audit', 'hub-b.log'), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { event: string; metadata?: { method?: string } });
+    expect(chain.filter((r) => r.event === 'permission_granted' && r.metadata?.method === 'tools/call').length).toBeGreaterThan(0);
     const verify = await runHatago(['audit', 'verify', '--file', path.join(victim.dir, 'logs', 'audit')]);
     expect(verify.output).toMatch(/^ok: .*hub-b\.log: \d+ records.*\nok: 1 chains, \d+ records\n$/);
     expect(verify.code).toBe(0);
