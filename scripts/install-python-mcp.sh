@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Python MCP SDK (PyPI package `mcp`) for the interop tests into
+# Installs the Python MCP SDK (PyPI package `mcp`) for the interop tests, and
+# kubernetes-validate (the Kubernetes schemas, offline) for the manifest test
+# of deploy/kubernetes/, into
 # the git-ignored virtual environment .tools/py-venv, from the committed lock
 # file scripts/python/requirements.txt: every package pinned to one version,
 # every file checked against its sha256 (`pip install --require-hashes`),
@@ -45,7 +47,7 @@ if [[ "${1:-}" == "--lock" ]]; then
 fi
 
 want="$(sha256sum "$lock" | awk '{print $1}')"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$venv/bin/python" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("mcp") is None)' 2>/dev/null; then
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$venv/bin/python" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("mcp") is None or importlib.util.find_spec("kubernetes_validate") is None)' 2>/dev/null; then
   echo "install-python-mcp: mcp already in ${venv#"$root/"} ($("$venv/bin/python" --version))"
   exit 0
 fi
@@ -61,4 +63,4 @@ trap 'rm -rf "$partial"' EXIT
 echo "$want" >"$partial/hatago-requirements.sha256"
 rm -rf "$venv"
 mv "$partial" "$venv"
-echo "install-python-mcp: $("$venv/bin/python" -c 'import importlib.metadata as m; print("mcp", m.version("mcp"))') in ${venv#"$root/"}"
+echo "install-python-mcp: $("$venv/bin/python" -c 'import importlib.metadata as m; print("mcp", m.version("mcp"), "and kubernetes-validate", m.version("kubernetes-validate"))') in ${venv#"$root/"}"

@@ -49,3 +49,14 @@ export function readTrail(file: string, q: AuditQuery = {}): ReadResult {
   }
   return { records, skipped };
 }
+
+/**
+ * Every chain of a folder (one per replica), merged by time: records with the
+ * same timestamp keep their chain's order, chains in name order.
+ */
+export function readTrails(files: readonly string[], q: AuditQuery = {}): ReadResult {
+  const all = files.map((f) => readTrail(f, q));
+  const tagged = all.flatMap((r, chain) => r.records.map((record, i) => ({ record, chain, i, t: Date.parse(record.timestamp) })));
+  tagged.sort((a, b) => a.t - b.t || a.chain - b.chain || a.i - b.i);
+  return { records: tagged.map((x) => x.record), skipped: all.flatMap((r) => r.skipped) };
+}

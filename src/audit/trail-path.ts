@@ -4,6 +4,7 @@ import { CONFIG_KEY_ENV, openConfigText } from '../config/encryption/index.js';
 import { expandEnv } from '../config/expand-env.js';
 import { CONFIG_FILE_NAME } from '../config/load-config.js';
 import { HatagoError } from '../errors/index.js';
+import { replicaAuditFile } from '../config/cluster.js';
 import { auditFilePath } from './audit-sink.js';
 
 // Where the trail is, for the people who read it. An auditor needs the
@@ -34,18 +35,20 @@ export function configFileFor(configPath: string | undefined, opts: { cwd?: stri
 
 /**
  * `--config F`, else ./hatago.config.json, else the default: the audit file
- * the hub started from the same working folder would write.
+ * the hub started from the same working folder would write, or with
+ * `cluster.enabled` the folder of the replicas' chains.
  */
 export function auditFileFromConfig(configPath: string | undefined, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
   const found = configFileFor(configPath, { cwd, env });
   if (found === undefined) return auditFilePath({ security: {} }, cwd);
-  const audit = (found.parsed as { security?: { audit?: { file?: unknown } } } | null)?.security?.audit;
-  const value = audit?.file;
-  if (value === undefined) return auditFilePath({ security: {} }, cwd);
-  if (typeof value !== 'string' || value === '') {
+  const parsed = found.parsed as { security?: { audit?: { file?: unknown } }; cluster?: { enabled?: unknown } } | null;
+  const value = parsed?.security?.audit?.file;
+  if (value !== undefined && (typeof value !== 'string' || value === '')) {
     throw new HatagoError('ERR_CONFIG_INVALID', { message: `${found.file}: security.audit.file must be a non-empty string`, data: { path: found.file } });
   }
-  return auditFilePath({ security: { audit: { file: expandEnv(value, env, '/security/audit/file') } } }, cwd);
+  const file = value === undefined ? auditFilePath({ security: {} }, cwd) : auditFilePath({ security: { audit: { file: expandEnv(value, env, '/security/audit/file') } } }, cwd);
+  // Replicas (cluster.enabled) write one chain each into a folder: the reader gets the folder.
+  return parsed?.cluster?.enabled === true ? path.dirname(replicaAuditFile(file, 'replica')) : file;
 }

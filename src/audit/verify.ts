@@ -69,3 +69,8 @@ function lineCount(f: string): number {
     return 0;
   }
 }
+
+/** A folder of chains (one per replica): each verified on its own, in name order. */
+export function verifyChains(files: readonly string[]): { file: string; result: VerifyResult }[] {
+  return files.map((file) => ({ file, result: verifyTrail(file) }));
+}

@@ -10,6 +10,7 @@ import { checkConsoleConfig } from '../console/options.js';
 import { PolicyLifecycle } from '../policy/lifecycle/index.js';
 import { tlsOptions } from '../server/listen.js';
 import { policyData } from '../server/policy-data.js';
+import { applyCluster, checkClusterRedis } from './cluster.js';
 import { loadConfig, type LoadConfigOptions } from './load-config.js';
 import type { HatagoConfig } from './types.js';
 
@@ -35,7 +36,8 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
   const { config, source } = await loadConfig(load);
   if (port !== undefined) config.http.port = parsePort(port);
   if (host !== undefined) config.http.host = host;
-  const notes: string[] = [];
+  // Replicas: Redis required for the shared stores, one audit chain per replica (docs/deploy.md).
+  const notes: string[] = applyCluster(config, env);
 
   sanitizerFromConfig(config); // an invalid customSanitizer pattern stops here
   if (stdio !== true) assertSafeAuthBinding(config.security.authentication, config.http.host);
@@ -51,6 +53,7 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
   checkSiemConfig(config.security.audit ?? {}, process.cwd());
   // The console needs authentication, and its candidate folder (docs/console.md).
   checkConsoleConfig(config);
+  await checkClusterRedis(config);
   // The policy bundle loads (and verifies) as at start-up; nothing is watched or served.
   await PolicyLifecycle.create({ policies: config.policies, runtimeData: policyData(config, env) });
   return { config, source, notes };

@@ -1,3 +1,4 @@
+import type { ClusterConfig } from './cluster.js';
 // Shape of hatago.config.json. schema/hatago.config.schema.json is the
 // validating twin of these types; change both together.
 
@@ -50,6 +51,8 @@ export interface HttpConfig {
   keepAliveTimeoutMs?: number;
   /** A connection with no request in progress is closed after this long without data. Default 30000. */
   idleTimeoutMs?: number;
+  /** On SIGTERM, in-flight requests get at most this long to finish before streams and sessions are closed. Default 15000. */
+  drainTimeoutMs?: number;
   ssl?: {
     enabled: boolean;
     cert?: string;
@@ -370,6 +373,8 @@ export interface SuspiciousConfig {
   block?: { authFailures?: number; denials?: number; durationMs?: number };
   /** CIDRs or addresses never blocked (scrapers, loopback); the policy decides. Default none. */
   exemptAddresses?: string[];
+  /** Counts, raised marks and blocks: `memory` (default) or a Redis URL shared by several replicas. Not passed to the policy. */
+  store?: string;
 }
 
 export interface SecurityConfig {
@@ -404,6 +409,8 @@ export interface HatagoConfig {
   logging?: { level?: string; file?: string | boolean };
   /** OpenTelemetry traces (docs/telemetry.md); off by default. */
   telemetry?: TelemetryConfig;
+  /** Replicas sharing state through Redis (docs/deploy.md). */
+  cluster?: ClusterConfig;
   /** The security console (docs/console.md); off by default. */
   console?: ConsoleConfig;
 }

@@ -102,6 +102,7 @@ export const ERROR_CODES = {
   // Runtime
   ERR_INTERNAL: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Internal error' },
   ERR_AUDIT_UNAVAILABLE: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'Audit trail unavailable: request refused (fail closed)' },
+  ERR_DRAINING: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'This replica is shutting down: retry on another' },
 
   // Start-up (CLI exit 1, never sent to a client)
   ERR_CONFIG_NOT_FOUND: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Config file not found' },
@@ -116,6 +117,7 @@ export const ERROR_CODES = {
   ERR_BUNDLE_NOT_FOUND: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy bundle not found' },
   ERR_BUNDLE_INVALID: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy bundle is invalid' },
   ERR_BUNDLE_SIGNATURE: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Policy bundle signature is missing or does not verify' },
+  ERR_CLUSTER_REDIS_UNREACHABLE: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'cluster.enabled: the Redis at cluster.redis does not answer' },
   ERR_PORT_IN_USE: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Port already in use' },
   ERR_AUTH_DISABLED_NON_LOOPBACK: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Authentication is disabled: refusing to bind to a non-loopback address' },
   ERR_NAME_COLLISION: { status: 500, rpc: JsonRpc.INTERNAL_ERROR, message: 'Two upstream servers expose the same name' },

@@ -1,7 +1,7 @@
 // The express app: POST/GET/DELETE /mcp, and the health endpoints:
 //   GET /health          liveness, no detail (the network stage alone; the
 //                        shipped policy lets every address through: probes)
-//   GET /health/ready    readiness, no detail (as /health)
+//   GET /health/ready    readiness, no detail (as /health); 503 while draining
 //   GET /health/details  upstreams, breakers, policy: the pipeline (network +
 //                        authentication) and the policy's answer for method
 //                        admin/status first, like an MCP request.
@@ -46,6 +46,8 @@ export interface HttpAppOptions {
   observeStages?: StageObserver<unknown>;
   /** Traces, when on: a span per HTTP request, a child per stage (src/telemetry). */
   tracing?: Pick<Tracing, 'http' | 'stageStarted' | 'stageEnded'>;
+  /** True while the replica drains (SIGTERM): readiness answers 503 draining, liveness stays 200. */
+  draining?: () => boolean;
 }
 
 export interface HttpApp {
@@ -53,6 +55,8 @@ export interface HttpApp {
   /** Ends every MCP session (call before closing the HTTP server). */
   close(): void;
   sessionCount(): number;
+  /** This process holds the 2025-11-25 session `id`. */
+  hasSession(id: string): boolean;
   /** The stages every /mcp request runs, in order (before the MCP stages of each JSON-RPC request). */
   readonly stages: readonly Stage<HttpExchange>[];
 }
@@ -124,6 +128,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
 
   // Readiness, without naming anything: 503 only when upstreams are configured and none is ready.
   app.get('/health/ready', probe((res) => {
+    if (opts.draining?.() === true) return writeJson(res, 503, { status: 'draining' }, NO_STORE);
     const upstreams = opts.hub.status();
     const ready = upstreams.filter((u) => u.state === 'ready').length;
     if (upstreams.length > 0 && ready === 0) return writeJson(res, 503, { status: 'not_ready' }, NO_STORE);
@@ -151,5 +156,5 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     });
   }
 
-  return { app, close: () => endpoint.closeAll(), sessionCount: () => endpoint.sessionCount, stages: mcpStages.stages };
+  return { app, close: () => endpoint.closeAll(), sessionCount: () => endpoint.sessionCount, hasSession: (id) => endpoint.hasSession(id), stages: mcpStages.stages };
 }

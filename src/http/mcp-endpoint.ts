@@ -88,6 +88,11 @@ export class McpEndpoint {
     return this.sessions.size;
   }
 
+  /** This process holds the session (drain: its requests are still served). */
+  hasSession(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
   /** Ends every session (shutdown). */
   closeAll(): void {
     clearInterval(this.sweeper);

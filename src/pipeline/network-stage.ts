@@ -37,16 +37,16 @@ interface NetworkVerdict {
   facts: NetworkFacts;
 }
 
-function decide(policy: PolicySource, req: IncomingMessage, recent: RecentActivity | undefined): NetworkVerdict {
+async function decide(policy: PolicySource, req: IncomingMessage, recent: RecentActivity | undefined): Promise<NetworkVerdict> {
   const facts = networkFacts(req);
-  const engine = policy.current();
   const input = networkInput(facts);
   if (recent) {
     const ips = facts.socketIp ? [facts.socketIp, ...facts.forwardedFor] : facts.forwardedFor;
     // Node may report IPv4 peers as ::ffff:a.b.c.d; the monitor keys them as the policy's client_ip.
     const plain = ips.map(plainIp);
-    input.recent = { addresses: recent.addresses([...new Set([...ips, ...plain])]) };
+    input.recent = { addresses: await recent.addresses([...new Set([...ips, ...plain])]) };
   }
+  const engine = policy.current();
   return { engine, decision: engine.decide(input), facts };
 }
 
@@ -83,7 +83,7 @@ function blockEnd(raw: unknown, nowMs = Date.now()): { blockedUntil: string; ret
  * (`network_denied`) before it is answered; no record, no answer but 503.
  */
 export async function networkStage(policy: PolicySource, req: IncomingMessage, log: Logger, opts: NetworkStageOptions = {}): Promise<{ clientIp: string | null; facts: NetworkFacts }> {
-  const v = decide(policy, req, opts.recent);
+  const v = await decide(policy, req, opts.recent);
   if (v.decision.allow === true) return { clientIp: v.decision.clientIp ?? v.facts.socketIp, facts: v.facts };
   const decisionId = randomUUID();
   const err = denied(v, decisionId, log);

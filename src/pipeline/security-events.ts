@@ -63,6 +63,6 @@ export interface RecentAddress {
  * monitor (src/audit) and read by the network stage, which never imports it.
  */
 export interface RecentActivity {
-  /** Entries only for the given addresses the monitor knows. */
-  addresses(ips: readonly string[]): Record<string, RecentAddress>;
+  /** Entries only for the given addresses the monitor knows (its store may be shared: Redis). */
+  addresses(ips: readonly string[]): Promise<Record<string, RecentAddress>>;
 }

@@ -1,4 +1,4 @@
-import type { HatagoConfig, RateLimitConfig } from '../config/types.js';
+import type { HatagoConfig } from '../config/types.js';
 import { requiredScopesOf } from '../auth/oauth2/index.js';
 import { rateLimitConfigFromEnv } from '../ratelimit/index.js';
 
@@ -14,7 +14,7 @@ export function policyData(config: HatagoConfig, env: NodeJS.ProcessEnv = proces
     authorization: authorization ?? { enabled: true },
     network: network ?? {},
     circuitBreaker: circuitBreaker ?? {},
-    suspicious: suspicious ?? {},
+    suspicious: withoutStore(suspicious ?? {}),
     // The guide's HATAGO_RATE_LIMIT_* variables fill rules the config leaves out.
     rateLimit: withoutStore(rateLimitConfigFromEnv(rateLimit, env)),
     validation: validation ?? {},
@@ -38,7 +38,7 @@ function authenticationData(a: HatagoConfig['security']['authentication']): Reco
 }
 
 /** The Redis URL may carry a password: the policy has no use for it. */
-function withoutStore(rl: RateLimitConfig): Record<string, unknown> {
-  const { store: _store, ...rest } = rl as RateLimitConfig & { store?: unknown };
+function withoutStore(rl: object): Record<string, unknown> {
+  const { store: _store, ...rest } = rl as { store?: unknown };
   return rest;
 }

@@ -12,6 +12,7 @@ import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyGuard } from '../pipeline/policy/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
+import { createSuspiciousStore } from '../audit/suspicious/create-store.js';
 import { DEFAULT_MAX_ENTRIES, PinFileError } from '../pinning/pin-file.js';
 import { FilePinBackend, isRedisUrl, RedisPinBackend, type PinBackend } from '../pinning/pin-backend.js';
 import { pinFilePath, pinStoreUrl } from '../pinning/pin-path.js';
@@ -48,6 +49,8 @@ import { tokenStage } from './token-stage.js';
 import { writeHttpError } from '../http/respond.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
+import { replicaId } from '../config/cluster.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, Drain } from './drain.js';
 import { policyData } from './policy-data.js';
 import { startupSummary, tlsMode } from './startup-summary.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
@@ -68,6 +71,12 @@ export interface RunningHub {
   /** Resolves when the hub stops by itself (stdio peer closed). */
   done: Promise<void>;
   close(): Promise<void>;
+  /**
+   * HTTP: readiness false, new work refused (503 ERR_DRAINING), in-flight
+   * requests finished (at most `timeoutMs`, default http.drainTimeoutMs),
+   * then sessions and streams ended cleanly. Call close() after it.
+   */
+  drain?(timeoutMs?: number): Promise<boolean>;
 }
 
 /**
@@ -130,7 +139,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     securityConsole.attachShadow(observers.shadow);
   }
   // Failures and denials counted per address and user; the policy judges them (hatago.suspicious).
-  const monitor = new SuspiciousActivityMonitor(policy, { logger });
+  // Memory for one hub, Redis for replicas (security.suspicious.store): a block holds on every replica.
+  const monitor = new SuspiciousActivityMonitor(policy, { logger, store: createSuspiciousStore(config.security.suspicious?.store, logger) });
   const events = monitor.wrap(audit);
 
   const upstreams = new UpstreamManager(config.mcpServers, {
@@ -160,6 +170,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   };
   cleanup.unshift(() => trail.close()); // closed last, after every stage that records
   if (revoked) cleanup.push(() => revoked.close());
+  cleanup.push(() => monitor.store.close());
 
   // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
   const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
@@ -243,7 +254,11 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       // Verification, then the policy's stage "token" (required scopes) on the verified token.
       authenticationStage(policy, auth, logger, events),
     ];
+    const replica = config.cluster?.enabled === true ? replicaId(config, env) : undefined;
+    // SIGTERM: finish what is in flight here, send the rest elsewhere (src/server/drain.ts).
+    let drainer: Drain | undefined;
     const httpApp = createHttpApp({
+      draining: () => drainer?.draining === true,
       hub,
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
@@ -253,10 +268,15 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       observeStages,
       ...(tracing && { tracing }),
       healthExtras: () => ({
-        circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() } }),
+        circuitBreakers: breakers.status(), policy: { ...policyHealth(lifecycle.status()), ...observers.health() },
+        // Replicas: which one answered, so an operator can compare revisions replica by replica (docs/deploy.md).
+        ...(replica !== undefined && { replica }) }),
     });
     const outer = express();
     outer.disable('x-powered-by');
+    const drain = new Drain({ hasSession: (id) => httpApp.hasSession(id), logger });
+    drainer = drain;
+    outer.use(drain.track);
     // POST /auth/login, /logout, /refresh (docs/token-endpoints.md): only with JWT authentication and a signing key; else 404.
     if (auth && revoked && auth.signingAlgorithm !== undefined && (authConfig?.type ?? 'jwt') === 'jwt') {
       outer.use('/auth', await createTokenEndpoints({
@@ -303,7 +323,14 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     logger.info(`hatago listening on ${url}/mcp${mutual}`, { component: 'hub', url: `${url}/mcp` });
     logSummary(false);
     const done = new Promise<void>((resolve) => server.once('close', () => resolve()));
-    return { url, done, close: stopAll };
+    const drainThenEnd = async (timeoutMs = config.http.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) => {
+      const drained = await drain.drain(timeoutMs);
+      httpApp.close(); // sessions and GET streams end with a clean end of stream
+      server.closeIdleConnections();
+      logger.info('drained', { component: 'hub', drained, inFlight: drain.requestsInFlight });
+      return drained;
+    };
+    return { url, done, close: stopAll, drain: drainThenEnd };
   } catch (err) {
     await stopAll();
     throw err;

@@ -55,7 +55,7 @@ describe('SuspiciousActivityMonitor', () => {
     const monitor = new SuspiciousActivityMonitor({ current: () => engine }, { maxKeys: 5 });
     const sink = monitor.wrap(async () => undefined);
     for (let i = 0; i < 50; i++) await sink({ event: 'authentication_failure', ip: `10.0.1.${i}` });
-    expect(Object.keys(monitor.addresses(Array.from({ length: 50 }, (_, i) => `10.0.1.${i}`)))).toHaveLength(5);
+    expect(Object.keys(await monitor.addresses(Array.from({ length: 50 }, (_, i) => `10.0.1.${i}`)))).toHaveLength(5);
   });
 
   it('remembers a block for the policy and announces it once', async () => {
@@ -63,10 +63,10 @@ describe('SuspiciousActivityMonitor', () => {
     for (let i = 0; i < 6; i++) await t.fail();
     const blocks = t.raised().filter((e) => e.metadata?.action === 'blocked');
     expect(blocks).toHaveLength(1);
-    const a = t.monitor.addresses(['10.0.0.1', '10.0.0.2']);
+    const a = await t.monitor.addresses(['10.0.0.1', '10.0.0.2']);
     expect(Object.keys(a)).toEqual(['10.0.0.1']);
     expect(a['10.0.0.1']!.blocked_until_ns).toBeGreaterThan(0);
     t.advance(40_000);
-    expect(t.monitor.addresses(['10.0.0.1'])['10.0.0.1']!.blocked_until_ns).toBe(0);
+    expect((await t.monitor.addresses(['10.0.0.1']))['10.0.0.1']!.blocked_until_ns).toBe(0);
   });
 });

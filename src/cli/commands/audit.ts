@@ -1,13 +1,16 @@
 // `hatago audit`: reports from the audit trail (the guide's "Compliance
-// Reporting") and `hatago audit verify`. The trail is found from --file, or
+// Reporting") and `hatago audit verify`. A folder of chains (one per replica,
+// cluster.enabled) is merged by time for reports and verified chain by chain. The trail is found from --file, or
 // from --config (security.audit.file, relative to the working folder as the
 // hub resolves it), or from ./hatago.config.json or the default. Only that
 // key of the config is read: auditors need no secrets of the hub.
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { chainsIn, isFolder } from '../../audit/chains.js';
 import { verifyTrail } from '../../audit/index.js';
+import { verifyChains } from '../../audit/verify.js';
 import { isSecurityEventName, SECURITY_EVENT_NAMES } from '../../audit/event-names.js';
-import { readTrail } from '../../audit/query.js';
+import { readTrail, readTrails } from '../../audit/query.js';
 import { AuditArgumentError, parseDateArg, parseDurationArg } from '../../audit/time-args.js';
 import { auditFileFromConfig } from '../../audit/trail-path.js';
 import { toCsv, toJson, toTable } from '../audit-format.js';
@@ -31,11 +34,17 @@ interface ReportOptions extends TrailOptions {
 
 const FORMATS = ['json', 'csv', 'table'];
 
-async function trailFile(opts: TrailOptions): Promise<string> {
+/** One trail (a file and its rotated files), or a folder of chains, one per replica. */
+type Trail = { kind: 'file'; file: string } | { kind: 'folder'; folder: string; chains: string[] };
+
+async function trailOf(opts: TrailOptions): Promise<Trail> {
   if (opts.file !== undefined && opts.config !== undefined) throw new AuditArgumentError('give --file or --config, not both');
   const file = opts.file ?? auditFileFromConfig(opts.config);
   if (!existsSync(file)) throw new AuditArgumentError(`no audit trail at ${file}`);
-  return file;
+  if (!isFolder(file)) return { kind: 'file', file };
+  const chains = chainsIn(file);
+  if (chains.length === 0) throw new AuditArgumentError(`no audit chains in the folder ${file}`);
+  return { kind: 'folder', folder: file, chains };
 }
 
 /** Argument errors are one line and exit 1; anything else goes to runCommand. */
@@ -63,8 +72,10 @@ async function report(opts: ReportOptions): Promise<void> {
   if (unknown.length > 0) {
     throw new AuditArgumentError(`--event ${unknown.map((e) => `"${e}"`).join(', ')} is not an event name; the events are ${SECURITY_EVENT_NAMES.join(', ')}`);
   }
-  const file = await trailFile(opts);
-  const { records, skipped } = readTrail(file, { ...(from && { from }), ...(to && { to }), events });
+  const trail = await trailOf(opts);
+  const query = { ...(from && { from }), ...(to && { to }), events };
+  // A folder: every replica's chain, merged by time.
+  const { records, skipped } = trail.kind === 'file' ? readTrail(trail.file, query) : readTrails(trail.chains, query);
   for (const s of skipped) printErr(`hatago audit: warning: ${s.file}:${s.line} is not a record (run hatago audit verify)\n`);
   const text = format === 'json' ? toJson(records) : format === 'csv' ? toCsv(records) : toTable(records);
   if (opts.output !== undefined) {
@@ -79,13 +90,35 @@ async function report(opts: ReportOptions): Promise<void> {
 }
 
 async function verify(opts: TrailOptions): Promise<void> {
-  const file = await trailFile(opts);
-  const r = verifyTrail(file);
+  const trail = await trailOf(opts);
+  if (trail.kind === 'folder') return verifyFolder(trail.chains);
+  const r = verifyTrail(trail.file);
   if (r.ok) {
     printOut(`ok: ${r.records} records${r.files.length > 1 ? ` in ${r.files.length} files` : ''}\n`);
     return;
   }
   printOut(`bad: ${escapeControls(r.file)}:${r.line}: ${escapeControls(r.reason)} (${r.records} records verified before it)\n`);
+  process.exitCode = 1;
+}
+
+/** Each chain on its own: one line per chain, then the total; exit 1 when any is bad. */
+function verifyFolder(chains: string[]): void {
+  let bad = 0;
+  let records = 0;
+  for (const { file, result: r } of verifyChains(chains)) {
+    records += r.records;
+    if (r.ok) {
+      printOut(`ok: ${escapeControls(file)}: ${r.records} records${r.files.length > 1 ? ` in ${r.files.length} files` : ''}\n`);
+    } else {
+      bad++;
+      printOut(`bad: ${escapeControls(r.file)}:${r.line}: ${escapeControls(r.reason)} (${r.records} records verified before it)\n`);
+    }
+  }
+  if (bad === 0) {
+    printOut(`ok: ${chains.length} chains, ${records} records\n`);
+    return;
+  }
+  printOut(`bad: ${bad} of ${chains.length} chains\n`);
   process.exitCode = 1;
 }
 
@@ -96,7 +129,7 @@ export function registerAuditCommand(program: Command): Command {
     .command('audit')
     .description('report on the audit trail (filters, json/csv/table, export), or verify its hash chain')
     .option('--config <file>', 'config file, to find security.audit.file')
-    .option('--file <file>', 'the audit file (rotated files next to it are read too)')
+    .option('--file <file>', 'the audit file (rotated files next to it are read too), or a folder of chains, one per replica')
     .option('--start <date>', 'from this date (YYYY-MM-DD, UTC) or ISO time, inclusive')
     .option('--end <date>', 'up to this date (the whole day) or ISO time, inclusive')
     .option('--last <duration>', 'only the last 30s, 15m, 24h, 7d, ...')
@@ -109,7 +142,7 @@ export function registerAuditCommand(program: Command): Command {
     .command('verify')
     .description('check every record of the trail and its hash chain; exit 1 naming the first bad line')
     .option('--config <file>', 'config file, to find security.audit.file')
-    .option('--file <file>', 'the audit file (rotated files next to it are read too)')
+    .option('--file <file>', 'the audit file (rotated files next to it are read too), or a folder of chains, one per replica')
     .action(withArgumentErrors(async (opts: TrailOptions, cmd: Command) => verify({ ...(cmd.parent?.opts() as TrailOptions), ...opts })));
   return audit;
 }

@@ -101,6 +101,8 @@ export function registerServeCommand(program: Command): Command {
           if (stopping) return;
           stopping = true;
           logger.info('stopping', { component: 'hub', signal: reason });
+          // SIGTERM (orchestrators, systemd): drain first (docs/deploy.md); the audit trail is closed last by close().
+          if (reason === 'SIGTERM' && hub.drain) await hub.drain();
           await hub.close();
           await logger.close?.(); // the log file gets every line before exit
           process.exit(0);
