@@ -105,7 +105,7 @@ describe('deploy/kubernetes', () => {
     try {
       writeFileSync(path.join(dir, 'hatago.config.json'), byKind('ConfigMap').data['hatago.config.json']);
       const env = { HATAGO_AUTH_SECRET: 'k8s-test-secret-0123456789-0123456789-0123', HATAGO_REDIS_URL: redis.url, HATAGO_REPLICA_ID: 'hatago-7d9f-abcde' };
-      const shared = ['security.rateLimit.store', 'security.suspicious.store', 'security.pinning.store', 'security.authentication.revocation.store'];
+      const shared = ['security.rateLimit.store', 'security.suspicious.store', 'security.pinning.store', 'security.flows.store', 'security.authentication.revocation.store'];
       expect(await runHatago(['config', 'validate', '--config', 'hatago.config.json'], { cwd: dir, env })).toEqual({
         code: 0,
         output: [...shared.map((k) => `note: cluster: ${k} uses cluster.redis (${redis.url})`), 'note: cluster: replica hatago-7d9f-abcde writes its audit chain to logs/audit/hatago-7d9f-abcde.log', `ok: ${path.join(dir, 'hatago.config.json')}`, ''].join('\n'),
