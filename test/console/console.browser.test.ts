@@ -54,7 +54,7 @@ beforeAll(async () => {
       mcpServers: { fx: fixtureStdio({ FIXTURE_DEFINITIONS_FILE: defs, FIXTURE_DESTRUCTIVE: '1' }) },
       security: {
         authentication: { enabled: true, secret: '${E2E_SECRET}', algorithms: ['HS256'], users: { admin: { passwordHash, roles: ['admin'] } } },
-        authorization: { enabled: true, roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'server:fx:tools:call:reload_definitions'] } } },
+        authorization: { enabled: true, roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'server:fx:tools:call:reload_definitions'] }, viewer: { permissions: ['admin:console:read'] } } },
         pinning: { file: pins },
       },
       // The candidate also runs as the shadow policy: each decision shows what it would have said.
@@ -210,7 +210,7 @@ describe('the security console in chromium', () => {
     await shot('09-pin-approved');
   });
 
-  it('a held call appears live in the Approvals view; Approve lets it complete, audited with the admin and the note', async () => {
+  it('a held call appears live in the Approvals view; Approve lets it complete, Deny refuses the next, each audited with the admin (and the note)', async () => {
     await page.click('#tabs button[data-view="approvals"]');
     await page.locator('#approvals-empty').waitFor();
     // A raw session declares no elicitation: the call waits for an approver out of band.
@@ -237,6 +237,36 @@ describe('the security console in chromium', () => {
     const requested = auditRecords(hub!).find((r) => r.event === 'approval_requested');
     expect(granted).toMatchObject({ user: 'u-dev', decisionId: requested?.decisionId, metadata: { approvalId: id, outcome: 'approved', by: 'admin', channel: 'out_of_band', note: 'reports are archived', server: 'fx', name: 'fx_delete_file', argumentsDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) } });
     await shot('09d-approval-approved');
+
+    // Deny: the next held call is refused, and the trail says who refused it.
+    const next = s.call('fx_delete_file', { path: '/srv/payroll' });
+    const nextCard = page.locator('#approvals .approval', { hasText: '/srv/payroll' });
+    await nextCard.waitFor();
+    const nextId = (await nextCard.getAttribute('data-approval'))!;
+    await nextCard.locator('button.deny').click();
+    expect(rpc(await next).error).toMatchObject({ code: -32003, data: { code: 'ERR_APPROVAL_DENIED', approvalId: nextId } });
+    await page.locator('#approvals-empty').waitFor();
+    const deniedBy = Date.now() + 15000;
+    let denied: Rec | undefined;
+    while (!(denied = auditRecords(hub!).find((r) => r.event === 'approval_denied')) && Date.now() < deniedBy) await page.waitForTimeout(50);
+    expect(denied).toMatchObject({ user: 'u-dev', metadata: { approvalId: nextId, outcome: 'denied', by: 'admin', channel: 'out_of_band' } });
+    expect(denied!.metadata.note).toBeUndefined();
+  });
+
+  it('a console reader without admin:approvals:read is told so in the Approvals view, and stays logged in', async () => {
+    const viewer = await context.newPage();
+    try {
+      await viewer.goto(`${hub!.url}/console/`);
+      await viewer.fill('#login-token', await hs256Token(SECRET, { sub: 'u-viewer', roles: ['viewer'] }));
+      await viewer.click('#token-form button');
+      await viewer.locator('#overview tr[data-upstream="fx"]').waitFor();
+      await viewer.click('#tabs button[data-view="approvals"]');
+      await viewer.locator('#approvals-forbidden', { hasText: 'Your roles do not let you see held calls (admin:approvals:read).' }).waitFor();
+      expect(await viewer.locator('#tabs').isVisible()).toBe(true);
+      expect(await viewer.locator('#login').isHidden()).toBe(true);
+    } finally {
+      await viewer.close();
+    }
   });
 
   it('another site cannot act for the admin: its form post and its fetch change nothing', async () => {
