@@ -57,9 +57,13 @@ interface Entry {
   settle: (v: ApprovalVerdict) => void;
 }
 
+/** Told when a call is held and when it leaves the queue (the console's live Approvals view). */
+export type ApprovalQueueListener = (change: { event: 'held'; item: PendingApproval } | { event: 'ended'; item: PendingApproval; outcome: ApprovalOutcome }) => void;
+
 export class ApprovalQueue {
   private readonly entries = new Map<string, Entry>();
   private readonly perPrincipal = new Map<string, number>();
+  private readonly listeners = new Set<ApprovalQueueListener>();
 
   constructor(private readonly limits: ApprovalLimits = DEFAULT_APPROVAL_LIMITS) {}
 
@@ -91,13 +95,31 @@ export class ApprovalQueue {
         const left = (this.perPrincipal.get(who) ?? 1) - 1;
         if (left > 0) this.perPrincipal.set(who, left);
         else this.perPrincipal.delete(who);
+        this.tell({ event: 'ended', item: full, outcome: v.outcome });
         resolve(v);
       };
       this.entries.set(full.id, { item: full, settle: finish });
+      this.tell({ event: 'held', item: full });
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
     return { item: full, verdict };
+  }
+
+  /** Returns the function that stops the listening. */
+  onChange(l: ApprovalQueueListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private tell(change: Parameters<ApprovalQueueListener>[0]): void {
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch {
+        // A listener never stands between a held call and its verdict.
+      }
+    }
   }
 
   /** Pending calls, oldest first. */

@@ -59,10 +59,14 @@ export interface DecisionFeedOptions {
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The console's own reads are audited; listed they would drown the decisions that matter. Its denials are kept. */
+/**
+ * The console's own reads, and listings of held calls (the Approvals view
+ * asks on every change), are audited; listed they would drown the decisions
+ * that matter. Their denials are kept, and so is every verdict.
+ */
 function ownRead(e: DecisionEvent): boolean {
   const method = isObject(e.input.request) ? e.input.request.method : undefined;
-  return e.result.allow && typeof method === 'string' && method.startsWith('admin/console');
+  return e.result.allow && typeof method === 'string' && (method.startsWith('admin/console') || method === 'admin/approvals');
 }
 
 const contains = (value: string | null, wanted: string | undefined): boolean =>

@@ -6,12 +6,17 @@
 //                             token, then the policy's decision (pin actions:
 //                             admin/console/write; Explorer and replay, which
 //                             change nothing: admin/console), then the body
+//   .../api/approvals         held calls: reads also admin/approvals; a
+//                             verdict is decided as POST /admin/approvals/:id
+//                             (admin/approvals/decide, decideOutOfBand)
 // Every answer carries a strict CSP; API answers are never cached.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import type { BreakerRegistryStatus } from '../breaker/index.js';
+import type { ApprovalQueue } from '../approval/approval-queue.js';
+import { decideOutOfBand, type AdminAdmit } from '../approval/out-of-band.js';
 import { HatagoError } from '../errors/index.js';
 import type { CallerContext, Principal } from '../hub/types.js';
 import type { UpstreamStatus } from '../upstreams/types.js';
@@ -69,8 +74,10 @@ export interface ConsoleRouteDeps {
   console: SecurityConsole;
   /** The network and authentication stages of /mcp. */
   front: readonly Stage<HttpExchange>[];
-  /** Hub.admit: the policy and rate-limit stages for a runtime method. */
-  admit: (ctx: CallerContext, method: string) => Promise<unknown>;
+  /** Hub.admit: the policy and rate-limit stages for a runtime method (with its facts: admin/approvals/decide). */
+  admit: AdminAdmit;
+  /** Calls held for approval (docs/approvals.md). */
+  approvals: ApprovalQueue;
   tokenStatus: (p: Principal) => Promise<'ok' | 'expired' | 'revoked'>;
   policy: { current(): PolicyEngine; status(): PolicyLifecycleStatus };
   shadow: ShadowPolicy | undefined;
@@ -103,15 +110,21 @@ export function consoleRouter(deps: ConsoleRouteDeps): express.Router {
   const candidates = new CandidateBundles({ dir: opts.candidatesDir, shadow: deps.shadow, runtimeData: deps.runtimeData });
   const activeRules = new ActiveRules(() => deps.policy.status());
 
-  async function admitted(req: IncomingMessage, res: ServerResponse, method: string, write = false): Promise<Admitted> {
+  /** The network and authentication stages, and for a write the same-origin and CSRF check; no policy decision yet. */
+  async function caller(req: IncomingMessage, res: ServerResponse, write: boolean): Promise<Admitted> {
     const x: HttpExchange = { req, res };
     await frontStages.run(x);
     const base = callerOf(x);
     if (write) csrf.check(base.principal, req);
     const headers: Record<string, string> = {};
     const ctx: CallerContext = { transport: 'http', protocolVersion: 'none', client: base.client, principal: base.principal, responseHeaders: headers };
-    await deps.admit(ctx, method);
     return { principal: base.principal, ctx, headers };
+  }
+
+  async function admitted(req: IncomingMessage, res: ServerResponse, method: string, write = false): Promise<Admitted> {
+    const a = await caller(req, res, write);
+    await deps.admit(a.ctx, method);
+    return a;
   }
 
   const fail = (res: ServerResponse, err: unknown, what: string) => {
@@ -163,6 +176,7 @@ export function consoleRouter(deps: ConsoleRouteDeps): express.Router {
       decisions: sc.feed.status(),
       streams: sc.streams.status(),
       pinning: deps.pins !== undefined,
+      approvals: { pending: deps.approvals.size },
     };
   };
   sc.start(overview);
@@ -297,6 +311,23 @@ export function consoleRouter(deps: ConsoleRouteDeps): express.Router {
 
   r.post('/api/pins/approve', post('/console/api/pins/approve', 'admin/console/write', pinAction(approvePins)));
   r.post('/api/pins/revoke', post('/console/api/pins/revoke', 'admin/console/write', pinAction(revokePins)));
+
+  // Held calls: what GET /admin/approvals lists, to a caller the policy lets read the console and list approvals.
+  r.get('/api/approvals', read('/console/api/approvals', async (_req, a) => {
+    await deps.admit(a.ctx, 'admin/approvals');
+    return { approvals: deps.approvals.list() };
+  }));
+
+  // A verdict: same origin and CSRF token first, then exactly POST /admin/approvals/:id's decision and audit.
+  r.post('/api/approvals/:id', async (req: Request, res: Response) => {
+    try {
+      const a = await caller(req, res, true);
+      const out = await decideOutOfBand(deps.approvals, deps.admit, a.ctx, String(req.params.id), req);
+      writeJson(res, 200, out, { ...a.headers, ...API_HEADERS });
+    } catch (err) {
+      fail(res, err, '/console/api/approvals/:id');
+    }
+  });
 
   r.get('/api/stream', async (req: Request, res: Response) => {
     try {

@@ -1,8 +1,10 @@
 // The security console's state, built once by the composition root when
 // `console.enabled` is true: the decision feed (a guard observer), the
-// policy history and pin notices (a tap on the security events), the rate
-// sampler, the live streams. src/console/routes.ts serves it.
+// policy history and pin notices (a tap on the security events), approval
+// notices (a listener on the approval queue), the rate sampler, the live
+// streams. src/console/routes.ts serves it.
 import type { Registry } from 'prom-client';
+import type { ApprovalQueue } from '../approval/approval-queue.js';
 import type { SecurityEvent, SecurityEventSink } from '../pipeline/security-events.js';
 import type { Sanitizer } from '../policy/decision-log/mask.js';
 import type { ShadowPolicy } from '../policy/shadow/index.js';
@@ -21,6 +23,7 @@ export class SecurityConsole {
   history: PolicyHistory | undefined;
   private overviewTimer: NodeJS.Timeout | undefined;
   private detachShadow: (() => void) | undefined;
+  private detachApprovals: (() => void) | undefined;
 
   constructor(
     readonly options: ConsoleOptions,
@@ -54,6 +57,18 @@ export class SecurityConsole {
     if (shadow) this.detachShadow = shadow.onCompared(this.feed.shadowAnswer);
   }
 
+  /**
+   * Held calls on the live stream, as notices only (`approvals`: held or
+   * ended, the id, the outcome, how many are pending): the stream is granted
+   * by admin/console, the calls themselves are shown to admin/approvals
+   * (GET /console/api/approvals), which the page asks on each notice.
+   */
+  attachApprovals(queue: ApprovalQueue): void {
+    this.detachApprovals = queue.onChange((c) => {
+      this.streams.broadcast('approvals', { event: c.event, id: c.item.id, ...(c.event === 'ended' && { outcome: c.outcome }), pending: queue.size });
+    });
+  }
+
   /** Starts the rate sampler and the overview pushes (one every SAMPLE_MS while a stream is open). */
   start(overview: () => Promise<unknown>): void {
     this.rates.start();
@@ -73,6 +88,7 @@ export class SecurityConsole {
     this.rates.stop();
     if (this.overviewTimer) clearInterval(this.overviewTimer);
     this.detachShadow?.();
+    this.detachApprovals?.();
     this.streams.closeAll();
   }
 

@@ -298,10 +298,12 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     if (securityConsole && auth) {
       // /console: the page, and its API decided by the policy (admin:console:read, admin:console:write).
       cleanup.push(() => securityConsole.close());
+      securityConsole.attachApprovals(approvals.queue);
       outer.use('/console', consoleRouter({
         console: securityConsole,
         front,
-        admit: (ctx, method) => hub.admit(ctx, method),
+        admit: (ctx, method, facts) => hub.admit(ctx, method, undefined, facts),
+        approvals: approvals.queue,
         tokenStatus: (p) => auth.tokenStatus(p),
         policy: { current: () => store.current(), status: () => lifecycle.status() },
         shadow: observers.shadow,

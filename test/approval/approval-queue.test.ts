@@ -44,4 +44,24 @@ describe('ApprovalQueue', () => {
     const q = new ApprovalQueue();
     expect(await q.hold(item('u'), 5).verdict).toEqual({ outcome: 'timeout', by: null, channel: null });
   });
+
+  it('tells listeners when a call is held and when it ends, once each; a listener that throws changes no verdict', async () => {
+    const q = new ApprovalQueue();
+    const seen: string[] = [];
+    q.onChange(() => {
+      throw new Error('a broken listener');
+    });
+    const stop = q.onChange((c) => seen.push(`${c.event}:${c.item.id}:${c.event === 'ended' ? c.outcome : q.size}`));
+    const a = q.hold(item('u'), 60_000);
+    const b = q.hold(item('u'), 5);
+    q.decide(a.item.id, { outcome: 'approved', by: 'ops', channel: 'out_of_band' });
+    q.decide(a.item.id, { outcome: 'denied', by: 'ops', channel: 'out_of_band' });
+    expect(await a.verdict).toMatchObject({ outcome: 'approved' });
+    expect(await b.verdict).toMatchObject({ outcome: 'timeout' });
+    expect(seen).toEqual([`held:${a.item.id}:1`, `held:${b.item.id}:2`, `ended:${a.item.id}:approved`, `ended:${b.item.id}:timeout`]);
+    stop();
+    q.hold(item('u'), 60_000);
+    q.close();
+    expect(seen).toHaveLength(4);
+  });
 });

@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
-import { auditRecords } from '../audit/helpers.js';
+import { auditRecords, openSession, rpc } from '../audit/helpers.js';
 import { fixtureStdio, runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
 import { rawRequest, INITIALIZE, type RawResponse } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
@@ -20,13 +20,15 @@ const AUTH = { enabled: true, secret: '${E2E_SECRET}', algorithms: ['HS256'] };
 const ROLES = {
   viewer: { permissions: ['admin:console:read'] },
   tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo'] },
+  security: { permissions: ['admin:approvals:*'] },
 };
 let hub: HubProcess;
 let off: HubProcess | undefined;
 
 const config = (extra: Record<string, unknown> = {}) => ({
-  mcpServers: { fx: fixtureStdio() },
-  security: { authentication: AUTH, authorization: { enabled: true, roles: ROLES }, network: { blockedIPs: ['127.0.0.2/32'] } },
+  // delete_file says it is destructive: the shipped policy holds its calls by role user, for role security to decide.
+  mcpServers: { fx: fixtureStdio({ FIXTURE_DESTRUCTIVE: '1' }) },
+  security: { authentication: AUTH, authorization: { enabled: true, roles: ROLES }, network: { blockedIPs: ['127.0.0.2/32'] }, approval: { destructive: { roles: ['user'], approvers: ['security'] } } },
   policies: { bundle, watch: { debounceMs: 50 } },
   console: { enabled: true, maxStreams: 1, maxInputBytes: 2048, heartbeatSeconds: 1, candidates },
   ...extra,
@@ -84,6 +86,32 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+interface StreamEvent {
+  event: string;
+  data: { id?: string; reason?: string; event?: string; outcome?: string; pending?: number };
+}
+
+/** GET /console/api/stream, its events parsed as they come. */
+async function openStream(tok: string): Promise<{ events: StreamEvent[]; req: http.ClientRequest; res: http.IncomingMessage }> {
+  const events: StreamEvent[] = [];
+  let buf = '';
+  const req = http.get(`${hub.url}/console/api/stream`, { headers: { authorization: `Bearer ${tok}`, accept: 'text/event-stream' } });
+  const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => {
+    buf += c;
+    let cut;
+    while ((cut = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, cut);
+      buf = buf.slice(cut + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? '';
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      events.push({ event, data: data ? JSON.parse(data) : {} });
+    }
+  });
+  return { events, req, res };
 }
 
 describe('the console is off by default', () => {
@@ -146,7 +174,7 @@ describe('the page', () => {
 });
 
 describe('access to the API', () => {
-  const reads = ['/console/api/session', '/console/api/overview', '/console/api/decisions', '/console/api/candidates', '/console/api/history', '/console/api/pins', '/console/api/stream', '/console/api/nothing-here'];
+  const reads = ['/console/api/session', '/console/api/overview', '/console/api/decisions', '/console/api/candidates', '/console/api/history', '/console/api/pins', '/console/api/approvals', '/console/api/stream', '/console/api/nothing-here'];
 
   it('anonymous: 401 ERR_UNAUTHENTICATED with the Bearer challenge, on every read, and no decision data', async () => {
     await deniedCall();
@@ -288,25 +316,10 @@ describe('actions: CSRF, bodies, bounds', () => {
 describe('the live stream', () => {
   it('sends hello, then decisions as they happen, heartbeats, and ends when its token is revoked; a second stream over console.maxStreams is 429 ERR_CONSOLE_STREAM_LIMIT', async () => {
     const admin = await token(['admin']);
-    const events: { event: string; data: { id?: string; reason?: string } }[] = [];
-    let buf = '';
-    const req = http.get(`${hub.url}/console/api/stream`, { headers: { authorization: `Bearer ${admin}`, accept: 'text/event-stream' } });
-    const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+    const { events, req, res } = await openStream(admin);
     try {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        buf += c;
-        let cut;
-        while ((cut = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, cut);
-          buf = buf.slice(cut + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1] ?? '';
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          events.push({ event, data: data ? JSON.parse(data) : {} });
-        }
-      });
       await until('hello', async () => events.find((e) => e.event === 'hello'));
       const second = await call('/console/api/stream', { token: admin });
       expect(errorOf(second)).toEqual({ status: 429, code: 'ERR_CONSOLE_STREAM_LIMIT', message: 'Too many console streams open: close one and retry' });
@@ -318,6 +331,85 @@ describe('the live stream', () => {
       const end = await until('the end of the stream', async () => events.find((e) => e.event === 'end'));
       expect(end.data).toEqual({ reason: 'token revoked' });
       await until('the stream closed', async () => (res.complete ? true : undefined));
+    } finally {
+      req.destroy();
+    }
+  });
+});
+
+describe('approvals', () => {
+  it('an unknown id is 404 ERR_APPROVAL_NOT_FOUND to a caller who may list approvals, 403 to one who may not', async () => {
+    const notFound = await act('/console/api/approvals/no-such-id', { decision: 'approve' }, await token(['admin']));
+    expect(errorOf(notFound)).toEqual({ status: 404, code: 'ERR_APPROVAL_NOT_FOUND', message: 'No pending approval has this id (decided, expired or never held)' });
+    expect(notFound.headers['content-security-policy']).toBeDefined();
+    const probe = await act('/console/api/approvals/no-such-id', { decision: 'approve' }, await token(['viewer']));
+    expect(errorOf(probe)).toEqual({ status: 403, code: 'ERR_PERMISSION_DENIED', message: 'Forbidden: permission denied by policy' });
+  });
+
+  it('a held call: a notice on the stream, listed to admin:approvals:read only; its verdict needs Origin and CSRF token, then the policy (an approver), and is audited out of band', async () => {
+    const admin = await token(['admin']);
+    const approver = await token(['security', 'viewer']);
+    const { events, req } = await openStream(admin);
+    try {
+      await until('hello', async () => events.find((e) => e.event === 'hello'));
+      const s = await openSession(hub, { authorization: `Bearer ${await token(['user'])}` });
+      const held = s.call('fx_delete_file', { path: '/srv/console' });
+      const notice = await until('the held notice', async () => events.find((e) => e.event === 'approvals' && e.data.event === 'held'));
+      const id = notice.data.id!;
+      expect(notice.data).toEqual({ event: 'held', id: expect.stringMatching(/^[0-9a-f-]{36}$/), pending: 1 });
+
+      // Reading the console is not enough to see held calls.
+      const viewer = await call('/console/api/approvals', { token: await token(['viewer']) });
+      expect(errorOf(viewer)).toEqual({ status: 403, code: 'ERR_PERMISSION_DENIED', message: 'Forbidden: permission denied by policy' });
+      expect(viewer.text).not.toMatch(/srv\/console|delete_file/);
+      const denied = auditRecords(hub).filter((r) => r.event === 'permission_denied' && r.metadata.method === 'admin/approvals');
+      expect(denied.at(-1)).toMatchObject({ user: 'u-viewer', metadata: { reasons: [{ rule: 'rbac.missing_permission', message: 'no role of ["viewer"] grants admin:approvals:read' }] } });
+      const listed = await call('/console/api/approvals', { token: admin });
+      expect(listed.status).toBe(200);
+      expect(listed.json.approvals).toEqual([expect.objectContaining({
+        id, requestedBy: 'u-user', sessionId: s.sid, method: 'tools/call', server: 'fx', name: 'fx_delete_file', approvers: ['security'], rules: ['approval.destructive'],
+        channel: 'out_of_band', reason: 'tool fx_delete_file says it is destructive (destructiveHint)', arguments: { path: '/srv/console' }, argumentsDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        expiresAt: expect.any(String),
+      })]);
+
+      // CSRF: refused before the policy is asked; the call stays held.
+      const session = await call('/console/api/session', { token: approver });
+      const before = auditRecords(hub).length;
+      const cases: [string, Record<string, string>, string][] = [
+        ['no origin', { 'x-hatago-csrf': session.json.csrf }, 'origin'],
+        ['cross-site fetch', { origin: hub.url, 'sec-fetch-site': 'cross-site', 'x-hatago-csrf': session.json.csrf }, 'origin'],
+        ['no token', { origin: hub.url }, 'token'],
+        ['another session\'s token', { origin: hub.url, 'x-hatago-csrf': (await call('/console/api/session', { token: admin })).json.csrf }, 'token'],
+      ];
+      for (const [what, headers, reason] of cases) {
+        const res = await call(`/console/api/approvals/${id}`, { token: approver, body: { decision: 'approve' }, headers });
+        expect({ what, ...errorOf(res), reason: res.json.error.data.reason }).toEqual({ what, status: 403, code: 'ERR_CONSOLE_CSRF', message: "Forbidden: a console action must come from the console's own origin with the CSRF token of its session", reason });
+      }
+      expect(auditRecords(hub).slice(before).filter((r) => typeof r.metadata?.method === 'string' && r.metadata.method.startsWith('admin/approvals'))).toEqual([]);
+
+      // An admin who is not one of the call's approvers: the policy refuses, with its rule.
+      const refused = await act(`/console/api/approvals/${id}`, { decision: 'approve' }, admin);
+      expect(errorOf(refused)).toEqual({ status: 403, code: 'ERR_PERMISSION_DENIED', message: 'Forbidden: permission denied by policy' });
+      const notApprover = auditRecords(hub).filter((r) => r.event === 'permission_denied' && r.metadata.method === 'admin/approvals/decide');
+      expect(notApprover).toHaveLength(1);
+      expect(notApprover[0]).toMatchObject({ user: 'u-admin', metadata: { reasons: [{ rule: 'approval.not_an_approver', message: 'approvers are ["security"]; the principal holds ["admin"]' }] } });
+      expect((await call('/console/api/approvals', { token: admin })).json.approvals.map((a: { id: string }) => a.id)).toEqual([id]);
+
+      // The approver: a bad body is 400, then Approve lets the held call go on.
+      expect(errorOf(await act(`/console/api/approvals/${id}`, { decision: 'maybe' }, approver))).toEqual({ status: 400, code: 'ERR_APPROVAL_REQUEST_INVALID', message: 'Invalid approval decision: the body must be a JSON object with decision "approve" or "deny" and an optional note' });
+      const ok = await act(`/console/api/approvals/${id}`, { decision: 'approve', note: 'checked in the console' }, approver);
+      expect({ status: ok.status, body: ok.json, csp: typeof ok.headers['content-security-policy'] }).toEqual({ status: 200, body: { id, outcome: 'approved' }, csp: 'string' });
+      const answer = await held;
+      expect(answer.status).toBe(200);
+      expect(rpc(answer).result).toMatchObject({ content: [{ type: 'text', text: 'deleted /srv/console' }] });
+      const granted = await until('approval_granted', async () => auditRecords(hub).find((r) => r.event === 'approval_granted' && r.metadata.approvalId === id));
+      expect(granted).toMatchObject({ user: 'u-user', metadata: { outcome: 'approved', by: 'u-security-viewer', channel: 'out_of_band', note: 'checked in the console', server: 'fx', name: 'fx_delete_file', argumentsDigest: listed.json.approvals[0].argumentsDigest } });
+      const ended = await until('the ended notice', async () => events.find((e) => e.event === 'approvals' && e.data.event === 'ended'));
+      expect(ended.data).toEqual({ event: 'ended', id, outcome: 'approved', pending: 0 });
+
+      // Decided: nothing is pending any more.
+      expect(errorOf(await act(`/console/api/approvals/${id}`, { decision: 'deny' }, approver))).toEqual({ status: 404, code: 'ERR_APPROVAL_NOT_FOUND', message: 'No pending approval has this id (decided, expired or never held)' });
+      expect((await call('/console/api/approvals', { token: admin })).json).toEqual({ approvals: [] });
     } finally {
       req.destroy();
     }

@@ -3,7 +3,7 @@
 // real MCP traffic. Log in through POST /auth/login, see a denial appear
 // live, open it and see its rule, evaluate the same input against a
 // candidate bundle, replay the recorded decisions, approve a pending pin
-// change; a non-admin and an anonymous browser get no data; the CSP refuses
+// change, approve a call the policy held; a non-admin and an anonymous browser get no data; the CSP refuses
 // an inline script; a stopped hub is said so. Screenshots go to
 // test-artifacts/console/ (git-ignored).
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { hashPassword } from '../../src/auth/users/index.js';
 import type { PinFileData } from '../../src/pinning/pin-file.js';
 import { packagePath } from '../../src/util/package-root.js';
-import { auditRecords, bearer, openSession } from '../audit/helpers.js';
+import { auditRecords, bearer, openSession, rpc, type Rec } from '../audit/helpers.js';
 import { fixtureStdio, runHatago, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { useProcessCleanup } from '../helpers/processes.js';
 import { hs256Token } from '../helpers/tokens.js';
@@ -50,10 +50,11 @@ beforeAll(async () => {
   const passwordHash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
   hub = await startHubProcess(
     {
-      mcpServers: { fx: fixtureStdio({ FIXTURE_DEFINITIONS_FILE: defs }) },
+      // delete_file says it is destructive: the shipped policy holds its calls by role user for approval.
+      mcpServers: { fx: fixtureStdio({ FIXTURE_DEFINITIONS_FILE: defs, FIXTURE_DESTRUCTIVE: '1' }) },
       security: {
         authentication: { enabled: true, secret: '${E2E_SECRET}', algorithms: ['HS256'], users: { admin: { passwordHash, roles: ['admin'] } } },
-        authorization: { enabled: true, roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'server:fx:tools:call:reload_definitions'] } } },
+        authorization: { enabled: true, roles: { tester: { permissions: ['server:fx:tools:list', 'server:fx:tools:call:echo', 'server:fx:tools:call:reload_definitions'] }, viewer: { permissions: ['admin:console:read'] } } },
         pinning: { file: pins },
       },
       // The candidate also runs as the shadow policy: each decision shows what it would have said.
@@ -207,6 +208,65 @@ describe('the security console in chromium', () => {
     }
     expect(approved[0]).toMatchObject({ user: 'admin', metadata: { server: 'fx', kind: 'tool', name: 'mutable', digest: pin.digest } });
     await shot('09-pin-approved');
+  });
+
+  it('a held call appears live in the Approvals view; Approve lets it complete, Deny refuses the next, each audited with the admin (and the note)', async () => {
+    await page.click('#tabs button[data-view="approvals"]');
+    await page.locator('#approvals-empty').waitFor();
+    // A raw session declares no elicitation: the call waits for an approver out of band.
+    const s = await openSession(hub!, { authorization: await bearer(SECRET, 'u-dev', ['user']) });
+    const held = s.call('fx_delete_file', { path: '/srv/reports' });
+    const card = page.locator('#approvals .approval[data-channel="out_of_band"]');
+    await card.waitFor();
+    const text = await card.textContent();
+    for (const part of ['fx_delete_file on fx', 'tool fx_delete_file says it is destructive (destructiveHint)', 'u-dev', 'fx / fx_delete_file (tools/call)', 'approval.destructive', 'anyone with admin:approvals:write', 'sha256:']) expect(text).toContain(part);
+    expect(await card.locator('pre.arguments').textContent()).toBe(JSON.stringify({ path: '/srv/reports' }, null, 2));
+    expect(await page.locator('#approvals-count').textContent()).toBe('1');
+    const id = (await card.getAttribute('data-approval'))!;
+    await shot('09c-approval-held');
+    await card.locator('input.note').fill('reports are archived');
+    await card.locator('button.approve').click();
+    const answer = await held;
+    expect(answer.status).toBe(200);
+    expect(rpc(answer).result).toMatchObject({ content: [{ type: 'text', text: 'deleted /srv/reports' }] });
+    await page.locator('#approvals-empty').waitFor();
+    expect(await page.locator('#approvals-count').isHidden()).toBe(true);
+    const deadline = Date.now() + 15000;
+    let granted: Rec | undefined;
+    while (!(granted = auditRecords(hub!).find((r) => r.event === 'approval_granted')) && Date.now() < deadline) await page.waitForTimeout(50);
+    const requested = auditRecords(hub!).find((r) => r.event === 'approval_requested');
+    expect(granted).toMatchObject({ user: 'u-dev', decisionId: requested?.decisionId, metadata: { approvalId: id, outcome: 'approved', by: 'admin', channel: 'out_of_band', note: 'reports are archived', server: 'fx', name: 'fx_delete_file', argumentsDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) } });
+    await shot('09d-approval-approved');
+
+    // Deny: the next held call is refused, and the trail says who refused it.
+    const next = s.call('fx_delete_file', { path: '/srv/payroll' });
+    const nextCard = page.locator('#approvals .approval', { hasText: '/srv/payroll' });
+    await nextCard.waitFor();
+    const nextId = (await nextCard.getAttribute('data-approval'))!;
+    await nextCard.locator('button.deny').click();
+    expect(rpc(await next).error).toMatchObject({ code: -32003, data: { code: 'ERR_APPROVAL_DENIED', approvalId: nextId } });
+    await page.locator('#approvals-empty').waitFor();
+    const deniedBy = Date.now() + 15000;
+    let denied: Rec | undefined;
+    while (!(denied = auditRecords(hub!).find((r) => r.event === 'approval_denied')) && Date.now() < deniedBy) await page.waitForTimeout(50);
+    expect(denied).toMatchObject({ user: 'u-dev', metadata: { approvalId: nextId, outcome: 'denied', by: 'admin', channel: 'out_of_band' } });
+    expect(denied!.metadata.note).toBeUndefined();
+  });
+
+  it('a console reader without admin:approvals:read is told so in the Approvals view, and stays logged in', async () => {
+    const viewer = await context.newPage();
+    try {
+      await viewer.goto(`${hub!.url}/console/`);
+      await viewer.fill('#login-token', await hs256Token(SECRET, { sub: 'u-viewer', roles: ['viewer'] }));
+      await viewer.click('#token-form button');
+      await viewer.locator('#overview tr[data-upstream="fx"]').waitFor();
+      await viewer.click('#tabs button[data-view="approvals"]');
+      await viewer.locator('#approvals-forbidden', { hasText: 'Your roles do not let you see held calls (admin:approvals:read).' }).waitFor();
+      expect(await viewer.locator('#tabs').isVisible()).toBe(true);
+      expect(await viewer.locator('#login').isHidden()).toBe(true);
+    } finally {
+      await viewer.close();
+    }
   });
 
   it('another site cannot act for the admin: its form post and its fetch change nothing', async () => {

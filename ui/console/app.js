@@ -1,6 +1,6 @@
 // The console page: login, the views, and one live stream from the hub.
 import * as api from './api.js';
-import { renderApprovals } from './approvals.js';
+import { approvalsView } from './approvals.js';
 import { $, h, replace } from './dom.js';
 import { decisionRow, renderDetail, renderEvaluation, renderHistory, renderOverview, renderPins, renderReplay } from './views.js';
 
@@ -92,7 +92,7 @@ async function load(view) {
   else if (view === 'explorer' || view === 'history') await loadCandidates();
   if (view === 'history') await loadHistory();
   if (view === 'pins') await loadPins();
-  if (view === 'approvals') renderApprovals($('approvals'));
+  if (view === 'approvals') await approvals.load();
 }
 
 function handle(err) {
@@ -206,7 +206,9 @@ async function loadHistory() {
   renderHistory($('history-rows'), out.history, out.active);
 }
 
-// Pins
+// Pins and approvals
+
+const approvals = approvalsView(handle);
 
 async function loadPins() {
   renderPins($('pins'), await api.get('/console/api/pins'), actOnPin);
@@ -230,11 +232,16 @@ function onEvent(name, data) {
     state.heartbeatMs = data.heartbeatMs;
     armWatchdog();
     if (state.view === 'overview') renderOverview($('overview'), data.overview);
+    approvals.count(data.overview.approvals?.pending ?? 0);
   } else if (name === 'decision') addDecision(data);
   else if (name === 'shadow') updateShadow(data);
-  else if (name === 'overview' && state.view === 'overview') renderOverview($('overview'), data);
+  else if (name === 'overview') {
+    approvals.count(data.approvals?.pending ?? 0);
+    if (state.view === 'overview') renderOverview($('overview'), data);
+  }
   else if (name === 'policy' && state.view === 'history') loadHistory().catch(handle);
   else if (name === 'pins' && state.view === 'pins') loadPins().catch(handle);
+  else if (name === 'approvals') approvals.notice(data, state.view === 'approvals');
   else if (name === 'end') {
     state.ended = data.reason;
   }
