@@ -153,7 +153,9 @@ try {
     console.log(`  ${label.padEnd(30)} ${r(name, 'hub off').padStart(5)} of security-off   hub CPU ${f[name].cpu.toFixed(0).padStart(5)} µs per call`);
   }
   console.log(`  security on / security off ${r('hub on', 'hub off')} (goal >= 0.90)`);
-  for (const t of targets) if (t.child) await stopChild(t.child, 'SIGTERM');
+  // Hubs get SIGTERM (their audit trails close); the exit handler SIGKILLs whatever is left.
+  await Promise.race([Promise.all(targets.filter((t) => t.child).map((t) => stopChild(t.child, 'SIGTERM'))), new Promise((r) => setTimeout(r, 5000))]);
+  process.exit(0);
 } catch (err) {
   if (err instanceof BenchRunError) {
     console.error(`bench/hub: ${err.message}`);
