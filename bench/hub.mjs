@@ -6,7 +6,8 @@
 // with no security, in front of the same fixture over stdio). The load is
 // HTTP from wrk (bench/wrk/mcp-call.lua), not an in-process client: each
 // target gets the same connections, and every answer is JSON (the fixture
-// runs with FIXTURE_JSON_RESPONSE=1, as the hub answers). Targets run in
+// runs with FIXTURE_JSON_RESPONSE=1, as the hub answers; mcp-proxy can only
+// answer SSE). Targets run in
 // interleaved rounds (order rotated each round); the figures are medians,
 // the ratios are taken within this one run. CPU per call of each process
 // comes from /proc/<pid>/stat before and after each run. Any non-2xx answer,
@@ -32,7 +33,7 @@ const SECRET = 'bench-secret-of-at-least-thirty-two-bytes-0123456789';
 const work = mkdtempSync(path.join(tmpdir(), 'hatago-bench-hub-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
-console.log(`bench/hub: tools/call echo over Streamable HTTP (JSON answers), wrk ${CONNECTIONS} connections, ${ROUNDS} interleaved round(s) of ${SECONDS}s per target`);
+console.log(`bench/hub: tools/call echo over Streamable HTTP (JSON answers; mcp-proxy answers SSE, it has no JSON option), wrk ${CONNECTIONS} connections, ${ROUNDS} interleaved round(s) of ${SECONDS}s per target`);
 ensureWrk();
 
 /** The hub's security section per variant; "off" still evaluates the (permissive) policy on every request. */
