@@ -1,131 +1,166 @@
 #!/usr/bin/env node
-// tools/call `echo` throughput and p50/p99 latency against one stateful
-// fixture upstream (Streamable HTTP), called directly and through the hub,
-// in one run with N concurrent 1.x SDK clients; then the hub with traces on
-// (exported to a local OTLP receiver) against the hub with traces off, in
-// alternating rounds (medians). Needs `npx tsc -p tsconfig.json`.
+// tools/call `echo` through the shipped hub (`hatago serve` from dist/, real
+// configs: JWT, RBAC, rate limits, audit trail, validation, breakers) against
+// the same upstream called directly, through a bare Node proxy
+// (bench/bare-proxy.mjs) and through the npm `mcp-proxy` (a plain MCP proxy
+// with no security, in front of the same fixture over stdio). The load is
+// HTTP from wrk (bench/wrk/mcp-call.lua), not an in-process client: each
+// target gets the same connections, and every answer is JSON (the fixture
+// runs with FIXTURE_JSON_RESPONSE=1, as the hub answers; mcp-proxy can only
+// answer SSE). Targets run in
+// interleaved rounds (order rotated each round); the figures are medians,
+// the ratios are taken within this one run. CPU per call of each process
+// comes from /proc/<pid>/stat before and after each run. Any non-2xx answer,
+// socket error or JSON-RPC error stops the bench without a figure.
+// Needs `npx tsc -p tsconfig.json` (bench/run.mjs builds) and wrk.
 //
-//   node bench/hub.mjs [--clients N] [--seconds S]
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+//   node bench/hub.mjs [--connections 8] [--seconds 4] [--rounds 3] [--smoke]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { arg, root } from './lib.mjs';
+import { arg, BenchRunError, cpuSeconds, ensureWrk, freePort, median, root, SMOKE, startChild, stopChild, wrk } from './lib.mjs';
+import { callBody, openSession } from './mcp-session.mjs';
 
-const CLIENTS = arg('clients', 8);
-const SECONDS = arg('seconds', 5);
-const WARMUP_SECONDS = 1;
+const CONNECTIONS = arg('connections', 8);
+const SECONDS = arg('seconds', SMOKE ? 1 : 4);
+const ROUNDS = arg('rounds', SMOKE ? 1 : 3);
+const WARMUP_SECONDS = SMOKE ? 1 : 2;
+const HATAGO = path.join(root, 'dist', 'cli', 'main.js');
+const FIXTURE = path.join(root, 'test', 'fixtures', 'servers', 'fixture.mjs');
+const MCP_PROXY = path.join(root, 'node_modules', 'mcp-proxy', 'dist', 'bin', 'mcp-proxy.mjs');
+const SECRET = 'bench-secret-of-at-least-thirty-two-bytes-0123456789';
+const work = mkdtempSync(path.join(tmpdir(), 'hatago-bench-hub-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
-const children = [];
-function start(args, re, env = {}) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FIXTURE_PORT: '0', ...env } });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stderr.on('data', (b) => {
-      out += b;
-      const m = out.match(re);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-/** CPU seconds a child has used (Linux /proc), or undefined elsewhere: less sensitive to a busy machine than calls/s. */
-function cpuSeconds(child) {
-  try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
-  } catch {
-    return undefined;
-  }
-}
-function stopAll() {
-  // SIGINT lets a profiled hub write its profile; SIGKILL for anything left.
-  for (const c of children) if (c.exitCode === null) c.kill(process.env.HUB_PROF ? 'SIGINT' : 'SIGKILL');
-}
-process.on('exit', stopAll);
-process.on('SIGINT', () => process.exit(130));
+console.log(`bench/hub: tools/call echo over Streamable HTTP (JSON answers; mcp-proxy answers SSE, it has no JSON option), wrk ${CONNECTIONS} connections, ${ROUNDS} interleaved round(s) of ${SECONDS}s per target`);
+ensureWrk();
 
-async function measure(url, tool, cpuOf) {
-  const clients = await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      const c = new Client({ name: 'bench', version: '1' });
-      await c.connect(new StreamableHTTPClientTransport(new URL(url)));
-      return c;
-    }),
-  );
-  const run = async (seconds, latencies) => {
-    const end = performance.now() + seconds * 1000;
-    let calls = 0;
-    await Promise.all(
-      clients.map(async (c, i) => {
-        while (performance.now() < end) {
-          const t0 = performance.now();
-          const r = await c.callTool({ name: tool, arguments: { text: `hello ${i}` } });
-          if (r.content[0].text !== `hello ${i}`) throw new Error('wrong answer');
-          latencies?.push(performance.now() - t0);
-          calls++;
-        }
-      }),
-    );
-    return calls;
+/** The hub's security section per variant; "off" still evaluates the (permissive) policy on every request. */
+function security(variant) {
+  if (variant === 'off') return { authentication: { enabled: false }, authorization: { enabled: false }, rateLimit: { enabled: false }, audit: { enabled: false } };
+  const high = 1_000_000_000; // never reached: a 429 would stop the bench
+  return {
+    authentication: { enabled: true, type: 'jwt', secret: '${HATAGO_AUTH_SECRET}', algorithms: ['HS256'], issuer: 'hatago-hub', audience: ['mcp-clients'] },
+    authorization: { enabled: true, defaultRole: 'readonly', roles: { user: { permissions: ['mcp:tools:call', 'mcp:tools:list'] }, readonly: { permissions: ['mcp:tools:list'] } } },
+    rateLimit: variant === 'on-audit-rl-off' ? { enabled: false } : {
+      enabled: true,
+      rules: [
+        { name: 'global', windowMs: 60000, max: high, keyGenerator: 'ip' },
+        { name: 'per-user', windowMs: 60000, max: high, keyGenerator: 'user' },
+        { name: 'tool-calls', windowMs: 60000, max: high, keyGenerator: 'user', filter: 'mcp:tools:call' },
+      ],
+    },
+    audit: { enabled: variant === 'on' },
   };
-  await run(WARMUP_SECONDS);
-  const latencies = [];
-  const cpu0 = cpuOf && cpuSeconds(cpuOf);
-  const t0 = performance.now();
-  const calls = await run(SECONDS, latencies);
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu1 = cpuOf && cpuSeconds(cpuOf);
-  await Promise.all(clients.map((c) => c.close()));
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  const cpuPerCall = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1e6) / calls : undefined;
-  return { rps: calls / elapsed, p50: pct(50), p99: pct(99), calls, cpuPerCall };
 }
 
-try {
-  const upPort = await start(['test/fixtures/servers/fixture.mjs', 'http'], /FIXTURE_LISTENING port=(\d+)/);
-  const upstreamUrl = `http://127.0.0.1:${upPort}/mcp`;
-  const hubPort = await start([...(process.env.HUB_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/hubprof'] : []), 'bench/hub-server.mjs', upstreamUrl], /HUB_LISTENING port=(\d+)/);
-  const direct = await measure(upstreamUrl, 'echo');
-  const hubChild = children[children.length - 1];
-  const viaHub = await measure(`http://127.0.0.1:${hubPort}/mcp`, 'up_echo', hubChild);
-  const fmt = (r) => `${r.rps.toFixed(0).padStart(6)} calls/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   (${r.calls} calls)`;
-  console.log(`tools/call echo, ${CLIENTS} concurrent clients, ${SECONDS}s each`);
-  console.log(`direct    ${fmt(direct)}`);
-  console.log(`via hub   ${fmt(viaHub)}`);
-  console.log(`ratio     ${(viaHub.rps / direct.rps).toFixed(2)} (target >= 0.60)`);
-  if (viaHub.cpuPerCall !== undefined) console.log(`hub CPU   ${viaHub.cpuPerCall.toFixed(0)} µs per call`);
-
-  // Traces on vs off: a receiver that only counts what it gets (it shares the machine with the clients:
-  // parsing here would slow the clients of the traced round), two hubs, alternating rounds.
-  let exports = 0;
-  let exportedBytes = 0;
-  const receiver = createServer((req, res) => {
-    req.on('data', (c) => (exportedBytes += c.length));
-    req.on('end', () => {
-      exports++;
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
-  const tracesUrl = `http://127.0.0.1:${receiver.address().port}/v1/traces`;
-  const tracedPort = await start(['bench/hub-server.mjs', upstreamUrl], /HUB_LISTENING port=(\d+)/, { BENCH_TRACES_URL: tracesUrl, OTEL_BSP_SCHEDULE_DELAY: '200' });
-  const off = [];
-  const on = [];
-  for (let round = 0; round < 3; round++) {
-    off.push(await measure(`http://127.0.0.1:${hubPort}/mcp`, 'up_echo'));
-    on.push(await measure(`http://127.0.0.1:${tracedPort}/mcp`, 'up_echo'));
+async function startHub(variant, upstreamUrl) {
+  const dir = path.join(work, variant);
+  spawnSync('mkdir', ['-p', dir]);
+  const port = await freePort();
+  const file = path.join(dir, 'hatago.config.json');
+  writeFileSync(file, JSON.stringify({ mcpServers: { up: { url: upstreamUrl } }, http: { host: '127.0.0.1', port }, security: security(variant) }, null, 2));
+  const env = { HATAGO_AUTH_SECRET: SECRET };
+  const { child, ready } = startChild(process.execPath, [HATAGO, 'serve', '--http', '--config', file], { cwd: dir, env, re: /hatago listening on (http:\/\/[^\s"]+)\/mcp/ });
+  await ready;
+  const url = `http://127.0.0.1:${port}/mcp`;
+  let auth = {};
+  if (variant !== 'off') {
+    const t = spawnSync(process.execPath, [HATAGO, 'token', '--config', file, '--sub', 'bench', '--roles', 'user'], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8' });
+    if (t.status !== 0) throw new Error(`hatago token: ${t.stderr}`);
+    auth = { Authorization: `Bearer ${t.stdout.trim()}` };
   }
-  const median = (rs) => rs.map((r) => r.rps).sort((a, b) => a - b)[1];
-  console.log(`traces off ${median(off).toFixed(0).padStart(6)} calls/s (median of 3)`);
-  console.log(`traces on  ${median(on).toFixed(0).padStart(6)} calls/s (median of 3; ${exports} exports, ${(exportedBytes / 1e6).toFixed(1)} MB of spans)`);
-  console.log(`telemetry ratio ${(median(on) / median(off)).toFixed(2)} (target >= 0.90)`);
-  receiver.closeAllConnections();
-  receiver.close();
-} finally {
-  stopAll();
+  return { name: `hub ${variant}`, url, pids: [child.pid], child, tool: 'up_echo', auth };
+}
+
+/** pid and the pids of its children (mcp-proxy runs the stdio fixture as its child). */
+function withChildren(pid) {
+  try {
+    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
+  } catch {
+    return [pid];
+  }
+}
+
+async function measure(target, seconds) {
+  const session = await openSession(target.url, target.auth);
+  const opts = { seconds, connections: CONNECTIONS, headers: session.headers, body: callBody(target.tool, 'hello bench'), expect: '"hello bench"' };
+  const pids = target.pids.flatMap(withChildren);
+  const cpu0 = pids.map(cpuSeconds);
+  const up0 = cpuSeconds(upstreamPid);
+  const r = await wrk(target.url, opts);
+  const cpu = pids.map(cpuSeconds).reduce((s, c, i) => s + c - cpu0[i], 0);
+  const up = cpuSeconds(upstreamPid) - up0;
+  await session.close();
+  return { ...r, cpuPerCall: (cpu * 1e6) / r.calls, upstreamCpuPerCall: (up * 1e6) / r.calls };
+}
+
+/** Polls until `url` answers an initialize (for a child that prints no start-up line). */
+async function untilServing(url, child) {
+  for (const end = Date.now() + 30000; Date.now() < end && child.exitCode === null; ) {
+    try {
+      return await (await openSession(url)).close();
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`${url} did not start serving`);
+}
+
+let upstreamPid;
+try {
+  const upstream = startChild(process.execPath, [FIXTURE, 'http'], { env: { FIXTURE_PORT: '0', FIXTURE_JSON_RESPONSE: '1' }, re: /FIXTURE_LISTENING port=(\d+)/ });
+  const upstreamUrl = `http://127.0.0.1:${(await upstream.ready)[1]}/mcp`;
+  upstreamPid = upstream.child.pid;
+  const bare = startChild(process.execPath, [path.join(root, 'bench', 'bare-proxy.mjs'), upstreamUrl], { re: /PROXY_LISTENING port=(\d+)/ });
+  const bareUrl = `http://127.0.0.1:${(await bare.ready)[1]}/mcp`;
+  const mcpProxyPort = await freePort();
+  const mp = startChild(process.execPath, [MCP_PROXY, '--host', '127.0.0.1', '--port', String(mcpProxyPort), '--server', 'stream', '--', process.execPath, FIXTURE, 'stdio'], { env: { FIXTURE_JSON_RESPONSE: '1' } });
+  mp.ready.catch(() => undefined); // it prints no start-up line: a served initialize is the sign
+  await untilServing(`http://127.0.0.1:${mcpProxyPort}/mcp`, mp.child);
+  const targets = [
+    { name: 'direct', url: upstreamUrl, pids: [], tool: 'echo', auth: {} },
+    { name: 'bare proxy', url: bareUrl, pids: [bare.child.pid], tool: 'echo', auth: {} },
+    { name: 'mcp-proxy', url: `http://127.0.0.1:${mcpProxyPort}/mcp`, pids: [mp.child.pid], tool: 'echo', auth: {} },
+  ];
+  for (const v of ['off', 'on', 'on-audit-off', 'on-audit-rl-off']) targets.push(await startHub(v, upstreamUrl));
+
+  for (const t of targets) await measure(t, WARMUP_SECONDS); // JIT, sessions, connection pools
+  const runs = new Map(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    for (const t of order) runs.get(t.name).push(await measure(t, SECONDS));
+  }
+
+  const fig = (name) => {
+    const rs = runs.get(name);
+    return { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpuPerCall)), upCpu: median(rs.map((r) => r.upstreamCpuPerCall)), all: rs.map((r) => r.rps.toFixed(0)).join('/') };
+  };
+  const f = Object.fromEntries(targets.map((t) => [t.name, fig(t.name)]));
+  console.log(`${'target'.padEnd(18)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'front CPU/call'.padStart(15)} ${'upstream CPU/call'.padStart(18)}  rounds`);
+  for (const t of targets) {
+    const x = f[t.name];
+    const front = t.pids.length ? `${x.cpu.toFixed(0)} µs` : '-';
+    console.log(`${t.name.padEnd(18)} ${x.rps.toFixed(0).padStart(8)} ${x.p50.toFixed(2).padStart(7)} ${x.p99.toFixed(2).padStart(7)} ${front.padStart(15)} ${`${x.upCpu.toFixed(0)} µs`.padStart(18)}  ${x.all}`);
+  }
+  const r = (a, b) => (f[a].rps / f[b].rps).toFixed(2);
+  console.log('ratios (calls/s, medians of this run):');
+  console.log(`  hub off / direct ${r('hub off', 'direct')}   hub on / direct ${r('hub on', 'direct')} (goal >= 0.70)   bare proxy / direct ${r('bare proxy', 'direct')}   mcp-proxy / direct ${r('mcp-proxy', 'direct')}`);
+  console.log(`  hub off / mcp-proxy ${r('hub off', 'mcp-proxy')}   hub on / mcp-proxy ${r('hub on', 'mcp-proxy')}   hub on / bare proxy ${r('hub on', 'bare proxy')}`);
+  console.log(`  hub CPU per call / bare proxy CPU per call: on ${(f['hub on'].cpu / f['bare proxy'].cpu).toFixed(2)} (goal <= 1.00), off ${(f['hub off'].cpu / f['bare proxy'].cpu).toFixed(2)}`);
+  console.log('ablation (security on = JWT + RBAC + 3 rate limits + audit trail):');
+  for (const [label, name] of [['security on', 'hub on'], ['on, audit off', 'hub on-audit-off'], ['on, audit and rate limit off', 'hub on-audit-rl-off'], ['off (policy still evaluated)', 'hub off']]) {
+    console.log(`  ${label.padEnd(30)} ${r(name, 'hub off').padStart(5)} of security-off   hub CPU ${f[name].cpu.toFixed(0).padStart(5)} µs per call`);
+  }
+  console.log(`  security on / security off ${r('hub on', 'hub off')} (goal >= 0.90)`);
+  // Hubs get SIGTERM (their audit trails close); the exit handler SIGKILLs whatever is left.
+  await Promise.race([Promise.all(targets.filter((t) => t.child).map((t) => stopChild(t.child, 'SIGTERM'))), new Promise((r) => setTimeout(r, 5000))]);
+  process.exit(0);
+} catch (err) {
+  if (err instanceof BenchRunError) {
+    console.error(`bench/hub: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Checks per second and bytes per active key for the rate-limit stores, with
 // 100,000 active keys, in memory and in a redis-server this script starts on
-// a free port (and stops). Needs `npx tsc -p tsconfig.json`.
+// a free port (and stops). Each check is what the rate-limit stage awaits
+// (`await store.hitAll(...)`), and the Redis store is built as the hub builds
+// it (src/server/start-hub.ts: the URL only, default clock and timeouts).
+// Needs `npx tsc -p tsconfig.json`.
 //
 //   node bench/ratelimit.mjs [--keys 100000] [--checks 300000] [--concurrency 64] [--no-redis]
 import { spawn } from 'node:child_process';
@@ -17,8 +20,10 @@ const { values: opts } = parseArgs({
     checks: { type: 'string', default: '300000' },
     concurrency: { type: 'string', default: '64' },
     'no-redis': { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
   },
 });
+if (opts.smoke) Object.assign(opts, { keys: '2000', checks: '5000' });
 const KEYS = Number(opts.keys);
 const CHECKS = Number(opts.checks);
 const CONC = Number(opts.concurrency);
@@ -49,7 +54,7 @@ async function benchMemory() {
   let t = T0;
   let start = process.hrtime.bigint();
   for (let i = 0; i < CHECKS; i++) {
-    store.hitAllSync([{ name: 'u', key: key((i * 7919) % KEYS), windowMs: WINDOW, max: MAX }], (t += 0.1) | 0);
+    await store.hitAll([{ name: 'u', key: key((i * 7919) % KEYS), windowMs: WINDOW, max: MAX }], (t += 0.1) | 0);
   }
   const one = CHECKS / (Number(process.hrtime.bigint() - start) / 1e9);
 
@@ -57,7 +62,7 @@ async function benchMemory() {
   start = process.hrtime.bigint();
   for (let i = 0; i < CHECKS; i++) {
     const u = (i * 7919) % KEYS;
-    store.hitAllSync(
+    await store.hitAll(
       [
         { name: 'global', key: `global:ip:10.0.${u & 255}.${(u >> 8) & 255}`, windowMs: WINDOW, max: 1000 },
         { name: 'per-user', key: key(u), windowMs: WINDOW, max: MAX },
@@ -118,7 +123,7 @@ async function usedMemory(redis) {
 
 async function benchRedis() {
   const server = await startRedis();
-  const store = new RedisStore({ url: `redis://127.0.0.1:${server.port}`, clock: 'caller', commandTimeoutMs: 5000 });
+  const store = new RedisStore({ url: `redis://127.0.0.1:${server.port}`, failOpen: false });
   try {
     await store.ready();
     const before = await usedMemory(store.redis);
@@ -155,6 +160,10 @@ console.log(`rate limits, ${fmt(KEYS)} active keys (window ${WINDOW} ms, one adm
 console.log(`memory: ${fmt(m.one)} checks/s (1 limit), ${fmt(m.three)} checks/s (3 limits), ${fmt(m.perKey)} bytes per active key (1 admit each), ${fmt(m.keysHeld)} keys held`);
 if (!opts['no-redis']) {
   const r = await benchRedis();
+  if (r.unavailable > 0) {
+    console.error(`redis: ${r.unavailable} checks found the store unavailable; no figure printed`);
+    process.exit(1);
+  }
   console.log(
     `redis:  ${fmt(r.one)} checks/s (1 limit), ${fmt(r.three)} checks/s (3 limits), ${CONC} in flight, one client; ${fmt(r.perKey)} bytes per active key (used_memory, 1 admit each), ${fmt(r.keysHeld)} keys, ${r.unavailable} unavailable`,
   );

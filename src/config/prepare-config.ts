@@ -21,6 +21,11 @@ export interface PrepareConfigOptions extends LoadConfigOptions {
   host?: string;
   /** Serving over stdio: the HTTP-only checks (binding, TLS files) do not apply. */
   stdio?: boolean;
+  /**
+   * Load the policy bundle as a check (default true). `serve` passes false: start-up loads the same bundle
+   * with the same checks and errors right after, and loading it twice cost start-up a second wasm compile.
+   */
+  loadPolicy?: boolean;
 }
 
 export interface PreparedConfig {
@@ -32,7 +37,7 @@ export interface PreparedConfig {
 
 export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<PreparedConfig> {
   const env = opts.env ?? process.env;
-  const { port, host, stdio, ...load } = opts;
+  const { port, host, stdio, loadPolicy, ...load } = opts;
   const { config, source } = await loadConfig(load);
   if (port !== undefined) config.http.port = parsePort(port);
   if (host !== undefined) config.http.host = host;
@@ -55,7 +60,7 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
   checkConsoleConfig(config);
   await checkClusterRedis(config);
   // The policy bundle loads (and verifies) as at start-up; nothing is watched or served.
-  await PolicyLifecycle.create({ policies: config.policies, runtimeData: policyData(config, env) });
+  if (loadPolicy !== false) await PolicyLifecycle.create({ policies: config.policies, runtimeData: policyData(config, env) });
   return { config, source, notes };
 }
 

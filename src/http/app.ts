@@ -20,6 +20,7 @@ import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.j
 import { validationStage } from '../pipeline/validation/stage.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
+import { readiness } from './readiness.js';
 import { writeHttpError, writeJson } from './respond.js';
 import type { StructureLimits } from '../validation/index.js';
 
@@ -61,7 +62,7 @@ export interface HttpApp {
   readonly stages: readonly Stage<HttpExchange>[];
 }
 
-const NO_STORE = { 'Cache-Control': 'no-store' };
+export const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const front = opts.front ?? ANONYMOUS_STAGES;
@@ -129,10 +130,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   // Readiness, without naming anything: 503 only when upstreams are configured and none is ready.
   app.get('/health/ready', probe((res) => {
     if (opts.draining?.() === true) return writeJson(res, 503, { status: 'draining' }, NO_STORE);
-    const upstreams = opts.hub.status();
-    const ready = upstreams.filter((u) => u.state === 'ready').length;
-    if (upstreams.length > 0 && ready === 0) return writeJson(res, 503, { status: 'not_ready' }, NO_STORE);
-    writeJson(res, 200, { status: ready === upstreams.length ? 'ready' : 'degraded' }, NO_STORE);
+    const { status, body } = readiness(opts.hub.status());
+    writeJson(res, status, body, NO_STORE);
   }));
 
   if (opts.healthDetails !== false) {

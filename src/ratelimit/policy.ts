@@ -1,4 +1,5 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { compiledPolicyWasm } from '../policy/wasm-modules.js';
 import type { RateLimitConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import { readBundle } from '../policy/bundle/read-bundle.js';
@@ -71,7 +72,7 @@ export class WasmLimitsPolicy implements LimitsPolicy {
     const bundle = readBundle(buf);
     let policy: LoadedPolicy;
     try {
-      policy = await loadPolicy(bundle.wasm);
+      policy = await loadPolicy(await compiledPolicyWasm(bundle.wasm));
     } catch (err) {
       throw new HatagoError('ERR_BUNDLE_INVALID', { detail: `policy.wasm does not instantiate: ${String(err)}`, cause: err });
     }

@@ -30,7 +30,8 @@ import type { PolicyDecider, PolicySource } from '../pipeline/policy-source.js';
 import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
 import { collectProcessMetrics, countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
 import { hubMetrics, stageMetrics, timedAudit, timedPolicy, timedStore } from '../metrics/instrument.js';
-import { Tracing, tracingEnabled } from '../telemetry/tracing.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import { tracingEnabled } from '../telemetry/tracing-enabled.js';
 import type { McpExchange } from '../pipeline/mcp-exchange.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
 import { serveStdio } from '../stdio/serve-stdio.js';
@@ -46,7 +47,9 @@ import { authenticationStage } from '../pipeline/authentication/stage.js';
 import { listen } from './listen.js';
 import { metricsRoute } from './metrics-route.js';
 import { tokenStage } from './token-stage.js';
-import { writeHttpError } from '../http/respond.js';
+import { writeHttpError, writeJson } from '../http/respond.js';
+import { NO_STORE } from '../http/app.js';
+import { readiness } from '../http/readiness.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
 import { replicaId } from '../config/cluster.js';
@@ -98,7 +101,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   collectProcessMetrics(metrics.registry);
   const observeStages = stageMetrics(metrics);
   // OpenTelemetry traces, off unless the config or OTEL_TRACES_EXPORTER turns them on (docs/telemetry.md).
-  const tracing = tracingEnabled(config.telemetry, env) ? new Tracing(config.telemetry, env, logger) : undefined;
+  // The SDK is loaded only then: start-up without traces does not pay for it.
+  const tracing: Tracing | undefined = tracingEnabled(config.telemetry, env) ? new (await import('../telemetry/tracing.js')).Tracing(config.telemetry, env, logger) : undefined;
   // The audit trail first: the stages record into it (docs/audit.md).
   const trail = await createAuditSink(config, logger, { registry: metrics.registry });
   // The security console (docs/console.md), when on: it hears policy and pin events on their way to the trail.
@@ -162,7 +166,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     audit({ event: 'relay_refused', level: 'warn', metadata }).catch((err: unknown) =>
       logger.error('audit record of a refused relay failed', { component: 'upstream', error: String(err) }));
   });
-  await upstreams.start();
+  // First connection attempts run while the rest is built; over HTTP the port is bound at once (below), so
+  // /health answers during a slow upstream's start (docs/health.md).
+  const upstreamsStarted = upstreams.start();
   const cleanup: (() => Promise<void> | void)[] = [() => observers.close(), () => upstreams.stop()];
   if (tracing) cleanup.unshift(() => tracing.close()); // flushed after every stage that makes spans
   const stopAll = async () => {
@@ -187,6 +193,12 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   cleanup.push(() => rateLimitStore.close());
 
   try {
+    // HTTP: bound now, answering the health probes (through the network stage) while the upstreams make their
+    // first attempts; any other request waits for the full app, which takes over once the hub is built.
+    const early = opts.stdio ? undefined : await listenEarly(config, logger, upstreams, networkStage(policy, logger, { events, recent: monitor, cors: config.security.network?.cors }), observeStages);
+    if (early) cleanup.push(early.close);
+    // The hub's catalog is built from the first answers (a name collision between two upstreams stops the start).
+    await upstreamsStarted;
     // What each session did, for flow rules (docs/flows.md): input.session of every request decision.
     const history = flowHistoryFor(config);
     cleanup.push(() => history.close?.());
@@ -316,19 +328,20 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       }));
     }
     outer.use(httpApp.app);
-    const { server, url } = await listen(config.http, outer, logger);
+    const { url } = early!;
+    early!.serve(outer);
     cleanup.push(() => httpApp.close());
-    cleanup.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
+    cleanup.push(early!.close); // at stop: the port first (closing twice is harmless)
     lifecycle.start();
     cleanup.push(() => lifecycle.stop());
     const mutual = tlsMode(config) === 'mutual' ? ' (mutual TLS: clients must present a certificate issued by http.ssl.ca)' : '';
     logger.info(`hatago listening on ${url}/mcp${mutual}`, { component: 'hub', url: `${url}/mcp` });
     logSummary(false);
-    const done = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    const done = new Promise<void>((resolve) => early!.server.once('close', () => resolve()));
     const drainThenEnd = async (timeoutMs = config.http.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) => {
       const drained = await drain.drain(timeoutMs);
       httpApp.close(); // sessions and GET streams end with a clean end of stream
-      server.closeIdleConnections();
+      early!.server.closeIdleConnections();
       logger.info('drained', { component: 'hub', drained, inFlight: drain.requestsInFlight });
       return drained;
     };
@@ -337,6 +350,34 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Binds the HTTP port before the hub is built. Until `serve(app)`, GET /health and /health/ready answer (after
+ * the network stage, as on the full app) and every other request waits for the app.
+ */
+async function listenEarly(config: HatagoConfig, logger: Logger, upstreams: UpstreamManager, network: Stage<HttpExchange>, observe: StageObserver<unknown>) {
+  let serveApp!: (app: express.Express) => void;
+  const full = new Promise<express.Express>((resolve) => (serveApp = resolve));
+  let current: express.Express | undefined;
+  const early = express();
+  early.disable('x-powered-by');
+  early.get('/health', networkGated(network, (_req, res) => writeJson(res, 200, { status: 'ok' }, NO_STORE), observe));
+  early.get('/health/ready', networkGated(network, (_req, res) => {
+    const { status, body } = readiness(upstreams.statuses());
+    writeJson(res, status, body, NO_STORE);
+  }, observe));
+  early.use((req, res) => void full.then((app) => app(req, res)));
+  const { server, url } = await listen(config.http, (req, res) => (current ?? early)(req, res), logger);
+  return {
+    server,
+    url,
+    serve: (app: express.Express) => {
+      current = app;
+      serveApp(app);
+    },
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
 }
 
 /** What /health/details shows of the policy: no paths, URLs or rejection reasons (those go to the log). */

@@ -32,13 +32,8 @@ export interface TraceCarrier {
 
 type Exchange = object;
 
-/** Whether traces are on: the config says so, or the standard OTEL_TRACES_EXPORTER names otlp. */
-export function tracingEnabled(config: TelemetryConfig | undefined, env: NodeJS.ProcessEnv): boolean {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
-  const explicit = config?.traces?.enabled;
-  if (explicit !== undefined) return explicit;
-  return (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((s) => s.trim()).includes('otlp');
-}
+// In its own module so that start-up can ask it without loading the OpenTelemetry SDK (src/server/start-hub.ts).
+export { tracingEnabled } from './tracing-enabled.js';
 
 export class Tracing {
   private readonly provider: BasicTracerProvider;

@@ -1,4 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+// ioredis (CommonJS) is required on first use: a hub with no Redis store never loads it at start-up.
+const requireModule = createRequire(import.meta.url);
+let RedisClass: typeof Redis | undefined;
 
 // The ioredis client behind every Redis store (rate-limit counters, revoked
 // tokens). Commands never queue or replay: a command either reaches Redis now
@@ -14,7 +19,8 @@ export interface RedisClientOptions {
 }
 
 export function createRedisClient(opts: RedisClientOptions): Redis {
-  return new Redis(opts.url, {
+  RedisClass ??= (requireModule('ioredis') as { Redis: typeof Redis }).Redis;
+  return new RedisClass(opts.url, {
     connectTimeout: 2000,
     ...opts.redisOptions,
     // Never queue or replay: a command either reaches Redis now or fails now.

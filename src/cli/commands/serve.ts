@@ -84,6 +84,7 @@ export function registerServeCommand(program: Command): Command {
           ...(opts.port !== undefined && { port: opts.port }),
           ...(opts.host !== undefined && { host: opts.host }),
           stdio: mode.stdio,
+          loadPolicy: false, // startHub loads it (once), with the same checks
         });
         const logger = createLogger({
           // Every line masked (security.logging, plus the config's own secret values).
