@@ -347,7 +347,7 @@ export interface FlowsConfig {
   windowMs?: number;
   /** Sessions and principals tracked at most (memory store). Default 10000. */
   maxKeys?: number;
-  /** `memory`, or a Redis URL shared by several hubs. Default: security.rateLimit.store when that is a Redis URL. */
+  /** `memory` (default), or a Redis URL shared by several hubs; with cluster.enabled, cluster.redis. */
   store?: string;
 }
 

@@ -470,7 +470,7 @@ function breakerTable(engine: PolicyDecider, config: HatagoConfig): BreakerTable
   return parseBreakerTable(engine.decide(breakerTableInput(servers)).raw, servers.map((s) => s.id));
 }
 
-/** The flow history (docs/flows.md): Redis when security.flows.store names it (or the rate limits' Redis), else memory. */
+/** The flow history (docs/flows.md): Redis when security.flows.store names it (cluster.enabled fills it with cluster.redis), else memory. */
 function flowHistoryFor(config: HatagoConfig): FlowRecorder {
   const flows = config.security.flows;
   const opts = {
@@ -478,7 +478,6 @@ function flowHistoryFor(config: HatagoConfig): FlowRecorder {
     ...(flows?.windowMs !== undefined && { windowMs: flows.windowMs }),
     ...(flows?.maxKeys !== undefined && { maxKeys: flows.maxKeys }),
   };
-  const shared = config.security.rateLimit?.store;
-  const url = flows?.store !== undefined ? (isRedisUrl(flows.store) ? flows.store : undefined) : isRedisUrl(shared) ? shared : undefined;
-  return url ? RedisFlowHistory.open(url, opts) : new FlowHistory(opts);
+  // Not inherited from the rate limits' Redis: their failOpen must not turn into a flow store that refuses.
+  return isRedisUrl(flows?.store) ? RedisFlowHistory.open(flows.store, opts) : new FlowHistory(opts);
 }
