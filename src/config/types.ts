@@ -382,6 +382,8 @@ export interface TelemetryConfig {
     enabled?: boolean;
     /** OTLP/HTTP traces URL (default from the OTEL_EXPORTER_OTLP_* variables). */
     endpoint?: string;
+    /** Encoding of the export (default OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf). */
+    protocol?: 'http/protobuf' | 'http/json';
     headers?: Record<string, string>;
     /** Share of new traces kept (parent-based: a sampled caller's trace is kept). Default 1. */
     sampleRatio?: number;
