@@ -8,10 +8,15 @@
 // the Tracer's spans, so the export is the same.
 
 import { SpanKind, SpanStatusCode, type AttributeValue, type HrTime, type Link, type SpanContext, type SpanStatus } from '@opentelemetry/api';
-import { addHrTimes, hrTimeDuration, millisToHrTime } from '@opentelemetry/core';
+import { hrTimeDuration } from '@opentelemetry/core';
 import { RandomIdGenerator, type ReadableSpan, type TimedEvent } from '@opentelemetry/sdk-trace-base';
 
 const ids = new RandomIdGenerator();
+// Most stage spans have no attributes, links, events or status: they share these (the exporter only reads them).
+const NONE: Record<string, AttributeValue> = Object.freeze({}) as Record<string, AttributeValue>;
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
 
 /** What the span helpers write to: an SDK span or a stage span. */
 export interface SpanWriter {
@@ -30,12 +35,11 @@ export class StageSpan implements ReadableSpan, SpanWriter {
   readonly parentSpanContext: SpanContext;
   readonly startTime: HrTime;
   endTime: HrTime = [0, 0];
-  duration: HrTime = [0, 0];
   ended = false;
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
-  readonly attributes: Record<string, AttributeValue> = {};
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
+  status: SpanStatus = UNSET;
+  attributes: Record<string, AttributeValue> = NONE;
+  readonly links: Link[] = NO_LINKS;
+  readonly events: TimedEvent[] = NO_EVENTS;
   readonly droppedAttributesCount = 0;
   readonly droppedEventsCount = 0;
   readonly droppedLinksCount = 0;
@@ -56,11 +60,16 @@ export class StageSpan implements ReadableSpan, SpanWriter {
     return this.parent.span.instrumentationScope;
   }
 
+  get duration(): HrTime {
+    return hrTimeDuration(this.startTime, this.endTime);
+  }
+
   spanContext(): SpanContext {
     return this.context;
   }
 
   setAttribute(key: string, value: AttributeValue): this {
+    if (this.attributes === NONE) this.attributes = {};
     this.attributes[key] = value;
     return this;
   }
@@ -74,13 +83,15 @@ export class StageSpan implements ReadableSpan, SpanWriter {
   end(): boolean {
     if (this.ended) return false;
     this.endTime = this.now();
-    this.duration = hrTimeDuration(this.startTime, this.endTime);
     this.ended = true;
     return true;
   }
 
-  /** Wall-clock time on the parent's anchor: the parent's start plus the monotonic time since. */
+  /** Wall-clock time on the parent's anchor: the parent's start plus the monotonic time since (one array, no intermediates). */
   private now(): HrTime {
-    return addHrTimes(this.parent.span.startTime, millisToHrTime(performance.now() - this.parent.startedAt));
+    const [s, ns] = this.parent.span.startTime;
+    const nanos = ns + Math.round((performance.now() - this.parent.startedAt) * 1e6);
+    const carry = Math.floor(nanos / 1e9);
+    return [s + carry, nanos - carry * 1e9];
   }
 }
