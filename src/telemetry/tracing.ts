@@ -26,6 +26,8 @@ import { PACKAGE_INFO } from '../util/package-info.js';
 import { StageSpan, type ParentSpan, type SpanWriter } from './stage-span.js';
 
 const propagator = new W3CTraceContextPropagator();
+/** Spans per export unless the config or OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise. */
+const DEFAULT_EXPORT_BATCH = 128;
 
 /** Header and `_meta` values that carry one span's context to the next hop. */
 export interface TraceCarrier {
@@ -80,8 +82,14 @@ export class Tracing {
     });
     const ratio = traces.sampleRatio ?? 1;
     // Batched and bounded: a slow or absent collector drops spans, never stalls a request.
-    // The config's queue size, else OTEL_BSP_MAX_QUEUE_SIZE, else 2048 (the SDK reads the variables).
-    this.processor = new BatchSpanProcessor(exporter, { ...(traces.maxQueueSize !== undefined && { maxQueueSize: traces.maxQueueSize }) });
+    // The config's sizes, else the OTEL_BSP_* variables (the SDK reads them), else a queue of 2048 and
+    // batches of 128, not the SDK's 512: a span waiting for a fuller batch outlives V8's young generation,
+    // and collecting it later cost the hub more than the extra exports do (docs/telemetry.md).
+    const batch = traces.maxExportBatchSize ?? (env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE?.trim() ? undefined : DEFAULT_EXPORT_BATCH);
+    this.processor = new BatchSpanProcessor(exporter, {
+      ...(traces.maxQueueSize !== undefined && { maxQueueSize: traces.maxQueueSize }),
+      ...(batch !== undefined && { maxExportBatchSize: batch }),
+    });
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
         'service.name': config?.serviceName ?? env.OTEL_SERVICE_NAME ?? 'hatago',
@@ -166,10 +174,15 @@ export class Tracing {
     if (span.end()) this.processor.onEnd(span);
   };
 
-  /** `startedAt`: the clock just before the span started (its stage spans are timed from it). */
+  /**
+   * Stage spans are timed as the SDK times its span's end: its start plus the monotonic clock since
+   * the SDK read it (`_performanceStartTime`, the SDK's own anchor; the SDK is pinned). Without it,
+   * `startedAt` (read just before the span started): a few µs late, so a child could end past its parent.
+   */
   private remember(x: Exchange, span: Span, ctx: Context, startedAt: number): void {
+    const anchor = (span as unknown as { _performanceStartTime?: unknown })._performanceStartTime;
     // The SDK's recording spans are its ReadableSpans; a sampled-out span is not, and has no stage spans.
-    const recording = span.isRecording() ? { span: span as unknown as ReadableSpan, startedAt } : undefined;
+    const recording = span.isRecording() ? { span: span as unknown as ReadableSpan, startedAt: typeof anchor === 'number' ? anchor : startedAt } : undefined;
     this.parents.set(x, { ctx, recording });
   }
 

@@ -18,6 +18,8 @@ export interface ReceivedSpan {
   attributes: Record<string, unknown>;
   /** How the export that carried it was encoded. */
   encoding: 'protobuf' | 'json';
+  /** Which export carried it (0 for the first the receiver got). */
+  batch: number;
 }
 
 export interface OtlpReceiver {
@@ -104,7 +106,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
       const encoding = req.headers['content-type'] === 'application/x-protobuf' ? 'protobuf' : 'json';
       const raw = Buffer.concat(chunks);
-      bodies.push(raw);
+      const batch = bodies.push(raw) - 1;
       const body = encoding === 'protobuf' ? decodeProtobuf(raw) : (JSON.parse(raw.toString('utf8')) as ExportRequest);
       for (const rs of body.resourceSpans ?? []) {
         const service = String(attrs(rs.resource?.attributes)['service.name'] ?? '');
@@ -112,7 +114,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           for (const s of ss.spans ?? []) {
             spans.push({
               service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name,
-              start: BigInt(s.startTimeUnixNano), end: BigInt(s.endTimeUnixNano), attributes: attrs(s.attributes), encoding,
+              start: BigInt(s.startTimeUnixNano), end: BigInt(s.endTimeUnixNano), attributes: attrs(s.attributes), encoding, batch,
             });
           }
         }

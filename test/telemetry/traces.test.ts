@@ -146,15 +146,19 @@ describe('OpenTelemetry traces', () => {
     expect(r.status).toBe(200);
   }
 
-  it('telemetry.traces.protocol http/json exports the same trace as OTLP/JSON', async () => {
+  it('telemetry.traces.protocol http/json exports the same trace as OTLP/JSON, in batches of maxExportBatchSize', async () => {
     const trace = '1111222233334444555566667777aaaa';
-    await withHub('hatago-json', { protocol: 'http/json' }, async (h) => {
+    await withHub('hatago-json', { protocol: 'http/json', maxExportBatchSize: 3 }, async (h) => {
       await tracedCall(h, trace, 'json');
       const spans = (await receiver.until((all) => all.filter((s) => s.traceId === trace && s.service === 'hatago-json').length >= LIFECYCLE.length + 2)).filter((s) => s.traceId === trace && s.service === 'hatago-json');
       expect(spans.map((s) => s.name).sort()).toEqual(['POST /mcp', 'mcp tools/call', ...LIFECYCLE.map((l) => `stage ${l.name}`)].sort());
       expect(new Set(spans.map((s) => s.encoding))).toEqual(new Set(['json']));
       const request = spans.find((s) => s.name === 'mcp tools/call')!;
       expect(spans.find((s) => s.name === 'stage forward')!.parentSpanId).toBe(request.spanId);
+      // The call's spans ended within milliseconds of each other: batches of 3 fill before the 100 ms delay.
+      const perExport = new Map<number, number>();
+      for (const s of receiver.spans.filter((r) => r.service === 'hatago-json')) perExport.set(s.batch, (perExport.get(s.batch) ?? 0) + 1);
+      expect(Math.max(...perExport.values())).toBe(3);
     });
   });
 
