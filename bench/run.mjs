@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ensureWrk, root } from './lib.mjs';
-const benches = ['policy-eval.mjs', 'pinning-list.mjs', 'hub.mjs', 'startup.mjs', 'ratelimit.mjs', 'policy-reload.mjs', 'audit-log.mjs', 'sanitizer.mjs', 'login-timing.mjs'];
+const benches = ['policy-eval.mjs', 'pinning-list.mjs', 'list-decision.mjs', 'hub.mjs', 'telemetry.mjs', 'startup.mjs', 'ratelimit.mjs', 'policy-reload.mjs', 'audit-log.mjs', 'sanitizer.mjs', 'login-timing.mjs'];
 const only = process.argv.slice(2);
 
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });

@@ -440,11 +440,15 @@ export interface TelemetryConfig {
     enabled?: boolean;
     /** OTLP/HTTP traces URL (default from the OTEL_EXPORTER_OTLP_* variables). */
     endpoint?: string;
+    /** Encoding of the export (default OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf). */
+    protocol?: 'http/protobuf' | 'http/json';
     headers?: Record<string, string>;
     /** Share of new traces kept (parent-based: a sampled caller's trace is kept). Default 1. */
     sampleRatio?: number;
     /** Spans held for export at most (default 2048); past it, new spans are dropped. */
     maxQueueSize?: number;
+    /** Spans in one export at most (default OTEL_BSP_MAX_EXPORT_BATCH_SIZE, else 128). */
+    maxExportBatchSize?: number;
     exportTimeoutMs?: number;
   };
 }

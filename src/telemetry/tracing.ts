@@ -5,24 +5,29 @@
 // and in `params._meta`. Attributes name the decision, its revision, the
 // rules of a deny, the server and the tool; never arguments, tokens or
 // claims. Parents are passed explicitly (no async-context manager): a span's
-// parent is whatever the exchange it belongs to carries.
+// parent is whatever the exchange it belongs to carries. Stage spans are made
+// without the Tracer (stage-span.ts): they are most of a trace's spans.
 
 import type { IncomingMessage } from 'node:http';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/types.js';
-import { isHatagoError } from '../errors/index.js';
+import { HatagoError, isHatagoError } from '../errors/index.js';
 import { methodLabel } from '../mcp/methods.js';
 import type { LogWriter } from '../log/logger.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import type { McpExchange } from '../pipeline/mcp-exchange.js';
 import type { StageSpec } from '../pipeline/stage.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
+import { StageSpan, type ParentSpan, type SpanWriter } from './stage-span.js';
 
 const propagator = new W3CTraceContextPropagator();
+/** Spans per export unless the config or OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise. */
+const DEFAULT_EXPORT_BATCH = 128;
 
 /** Header and `_meta` values that carry one span's context to the next hop. */
 export interface TraceCarrier {
@@ -35,22 +40,51 @@ type Exchange = object;
 // In its own module so that start-up can ask it without loading the OpenTelemetry SDK (src/server/start-hub.ts).
 export { tracingEnabled } from './tracing-enabled.js';
 
+/** The OTLP/HTTP encodings hatago exports in (OTLP's own names, as OTEL_EXPORTER_OTLP_PROTOCOL spells them). */
+export const TRACES_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type TracesProtocol = (typeof TRACES_PROTOCOLS)[number];
+
+/**
+ * The encoding of exported spans: the config, else OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else
+ * OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf (OTLP's default; a third of JSON's bytes, and no
+ * JSON object tree built per span). `grpc` is refused: the hub sends OTLP over HTTP only.
+ */
+export function tracesProtocol(config: TelemetryConfig | undefined, env: NodeJS.ProcessEnv): TracesProtocol {
+  const fromEnv = (name: string) => (env[name]?.trim() ? { value: env[name]!.trim(), from: name } : undefined);
+  const chosen = (config?.traces?.protocol !== undefined ? { value: config.traces.protocol, from: 'telemetry.traces.protocol' } : undefined)
+    ?? fromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? fromEnv('OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (!chosen) return 'http/protobuf';
+  if ((TRACES_PROTOCOLS as readonly string[]).includes(chosen.value)) return chosen.value as TracesProtocol;
+  throw new HatagoError('ERR_CONFIG_INVALID', { message: `${chosen.from}=${chosen.value}: traces are exported over OTLP/HTTP only (${TRACES_PROTOCOLS.join(' or ')})` });
+}
+
 export class Tracing {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
-  /** The context each exchange's spans are children of (its own span). */
-  private readonly parents = new WeakMap<Exchange, Context>();
+  private readonly processor: BatchSpanProcessor;
+  /** The span each exchange's stage spans are children of (its own), when it records. */
+  private readonly parents = new WeakMap<Exchange, Parent>();
   /** The stage span open on each exchange (stages of one exchange run one at a time). */
-  private readonly open = new WeakMap<Exchange, Span>();
+  private readonly open = new WeakMap<Exchange, StageSpan>();
 
   constructor(config: TelemetryConfig | undefined, env: NodeJS.ProcessEnv, private readonly logger?: LogWriter) {
     const traces = config?.traces ?? {};
-    const exporter = new OTLPTraceExporter({
+    const Exporter = tracesProtocol(config, env) === 'http/json' ? JsonTraceExporter : ProtobufTraceExporter;
+    const exporter = new Exporter({
       ...(traces.endpoint !== undefined && { url: traces.endpoint }),
       ...(traces.headers !== undefined && { headers: traces.headers }),
       ...(traces.exportTimeoutMs !== undefined && { timeoutMillis: traces.exportTimeoutMs }),
     });
     const ratio = traces.sampleRatio ?? 1;
+    // Batched and bounded: a slow or absent collector drops spans, never stalls a request.
+    // The config's sizes, else the OTEL_BSP_* variables (the SDK reads them), else a queue of 2048 and
+    // batches of 128, not the SDK's 512: a span waiting for a fuller batch outlives V8's young generation,
+    // and collecting it later cost the hub more than the extra exports do (docs/telemetry.md).
+    const batch = traces.maxExportBatchSize ?? (env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE?.trim() ? undefined : DEFAULT_EXPORT_BATCH);
+    this.processor = new BatchSpanProcessor(exporter, {
+      ...(traces.maxQueueSize !== undefined && { maxQueueSize: traces.maxQueueSize }),
+      ...(batch !== undefined && { maxExportBatchSize: batch }),
+    });
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
         'service.name': config?.serviceName ?? env.OTEL_SERVICE_NAME ?? 'hatago',
@@ -64,8 +98,7 @@ export class Tracing {
         remoteParentSampled: new TraceIdRatioBasedSampler(ratio),
         remoteParentNotSampled: new TraceIdRatioBasedSampler(ratio),
       }),
-      // Batched and bounded: a slow or absent collector drops spans, never stalls a request.
-      spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: traces.maxQueueSize ?? 2048 })],
+      spanProcessors: [this.processor],
     });
     this.tracer = this.provider.getTracer('hatago', PACKAGE_INFO.version);
   }
@@ -73,12 +106,13 @@ export class Tracing {
   /** The span of one HTTP request, continuing an incoming traceparent. Returns its end. */
   http(x: HttpExchange, route: string): (status: number) => void {
     const parent = propagator.extract(ROOT_CONTEXT, x.req.headers, headerGetter);
+    const startedAt = performance.now();
     const span = this.tracer.startSpan(`${x.req.method ?? 'HTTP'} ${route}`, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': x.req.method ?? '', 'url.path': route, 'network.protocol.name': 'http' },
     }, parent);
     const ctx = trace.setSpan(parent, span);
-    this.parents.set(x, ctx);
+    this.remember(x, span, ctx, startedAt);
     x.trace = ctx;
     return (status) => {
       span.setAttribute('http.response.status_code', status);
@@ -95,11 +129,12 @@ export class Tracing {
     const parent = (x.caller.trace as Context | undefined) ?? propagator.extract(ROOT_CONTEXT, metaOf(x.params), metaGetter);
     // The client names the method: only known methods become names (no unbounded span names).
     const method = methodLabel(x.method);
+    const startedAt = performance.now();
     const span = this.tracer.startSpan(`mcp ${method}`, {
       kind: x.caller.transport === 'stdio' ? SpanKind.SERVER : SpanKind.INTERNAL,
       attributes: { 'rpc.system': 'jsonrpc', 'rpc.method': method, 'mcp.transport': x.caller.transport, 'mcp.protocol_version': x.caller.protocolVersion },
     }, parent);
-    this.parents.set(x, trace.setSpan(parent, span));
+    this.remember(x, span, trace.setSpan(parent, span), startedAt);
     return (error) => {
       decisionAttributes(span, x, error);
       if (error !== undefined) fail(span, error);
@@ -111,13 +146,19 @@ export class Tracing {
   readonly stageStarted = (stage: StageSpec, x: unknown): void => {
     const parent = this.parents.get(x as Exchange);
     if (!parent) return;
-    const span = this.tracer.startSpan(`stage ${stage.name}`, { attributes: { 'hatago.stage': stage.name } }, parent);
+    const forward = stage.name === 'forward' && isMcpExchange(x);
+    if (!parent.recording) {
+      // Not sampled: no stage spans; the upstream still continues the trace (unsampled).
+      if (forward) x.traceCarrier = carrierOf(parent.ctx);
+      return;
+    }
+    const span = new StageSpan(stageSpanName(stage), parent.recording);
     this.open.set(x as Exchange, span);
     // The forward stage's context goes on to the upstream (Hub.callUpstream reads it).
-    if (stage.name === 'forward' && isMcpExchange(x)) x.traceCarrier = carrierOf(trace.setSpan(parent, span));
+    if (forward) x.traceCarrier = carrierOf(trace.setSpanContext(parent.ctx, span.spanContext()));
   };
 
-  /** Runner hook: the stage's span closes with its outcome. */
+  /** Runner hook: the stage's span closes with its outcome and goes to the exporter's batch. */
   readonly stageEnded = (stage: StageSpec, x: unknown, outcome: { error?: unknown }): void => {
     const span = this.open.get(x as Exchange);
     if (!span) return;
@@ -125,8 +166,20 @@ export class Tracing {
     // The request's span carries the decision and target; a stage's span only when the stage decided or failed.
     if (isMcpExchange(x) && (outcome.error !== undefined || stage.name === 'policy')) decisionAttributes(span, x, outcome.error);
     if (outcome.error !== undefined) fail(span, outcome.error);
-    span.end();
+    if (span.end()) this.processor.onEnd(span);
   };
+
+  /**
+   * Stage spans are timed as the SDK times its span's end: its start plus the monotonic clock since
+   * the SDK read it (`_performanceStartTime`, the SDK's own anchor; the SDK is pinned). Without it,
+   * `startedAt` (read just before the span started): a few µs late, so a child could end past its parent.
+   */
+  private remember(x: Exchange, span: Span, ctx: Context, startedAt: number): void {
+    const anchor = (span as unknown as { _performanceStartTime?: unknown })._performanceStartTime;
+    // The SDK's recording spans are its ReadableSpans; a sampled-out span is not, and has no stage spans.
+    const recording = span.isRecording() ? { span: span as unknown as ReadableSpan, startedAt: typeof anchor === 'number' ? anchor : startedAt } : undefined;
+    this.parents.set(x, { ctx, recording });
+  }
 
   /** Flushes what is queued (bounded by the exporter's timeout) and stops. */
   async close(): Promise<void> {
@@ -138,6 +191,19 @@ export class Tracing {
   }
 }
 
+interface Parent {
+  ctx: Context;
+  recording: ParentSpan | undefined;
+}
+
+const stageSpanNames = new WeakMap<StageSpec, string>();
+/** `stage <name>`, made once per stage (the same string on every span). */
+function stageSpanName(stage: StageSpec): string {
+  let name = stageSpanNames.get(stage);
+  if (name === undefined) stageSpanNames.set(stage, (name = `stage ${stage.name}`));
+  return name;
+}
+
 /** The context of an active span as W3C header values. */
 function carrierOf(ctx: Context): TraceCarrier | undefined {
   const out: Record<string, string> = {};
@@ -146,7 +212,7 @@ function carrierOf(ctx: Context): TraceCarrier | undefined {
 }
 
 /** What a span may say of a request: its decision, the rules of a deny, server and tool. Never arguments or claims. */
-function decisionAttributes(span: Span, x: McpExchange, error: unknown): void {
+function decisionAttributes(span: SpanWriter, x: McpExchange, error: unknown): void {
   const d = x.decision;
   const data = isHatagoError(error) ? error.data : undefined;
   const decisionId = d?.decisionId ?? (typeof data?.decisionId === 'string' ? data.decisionId : undefined);
@@ -161,7 +227,7 @@ function decisionAttributes(span: Span, x: McpExchange, error: unknown): void {
   if (x.method === 'tools/call' && x.plan.upstream) span.setAttribute('mcp.tool', x.plan.guard.exposed ?? '');
 }
 
-function fail(span: Span, error: unknown): void {
+function fail(span: SpanWriter, error: unknown): void {
   const code = isHatagoError(error) ? error.code : (error as { name?: unknown })?.name === 'AbortError' ? 'cancelled' : 'error';
   span.setAttribute('hatago.error.code', code);
   span.setStatus({ code: SpanStatusCode.ERROR, message: code });

@@ -3,9 +3,11 @@
 // span, the JSON-RPC request's span, one span per lifecycle stage, and the
 // upstream's own span as a child of the forward stage (the fixture continues
 // the traceparent it received in params._meta). Attributes name the decision
-// and the target; never the arguments.
+// and the target; never the arguments. The hub exports protobuf unless told
+// to export JSON; an encoding it cannot send stops it at start.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { spawnProcess, useProcessCleanup, type TestProcess } from '../helpers/processes.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
@@ -22,14 +24,16 @@ const SECRET_ARG = 'argument-text-that-must-not-be-in-any-span';
 let receiver: OtlpReceiver;
 let upstream: TestProcess;
 let hub: HubProcess;
+let upstreamUrl: string;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   upstream = spawnProcess(process.execPath, [FIXTURE, 'http'], { env: { FIXTURE_PORT: '0', FIXTURE_OTLP_URL: receiver.url } });
   const port = (await upstream.waitForLine(/FIXTURE_LISTENING port=(\d+)/))[1];
+  upstreamUrl = `http://127.0.0.1:${port}/mcp`;
   hub = await startHubProcess(
     {
-      mcpServers: { web: { url: `http://127.0.0.1:${port}/mcp` } },
+      mcpServers: { web: { url: upstreamUrl } },
       security: { authorization: { enabled: false } },
       telemetry: { serviceName: 'hatago-under-test', traces: { enabled: true, endpoint: receiver.url } },
     },
@@ -64,20 +68,28 @@ describe('OpenTelemetry traces', () => {
       return found[0]!;
     };
     const http = one('POST /mcp');
-    expect(http).toMatchObject({ service: 'hatago-under-test', parentSpanId: CALLER_SPAN, attributes: { 'http.request.method': 'POST', 'http.response.status_code': 200 } });
+    expect(http).toMatchObject({ service: 'hatago-under-test', parentSpanId: CALLER_SPAN, encoding: 'protobuf', attributes: { 'http.request.method': 'POST', 'http.response.status_code': 200 } });
     const request = one('mcp tools/call');
     expect(request.parentSpanId).toBe(http.spanId);
     expect(request.attributes).toMatchObject({ 'rpc.method': 'tools/call', 'mcp.server': 'web', 'mcp.tool': 'web_echo', 'hatago.decision_id': expect.any(String), 'hatago.policy.revision': expect.any(String) });
+    let previousEnd = 0n;
     for (const stage of LIFECYCLE) {
       const span = one(`stage ${stage.name}`);
-      expect([stage.name, span.parentSpanId]).toEqual([stage.name, stage.scope === 'http' ? http.spanId : request.spanId]);
+      const parent = stage.scope === 'http' ? http : request;
+      expect([stage.name, span.parentSpanId, span.encoding]).toEqual([stage.name, parent.spanId, 'protobuf']);
+      // Stage spans are timed on their parent's clock: inside it, in lifecycle order, none overlapping the next.
+      expect([stage.name, span.start >= parent.start, span.end <= parent.end, span.start <= span.end]).toEqual([stage.name, true, true, true]);
+      if (stage.scope === 'mcp' && stage.name !== 'policy') expect([stage.name, span.start >= previousEnd]).toEqual([stage.name, true]);
+      previousEnd = span.end;
     }
+    expect(one('stage policy').attributes).toMatchObject({ 'hatago.decision_id': request.attributes['hatago.decision_id'], 'mcp.server': 'web' });
     const upstreamSpan = spans.find((s) => s.service === 'fixture-upstream')!;
     expect({ name: upstreamSpan.name, parent: upstreamSpan.parentSpanId }).toEqual({ name: 'fixture tools/call echo', parent: one('stage forward').spanId });
     // The forward stage's context reached the upstream twice: in params._meta and as the HTTP traceparent header.
     const event = JSON.parse((await seen)[1]!) as { traceparent: string; traceparentHeader: string };
     expect(event).toMatchObject({ traceparent: `00-${CALLER_TRACE}-${one('stage forward').spanId}-01`, traceparentHeader: `00-${CALLER_TRACE}-${one('stage forward').spanId}-01` });
-    expect(JSON.stringify(receiver.spans)).not.toContain(SECRET_ARG);
+    expect(receiver.bodies.some((b) => b.includes(SECRET_ARG))).toBe(false);
+    expect(receiver.bodies.some((b) => b.includes('web_echo'))).toBe(true); // the search can find what a span says
   });
 
   it('a caller\'s sampled flag decides nothing: flag 00 is traced too, and its _meta traceparent never reaches the upstream', async () => {
@@ -110,5 +122,69 @@ describe('OpenTelemetry traces', () => {
     const routing = spans.find((s) => s.traceId === trace && s.name === 'stage routing')!;
     expect(routing.attributes).toMatchObject({ 'hatago.error.code': 'ERR_UNKNOWN_TOOL' });
     expect(spans.some((s) => s.traceId === trace && s.name === 'stage forward')).toBe(false);
+  });
+
+  /** A second hub on the same upstream and receiver, with its own traces settings; stopped and removed after `fn`. */
+  async function withHub(service: string, traces: Record<string, unknown>, fn: (h: HubProcess) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
+    const other = await startHubProcess(
+      { mcpServers: { web: { url: upstreamUrl } }, security: { authorization: { enabled: false } }, telemetry: { serviceName: service, traces: { enabled: true, endpoint: receiver.url, ...traces } } },
+      { env: { OTEL_BSP_SCHEDULE_DELAY: '100', ...env } },
+    );
+    try {
+      await fn(other);
+    } finally {
+      await stopAndRemove(other);
+    }
+  }
+
+  async function tracedCall(h: HubProcess, trace: string, text: string): Promise<void> {
+    const init = await rawRequest(h.mcpUrl, { body: INITIALIZE });
+    const r = await rawRequest(h.mcpUrl, {
+      body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'web_echo', arguments: { text } } },
+      headers: { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25', traceparent: `00-${trace}-${CALLER_SPAN}-01` },
+    });
+    expect(r.status).toBe(200);
+  }
+
+  it('telemetry.traces.protocol http/json exports the same trace as OTLP/JSON, in batches of maxExportBatchSize', async () => {
+    const trace = '1111222233334444555566667777aaaa';
+    await withHub('hatago-json', { protocol: 'http/json', maxExportBatchSize: 3 }, async (h) => {
+      await tracedCall(h, trace, 'json');
+      const spans = (await receiver.until((all) => all.filter((s) => s.traceId === trace && s.service === 'hatago-json').length >= LIFECYCLE.length + 2)).filter((s) => s.traceId === trace && s.service === 'hatago-json');
+      expect(spans.map((s) => s.name).sort()).toEqual(['POST /mcp', 'mcp tools/call', ...LIFECYCLE.map((l) => `stage ${l.name}`)].sort());
+      expect(new Set(spans.map((s) => s.encoding))).toEqual(new Set(['json']));
+      const request = spans.find((s) => s.name === 'mcp tools/call')!;
+      expect(spans.find((s) => s.name === 'stage forward')!.parentSpanId).toBe(request.spanId);
+      // The call's spans ended within milliseconds of each other: batches of 3 fill before the 100 ms delay.
+      const perExport = new Map<number, number>();
+      for (const s of receiver.spans.filter((r) => r.service === 'hatago-json')) perExport.set(s.batch, (perExport.get(s.batch) ?? 0) + 1);
+      expect(Math.max(...perExport.values())).toBe(3);
+    });
+  });
+
+  it('a sampled-out request makes no spans and still hands the upstream its trace, unsampled', async () => {
+    const trace = '9999888877776666555544443333bbbb';
+    const seen = upstream.waitForLine(/FIXTURE_EVENT (\{.*"text":"sampled-out".*\})/);
+    await withHub('hatago-sampled-out', { sampleRatio: 0 }, async (h) => {
+      await tracedCall(h, trace, 'sampled-out');
+      const event = JSON.parse((await seen)[1]!) as { traceparent: string; traceparentHeader: string };
+      // The trace goes on (same trace id) with the sampled flag off, in _meta and as the HTTP header.
+      expect(event.traceparent).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-00$`));
+      expect(event.traceparentHeader).toBe(event.traceparent);
+    });
+    // Stopping the hub flushed its queue: nothing of this trace was exported by it.
+    expect(receiver.spans.filter((s) => s.service === 'hatago-sampled-out')).toEqual([]);
+  });
+
+  it('an OTLP encoding the hub cannot send stops it at start, naming the variable', async () => {
+    const { dir, file } = writeConfig({ mcpServers: {}, http: { host: '127.0.0.1', port: 0 }, telemetry: { traces: { enabled: true, endpoint: receiver.url } } });
+    try {
+      const { code, output } = await runHatago(['serve', '--config', file], { env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' } });
+      expect(code).toBe(1);
+      expect(output).toContain('hatago: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc: traces are exported over OTLP/HTTP only (http/protobuf or http/json) [ERR_CONFIG_INVALID]');
+      expect(output).not.toContain('hatago listening');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
