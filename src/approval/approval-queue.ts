@@ -122,9 +122,12 @@ export class ApprovalQueue {
     }
   }
 
-  /** Pending calls, oldest first. */
-  list(): PendingApproval[] {
-    return [...this.entries.values()].map((e) => e.item);
+  /**
+   * Pending calls, oldest first, as approvers see them: without the session
+   * id (an anonymous session's id is all it takes to use that session).
+   */
+  list(): Omit<PendingApproval, 'sessionId'>[] {
+    return [...this.entries.values()].map(({ item: { sessionId: _hidden, ...shown } }) => shown);
   }
 
   get(id: string): PendingApproval | undefined {

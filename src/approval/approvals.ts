@@ -119,8 +119,9 @@ export class Approvals {
       },
       (err: unknown) => {
         if (signal.aborted) return; // decided elsewhere meanwhile
-        this.log.warn('approval elicitation failed; denying', { approvalId: item.id, error: err instanceof Error ? err.message : String(err) });
-        this.queue.decide(item.id, { outcome: 'denied', by: null, channel: 'client', note: 'the client could not be asked' });
+        // The client could not be asked (no stream, its relay slots full, an error): the call stays
+        // held for an approver out of band, until its timeout; a failing client never approves.
+        this.log.warn('approval elicitation failed; the call waits for an approver out of band', { approvalId: item.id, error: err instanceof Error ? err.message : String(err) });
       },
     );
   }

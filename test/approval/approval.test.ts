@@ -94,6 +94,7 @@ describe('approval as a policy outcome', () => {
       return items.length > 0 ? items[0] : undefined;
     });
     expect(listed).toMatchObject({ requestedBy: 'u-2', channel: 'out_of_band', arguments: { path: '/srv/a' } });
+    expect(listed).not.toHaveProperty('sessionId');
     const human = await approvalsCli(h, ['list'], token);
     expect(human.output).toContain(`${listed.id}  fx/fx_delete_file  by u-2  via out_of_band  approvers the caller`);
     const approved = await approvalsCli(h, ['approve', listed.id, '--note', 'checked'], token);
@@ -161,6 +162,24 @@ describe('approval as a policy outcome', () => {
     expect(rpc(await first).result).toMatchObject({ content: [{ type: 'text', text: 'deleted /srv/d' }] });
     const deniedDecision = events(h, 'permission_denied').find((r) => r.metadata.method === 'admin/approvals/decide');
     expect(deniedDecision?.metadata.reasons).toEqual([{ rule: 'approval.not_an_approver', message: 'approvers are ["security"]; the principal holds ["admin"]' }]);
+  });
+
+  test('authorization off: a caller without an approvals grant cannot approve its own held call', async () => {
+    const h = await hub({ authorization: { enabled: false }, approval: { destructive: { roles: ['*'] } } });
+    const mine = { authorization: await bearer(SECRET, 'mallory', ['user']) };
+    const s = await openSession(h, mine);
+    const held = s.call('fx_delete_file', { path: '/srv/z' });
+    const item = await until('the held call', async () => (JSON.parse((await approvalsCli(h, ['list', '--json'], await adminToken())).output) as { id: string }[])[0]);
+    const list = await rawRequest(`${h.url}/admin/approvals`, { method: 'GET', headers: mine });
+    expect(list.status).toBe(403);
+    expect(list.text).not.toContain(item.id);
+    const self = await rawRequest(`${h.url}/admin/approvals/${item.id}`, { body: { decision: 'approve' }, headers: mine });
+    expect(self.status).toBe(403);
+    expect(self.json).toMatchObject({ error: { code: -32003, data: { code: 'ERR_PERMISSION_DENIED' } } });
+    const rec = auditRecords(h).find((r) => r.event === 'permission_denied' && r.metadata.method === 'admin/approvals/decide')!;
+    expect(rec.metadata.reasons).toEqual([{ rule: 'approval.admin_required', message: 'admin/approvals/decide needs a role granting admin:approvals:write, authorization on or off' }]);
+    expect((await approvalsCli(h, ['deny', item.id], await adminToken())).code).toBe(0);
+    expect(rpc(await held).error).toMatchObject({ data: { code: 'ERR_APPROVAL_DENIED' } });
   });
 
   test('the admin endpoint: exact errors for anonymous, non-admin, unknown ids and bad bodies', async () => {

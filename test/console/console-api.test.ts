@@ -367,10 +367,12 @@ describe('approvals', () => {
       const listed = await call('/console/api/approvals', { token: admin });
       expect(listed.status).toBe(200);
       expect(listed.json.approvals).toEqual([expect.objectContaining({
-        id, requestedBy: 'u-user', sessionId: s.sid, method: 'tools/call', server: 'fx', name: 'fx_delete_file', approvers: ['security'], rules: ['approval.destructive'],
+        id, requestedBy: 'u-user', method: 'tools/call', server: 'fx', name: 'fx_delete_file', approvers: ['security'], rules: ['approval.destructive'],
         channel: 'out_of_band', reason: 'tool fx_delete_file says it is destructive (destructiveHint)', arguments: { path: '/srv/console' }, argumentsDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
         expiresAt: expect.any(String),
       })]);
+      // The held call's session id is not shown (an anonymous session's id is all it takes to use it).
+      expect(listed.text).not.toContain(s.sid);
 
       // CSRF: refused before the policy is asked; the call stays held.
       const session = await call('/console/api/session', { token: approver });

@@ -30,7 +30,7 @@ function card(a, act) {
     h('h3', {}, `${a.name ?? a.method} on ${a.server} `, h('span', { class: 'badge warn' }, 'held')),
     h('p', { class: 'reason' }, a.reason),
     h('table', { class: 'facts' }, h('tbody', {},
-      field('requested by', a.requestedBy ?? '(anonymous)', a.sessionId ? ` · session ${a.sessionId}` : ''),
+      field('requested by', a.requestedBy ?? '(anonymous)', ''),
       field('server / tool', `${a.server} / ${a.name ?? '-'}`, ` (${a.method})`),
       field('rules', a.rules.join(', ')),
       field('approvers', approversText(a)),

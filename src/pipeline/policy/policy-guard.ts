@@ -140,7 +140,8 @@ export class PolicyGuard implements RequestGuard {
   async check(ctx: CallerContext, req: GuardRequest, opts: GuardCheckOptions = {}): Promise<GuardResult> {
     const engine = this.policy.current();
     const decisionId = randomUUID();
-    const input = requestInput(ctx, req, this.history ? await this.history.view(ctx) : undefined);
+    // Flow rules judge tools/calls: only their decisions read the history (a store outage stops nothing else).
+    const input = requestInput(ctx, req, this.history && req.method === 'tools/call' ? await this.history.view(ctx) : undefined);
     const decision = engine.decide(input);
     if (this.onDecision) this.notify(decisionId, engine.revision, input, decision);
     const facts = {

@@ -46,7 +46,12 @@ destructive_call if {
 
 role_applies(r) if destructive_roles[r]
 
-else if destructive_roles["*"]
+# "*" is everyone, a caller with no known role included.
+destructive_call if {
+	input.request.method == "tools/call"
+	input.request.annotations.destructiveHint == true
+	destructive_roles["*"]
+}
 
 default destructive_timeout := 300
 
@@ -85,6 +90,17 @@ reasons := [{"rule": r.rule, "message": r.reason} | some r in requests]
 # --- who may approve --------------------------------------------------------
 
 deciding if input.request.method == "admin/approvals/decide"
+
+admin_methods := {"admin/approvals", "admin/approvals/decide"}
+
+# Listing and deciding need a role granting the admin permission even with
+# authorization off (when RBAC allows everything): else any caller could
+# approve its own held call.
+deny contains {"rule": "approval.admin_required", "message": lib.msg([input.request.method, " needs a role granting ", rbac.admin_needed, ", authorization on or off"])} if {
+	rbac.disabled
+	admin_methods[input.request.method]
+	count(rbac.admin_roles) == 0
+}
 
 deny contains {"rule": "approval.unknown", "message": "input.request.approval is not an object"} if {
 	deciding

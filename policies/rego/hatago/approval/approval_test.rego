@@ -112,3 +112,18 @@ test_listing_needs_read if {
 	inp2 := json.patch(decide_input(["user"], {}), [{"op": "replace", "path": "/request/method", "value": "admin/approvals"}])
 	decide(inp2, config).allow == false
 }
+
+test_authorization_off_still_needs_an_approvals_grant if {
+	off := object.union(config, {"authorization": {"enabled": false}})
+	d := decide(decide_input(["user"], {"approvers": [], "requested_by": "ops"}), off)
+	d.allow == false
+	[r.rule | some r in d.reasons] == ["approval.admin_required"]
+	d.reasons[0].message == "admin/approvals/decide needs a role granting admin:approvals:write, authorization on or off"
+	decide(decide_input(["admin"], {"approvers": [], "requested_by": "u-1"}), off).allow == true
+}
+
+test_wildcard_role_holds_everyone if {
+	cfg := object.union(config, {"authorization": {"enabled": false}, "approval": {"destructive": {"roles": ["*"]}}})
+	d := decide(call(["no-such-role"], {"destructiveHint": true}), cfg)
+	d.code == "ERR_APPROVAL_REQUIRED"
+}
