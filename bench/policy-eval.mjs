@@ -122,7 +122,7 @@ if (opts.baseline) {
 
 function networkInput() {
   seq++;
-  return { contract: 1, stage: 'network', now_ns: Date.now() * 1e6, transport: 'http', path: '/mcp', client: { ip: `10.1.2.${seq % 250}`, socket_ip: '10.0.0.1', forwarded_for: [`10.1.2.${seq % 250}`], origin: null, user_agent: 'bench/1.0' } };
+  return { contract: 2, stage: 'network', now_ns: Date.now() * 1e6, transport: 'http', path: '/mcp', client: { ip: `10.1.2.${seq % 250}`, socket_ip: '10.0.0.1', forwarded_for: [`10.1.2.${seq % 250}`], origin: null, user_agent: 'bench/1.0' } };
 }
 function listInput(tools) {
   const base = requestInput();
@@ -192,7 +192,7 @@ if (!opaBin || !existsSync(opaBin)) {
   }
   // data.config and data.compiled as the engine sets them (src/policy/engine.ts).
   await call('PUT', '/v1/data/config', config);
-  const compiled = (await call('POST', '/v1/data/hatago/decision', { input: { contract: 1, stage: 'compile' } })).result?.compiled;
+  const compiled = (await call('POST', '/v1/data/hatago/decision', { input: { contract: 2, stage: 'compile' } })).result?.compiled;
   if (compiled) await call('PUT', '/v1/data/compiled', compiled);
   const ROUND = opts.smoke ? 20 : 500;
   const ROUNDS = opts.smoke ? 2 : 10;

@@ -2,11 +2,11 @@
 // engines built from one compiled module are separate instances that each decide on their own data.
 import { readFileSync } from 'node:fs';
 import { DEFAULT_BUNDLE_PATH } from '../../src/config/default-config.js';
-import { PolicyEngine, readBundle } from '../../src/policy/index.js';
+import { CONTRACT_VERSION, PolicyEngine, readBundle } from '../../src/policy/index.js';
 import { compiledPolicyWasm, compiledPolicyWasmCount } from '../../src/policy/wasm-modules.js';
 
 const wasm = readBundle(readFileSync(DEFAULT_BUNDLE_PATH)).wasm;
-const NETWORK = { contract: 1, stage: 'network', now_ns: 0, transport: 'http', client: { ip: '10.9.9.9', socket_ip: '10.9.9.9', forwarded_for: [], origin: null, user_agent: null } };
+const NETWORK = { contract: CONTRACT_VERSION, stage: 'network', now_ns: 0, transport: 'http', client: { ip: '10.9.9.9', socket_ip: '10.9.9.9', forwarded_for: [], origin: null, user_agent: null } };
 
 it('the same wasm bytes give the same compiled module; other bytes their own, and at most 4 are kept', async () => {
   const a = await compiledPolicyWasm(wasm);
