@@ -83,6 +83,16 @@ export function rssMb(pid) {
   return Number(m[1]) / 1024;
 }
 
+/**
+ * A tools/list decision's input as the hub builds it (src/pipeline/policy-input.ts), for a
+ * principal with `roles` over `candidates` (kept by reference: a frozen list stays frozen).
+ */
+export async function listDecisionInput(roles, candidates) {
+  const { requestInput } = await import('../dist/pipeline/policy-input.js');
+  const ctx = { transport: 'http', protocolVersion: '2025-11-25', client: { ip: '10.1.2.3', origin: null, userAgent: 'bench/1.0' }, principal: { sub: 'u', roles, claims: {} } };
+  return requestInput(ctx, { method: 'tools/list', candidates });
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();

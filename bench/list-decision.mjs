@@ -11,7 +11,7 @@
 //   node bench/list-decision.mjs [--decisions 400]
 import path from 'node:path';
 import { PolicyEngine } from '../dist/policy/index.js';
-import { arg, root } from './lib.mjs';
+import { arg, listDecisionInput, root } from './lib.mjs';
 
 const DECISIONS = arg('decisions', 400);
 const SIZES = [10, 100, 1000];
@@ -48,18 +48,8 @@ const candidates = (n, facts = false) =>
     ...(facts && { definition: { status: 'pinned', pinned_digest: digest, digest, description: null, mentions: [] } }),
   })));
 
-function input(roles, list) {
-  return {
-    contract: 2,
-    stage: 'request',
-    now_ns: Date.now() * 1e6,
-    transport: 'http',
-    client: { ip: '10.1.2.3', origin: null, user_agent: 'bench/1.0' },
-    principal: { sub: 'u', username: null, roles, permissions: null, scope: null, session_id: null, claims: {} },
-    request: { method: 'tools/list', kind: null, server: null, name: null, exposed: null, arguments: null, arguments_size: 0, params: null, protocol_version: '2025-11-25', session_id: null },
-    candidates: list,
-  };
-}
+// Built as the hub builds it (one per cell: the frozen list inside is what the encoder keeps).
+const input = (roles, list) => listDecisionInput(roles, list);
 
 const engine = await PolicyEngine.load(path.join(root, 'policies', 'bundle', 'hatago.tar.gz'), { runtimeData: config });
 const roles = [
@@ -76,19 +66,20 @@ for (const [label, r, shows, facts] of roles) {
   const cells = [];
   for (const n of SIZES) {
     const list = candidates(n, facts);
-    const d = engine.decide(input(r, list));
+    const inp = await input(r, list);
+    const d = engine.decide(inp);
     const want = list.filter(shows).map((c) => c.exposed).sort();
     const got = [...(d.visible ?? [])].sort();
     if (d.allow !== true || JSON.stringify(got) !== JSON.stringify(want)) {
       throw new Error(`${label}, ${n} tools: expected ${want.length} visible, got ${JSON.stringify(d).slice(0, 300)}`);
     }
-    for (let i = 0; i < 50; i++) engine.decide(input(r, list)); // warm-up
+    for (let i = 0; i < 50; i++) engine.decide(inp); // warm-up
     const cpu = [];
     const wall = [];
     for (let i = 0; i < DECISIONS; i++) {
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      engine.decide(input(r, list));
+      engine.decide(inp);
       wall.push(Number(process.hrtime.bigint() - t0) / 1000);
       const c = process.cpuUsage(c0);
       cpu.push(c.user + c.system);

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PolicyEngine } from '../dist/policy/index.js';
+import { listDecisionInput } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -25,25 +26,17 @@ const digest = `sha256:${'ab'.repeat(32)}`;
 // Descriptions of a realistic length (about 200 characters), none matching a pattern.
 const description = (i) => `Reads the file at path ${i} and returns its contents as text. Large files are cut at maxBytes; binary files are returned as base64. Paths are relative to the server's root folder.`;
 
-function input(status) {
-  return {
-    contract: 2,
-    stage: 'request',
-    now_ns: Date.now() * 1e6,
-    transport: 'http',
-    client: { ip: '10.1.2.3', origin: null, user_agent: 'bench/1.0' },
-    principal: { sub: 'u', username: null, roles: ['user'], permissions: null, scope: null, session_id: null, claims: {} },
-    request: { method: 'tools/list', server: null, name: null, exposed: null, arguments: null, arguments_size: 0, params: null, protocol_version: '2025-11-25', session_id: null },
-    candidates: Array.from({ length: ITEMS }, (_, i) => ({
+const candidates = (status) => Array.from({ length: ITEMS }, (_, i) => ({
       server: `s${i % 5}`,
       kind: 'tool',
       name: `tool_${i}`,
       exposed: `s${i % 5}_tool_${i}`,
       // As the runtime sends them: approved definitions without their description.
       ...(status && { definition: { status, pinned_digest: digest, digest, description: status === 'pinned' ? null : description(i), mentions: [] } }),
-    })),
-  };
-}
+    }));
+// One input per variant, built as the hub builds it; each decision encodes it anew.
+const inputs = Object.fromEntries(await Promise.all([undefined, 'pinned', 'new'].map(async (st) => [String(st), await listDecisionInput(['user'], candidates(st))])));
+const input = (status) => inputs[String(status)];
 
 const engine = await PolicyEngine.load(join(root, 'policies', 'bundle', 'hatago.tar.gz'), { runtimeData: config });
 const variants = [['no facts', undefined], ['pinned', 'pinned'], ['new (scanned)', 'new']];

@@ -8,11 +8,11 @@
 //
 //   node bench/ratelimit.mjs [--keys 100000] [--checks 300000] [--concurrency 64] [--no-redis]
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseArgs } from 'node:util';
 import { MemoryStore, RedisStore } from '../dist/ratelimit/index.js';
+import { freePort } from './lib.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -79,16 +79,6 @@ async function benchMemory() {
 
 // --- redis ------------------------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRedis() {
   const port = await freePort();
