@@ -87,8 +87,7 @@ async function startNginx(name, upstreams) {
   const port = await freePort();
   let site = readFileSync(path.join(root, 'deploy/nginx/hatago.conf'), 'utf8');
   site = site.replace(/# BEGIN replicas[\s\S]*# END replicas/, upstreams.map((u) => `server ${u};`).join('\n    '))
-    .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`)
-    .replace(/^\s*hash \$hatago_affinity consistent;\n/m, '');
+    .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`);
   writeFileSync(path.join(dir, 'nginx.conf'), `daemon off;\nworker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/client_body;\n  proxy_temp_path ${dir}/proxy;\n  fastcgi_temp_path ${dir}/fastcgi;\n  uwsgi_temp_path ${dir}/uwsgi;\n  scgi_temp_path ${dir}/scgi;\n${site}\n}\n`);
   const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
   let cmd = '/usr/sbin/nginx';

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   ERR_SESSION_NOT_FOUND: { status: 404, rpc: JsonRpc.INVALID_REQUEST, message: 'Session not found' },
   ERR_HEADER_MISMATCH: { status: 400, rpc: JsonRpc.HEADER_MISMATCH, message: 'Bad Request: the request headers and body disagree' },
   ERR_SESSION_LIMIT: { status: 429, rpc: JsonRpc.RATE_LIMITED, message: 'Too many open sessions: end one (DELETE /mcp) or wait for one to expire' },
+  ERR_SESSION_STORE_UNAVAILABLE: { status: 503, rpc: JsonRpc.INTERNAL_ERROR, message: 'Session index unavailable: the session cannot be checked, request refused (fail closed)' },
   ERR_UNSUPPORTED_PROTOCOL_VERSION: { status: 400, rpc: JsonRpc.INVALID_REQUEST, message: 'Unsupported protocol version' },
   ERR_METHOD_NOT_FOUND: { status: 200, rpc: JsonRpc.METHOD_NOT_FOUND, message: 'Method not found' },
   ERR_INVALID_PARAMS: { status: 200, rpc: JsonRpc.INVALID_PARAMS, message: 'Invalid params' },

@@ -23,6 +23,8 @@ import type { SecurityEventSink } from '../pipeline/security-events.js';
 import { readiness } from './readiness.js';
 import { writeHttpError, writeJson } from './respond.js';
 import type { StructureLimits } from '../validation/index.js';
+import type { SessionIndex } from '../sessions/session-index.js';
+import type { SessionBus } from '../sessions/session-bus.js';
 
 export interface HttpAppOptions {
   hub: Hub;
@@ -49,6 +51,8 @@ export interface HttpAppOptions {
   tracing?: Pick<Tracing, 'http' | 'stageStarted' | 'stageEnded'>;
   /** True while the replica drains (SIGTERM): readiness answers 503 draining, liveness stays 200. */
   draining?: () => boolean;
+  /** Where 2025-11-25 sessions are known, and the other replicas (cluster.enabled). Default: this process. */
+  sessions?: { index: SessionIndex; bus?: SessionBus };
 }
 
 export interface HttpApp {
@@ -56,7 +60,7 @@ export interface HttpApp {
   /** Ends every MCP session (call before closing the HTTP server). */
   close(): void;
   sessionCount(): number;
-  /** This process holds the 2025-11-25 session `id`. */
+  /** A request on 2025-11-25 session `id` must be served by this process (one hub; behind a balancer any replica serves it). */
   hasSession(id: string): boolean;
   /** The stages every /mcp request runs, in order (before the MCP stages of each JSON-RPC request). */
   readonly stages: readonly Stage<HttpExchange>[];
@@ -71,6 +75,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     logger: opts.logger,
     ...(opts.tokenCheck && { tokenCheck: opts.tokenCheck }),
     ...(opts.events && { events: opts.events }),
+    ...(opts.sessions && { index: opts.sessions.index }),
+    ...(opts.sessions?.bus && { bus: opts.sessions.bus }),
   });
   // /mcp: every HTTP stage of the lifecycle; other endpoints: network and authentication.
   const mcpStages = new StageRunner<HttpExchange>([...front, validationStage(opts.limits, opts.maxBodyBytes ?? opts.limits?.maxBodyBytes), endpoint.stage], opts.logger);

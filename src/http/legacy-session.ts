@@ -1,19 +1,42 @@
-// One 2025-11-25 downstream session over HTTP: a DownstreamPeer (requests
-// in flight, relayed requests, capabilities) plus what only sessions have:
-// the standalone GET stream for notifications, the tokens that keep the
-// session alive, and its idleness.
+// One 2025-11-25 downstream session over HTTP, as this process holds it: a
+// DownstreamPeer (requests in flight, relayed requests, capabilities) plus
+// what only sessions have: the standalone GET stream for notifications, the
+// tokens that keep the session alive, and its idleness. Behind a balancer
+// every replica the client's requests reach holds a copy of the session
+// (src/http/session-table.ts); only one holds its GET stream, and a copy
+// without it sends what belongs on the stream to that replica.
 
-import { randomUUID } from 'node:crypto';
-import type { ClientSink, Principal } from '../hub/types.js';
-import { DownstreamPeer } from '../peer/downstream-peer.js';
+import type { CallerContext, ClientSink, Principal } from '../hub/types.js';
+import { DownstreamPeer, type PeerChannel } from '../peer/downstream-peer.js';
+import type { BusMessage } from '../sessions/session-bus.js';
+import type { CallerBase } from './caller.js';
 import type { SseStream } from './sse.js';
 
+/** The other replicas, for a session shared by several (cluster.enabled). */
+export interface SessionReplicas {
+  /** This replica's id. */
+  readonly self: string;
+  publish(to: string, message: BusMessage): void;
+}
+
+/** Ids of requests relayed to a shared session's client name the replica waiting for the answer. */
+const RELAYED_BY = /^hatago~([A-Za-z0-9._-]+)-\d+$/;
+
+/** The replica that relayed request `id` to the client (undefined: not a shared session's id). */
+export function relayedBy(id: unknown): string | undefined {
+  return typeof id === 'string' ? RELAYED_BY.exec(id)?.[1] : undefined;
+}
+
 export class LegacySession extends DownstreamPeer implements ClientSink {
-  readonly id = randomUUID();
   protocolVersion = '2025-11-25';
-  /** Set by the owner once the session is registered with the hub. */
-  disconnectHub: () => void = () => {};
+  /** Set by the owner once the session is registered with the hub; `ended` false: only this copy closes. */
+  disconnectHub: (ended: boolean) => void = () => {};
   private getStream: SseStream | undefined;
+  /** The replica holding the GET stream as the index said at the latest request ('' none). */
+  streamAt = '';
+  /** Set by logging/setLevel; `onLogLevel` tells the index. */
+  private level = 0;
+  onLogLevel: (level: number) => void = () => {};
 
   /** The principal of the session's latest request (its token decides how long the session lives). */
   principal: Principal | null;
@@ -28,12 +51,58 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
    * `ownerKey`: whose session it is for the per-principal cap (anonymous callers by address).
    */
   constructor(
+    readonly id: string,
     readonly owner: string | null,
     principal: Principal | null,
     readonly ownerKey: string,
+    /** This replica opened the session (it records the session's end by idleness). */
+    readonly openedHere: boolean,
+    private readonly replicas?: SessionReplicas,
   ) {
-    super();
+    super(true, replicas ? `hatago~${replicas.self}` : 'hatago');
     this.principal = principal;
+  }
+
+  get logLevel(): number {
+    return this.level;
+  }
+
+  set logLevel(level: number) {
+    this.level = level;
+    this.onLogLevel(level);
+  }
+
+  /** The index's view at a request: where the stream is, the shared log level. */
+  syncFrom(record: { stream: string; logLevel: number }): void {
+    this.streamAt = record.stream;
+    this.level = record.logLevel;
+  }
+
+  /** Another replica holds the client's GET stream (and this copy has none). */
+  private get holder(): string | undefined {
+    if (!this.replicas || this.getStream?.isOpen) return undefined;
+    return this.streamAt !== '' && this.streamAt !== this.replicas.self ? this.streamAt : undefined;
+  }
+
+  /** The hub's hand-off while another replica holds the stream: that replica's hub decides for the stream's principal. */
+  get elsewhere(): ((server: string, method: string, params?: Record<string, unknown>) => void) | undefined {
+    const to = this.holder;
+    if (to === undefined) return undefined;
+    const replicas = this.replicas!;
+    return (server, method, params) => replicas.publish(to, { t: 'notify', sid: this.id, server, method, ...(params !== undefined && { params }) });
+  }
+
+  /** The session's caller context for a request with `base`. */
+  context(base: CallerBase): CallerContext {
+    return {
+      transport: 'http',
+      protocolVersion: this.protocolVersion,
+      client: base.client,
+      principal: base.principal,
+      sessionId: this.id,
+      connectionId: this.id,
+      ...(base.trace !== undefined && { trace: base.trace }),
+    };
   }
 
   /** A request on the session: it is active, and its token is the one that counts now. */
@@ -51,9 +120,9 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
     return this.getStream?.isOpen === true;
   }
 
-  /** The hub delivers server notifications only while the GET stream is open. */
+  /** The hub delivers server notifications only while a GET stream is open (here, or on the replica holding it). */
   get listening(): boolean {
-    return this.hasOpenStream;
+    return this.hasOpenStream || this.holder !== undefined;
   }
 
   /** The principal the session's notifications are decided for: the GET stream's token, else the latest request's. */
@@ -78,8 +147,17 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
     this.getStream?.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
   }
 
-  /** The standalone GET stream, while it is open: requests not tied to a call go there. */
-  get standaloneStream(): SseStream | undefined {
+  /** The standalone GET stream, while it is open here or elsewhere: requests not tied to a call go there. */
+  get standaloneStream(): PeerChannel | undefined {
+    if (this.getStream?.isOpen) return this.getStream;
+    const to = this.holder;
+    if (to === undefined) return undefined;
+    const replicas = this.replicas!;
+    return { isOpen: true, send: (message) => replicas.publish(to, { t: 'send', sid: this.id, message }) };
+  }
+
+  /** The stream held here (a message another replica sent for it). */
+  get localStream(): SseStream | undefined {
     return this.getStream?.isOpen ? this.getStream : undefined;
   }
 
@@ -97,12 +175,16 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
     return true;
   }
 
-  /** DELETE, or the app shutting down: everything in flight ends now. */
-  override close(reason = 'session closed'): void {
+  /**
+   * DELETE, the session's end, or this process stopping: everything in flight
+   * here ends now. `ended` false: only this copy closes (the session goes on
+   * on other replicas, with its flow history).
+   */
+  override close(reason = 'session closed', ended = true): void {
     if (this.closed) return;
     super.close(reason);
     this.getStream?.end();
     this.getStream = undefined;
-    this.disconnectHub();
+    this.disconnectHub(ended);
   }
 }

@@ -12,16 +12,19 @@ import { envelopeHelp, HatagoError, JsonRpc, type ErrorCode } from '../errors/in
 import { toClientError } from '../hub/client-error.js';
 import type { Hub } from '../hub/hub.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../hub/server-info.js';
-import type { CallerContext, HubLogger, HubRequest, Principal } from '../hub/types.js';
+import type { CallerContext, HubLogger } from '../hub/types.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
-import { readSessionLimits, type SessionLimits } from './session-limits.js';
+import { readSessionLimits } from './session-limits.js';
+import { SessionTable, type TokenCheck } from './session-table.js';
+import { MemorySessionIndex, type SessionIndex } from '../sessions/session-index.js';
+import type { SessionBus } from '../sessions/session-bus.js';
 import type { CallerBase } from './caller.js';
 import { LegacySession } from './legacy-session.js';
 import { mcpMethod } from '../mcp/methods.js';
 import { DownstreamPeer, progressTokenOf } from '../peer/downstream-peer.js';
 import { callerOf, type HttpExchange } from '../pipeline/http-exchange.js';
 import type { Stage } from '../pipeline/stage.js';
-import { TRANSPORT_STAGE, transportStage } from '../pipeline/transport/stage.js';
+import { transportStage } from '../pipeline/transport/stage.js';
 import { encodeModernResult } from './modern-encoding.js';
 import { isObject, jsonRpcId, writeHttpError, writeJson } from './respond.js';
 import { SseStream } from './sse.js';
@@ -44,15 +47,7 @@ function acceptsSse(req: IncomingMessage): boolean {
   return a === null || a.includes('text/event-stream') || a.includes('*/*');
 }
 
-/** Whether the token behind a principal still holds (not expired, not revoked). */
-export type TokenCheck = (principal: Principal) => Promise<'ok' | 'expired' | 'revoked'>;
-
-type Verdict = 'ok' | 'expired' | 'revoked' | 'unverifiable';
-
-/** How often sessions are checked for idleness and for revoked or expired tokens. */
-const SWEEP_MS = 2000;
-/** How often open GET streams get an SSE comment (a half-open connection is found when the write fails). */
-const HEARTBEAT_MS = 15_000;
+export type { TokenCheck } from './session-table.js';
 
 export interface McpEndpointOptions {
   hub: Hub;
@@ -61,113 +56,42 @@ export interface McpEndpointOptions {
   tokenCheck?: TokenCheck;
   /** Receives `session_closed` (idle, token revoked or expired). */
   events?: SecurityEventSink;
+  /** Where sessions are known (default: this process's memory). */
+  index?: SessionIndex;
+  /** Behind a balancer: the other replicas (src/sessions/session-bus.ts). */
+  bus?: SessionBus;
 }
 
 export class McpEndpoint {
-  private readonly sessions = new Map<string, LegacySession>();
+  private readonly sessions: SessionTable;
   private readonly hub: Hub;
   private readonly logger: HubLogger;
-  private readonly tokenCheck: TokenCheck | undefined;
-  private readonly events: SecurityEventSink;
-  private readonly sweeper: NodeJS.Timeout;
-  private sweeping = false;
-  private lastHeartbeat = Date.now();
-  /** Sessions whose token the last sweep could not check (the revocation store did not answer). */
-  private readonly unverified = new Set<string>();
 
   constructor(opts: McpEndpointOptions) {
     this.hub = opts.hub;
     this.logger = opts.logger;
-    this.tokenCheck = opts.tokenCheck;
-    this.events = opts.events ?? discardEvents;
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
-    this.sweeper.unref();
+    this.sessions = new SessionTable({
+      hub: opts.hub,
+      logger: opts.logger,
+      index: opts.index ?? new MemorySessionIndex(),
+      ...(opts.bus && { bus: opts.bus }),
+      ...(opts.tokenCheck && { tokenCheck: opts.tokenCheck }),
+      events: opts.events ?? discardEvents,
+    });
   }
 
   get sessionCount(): number {
     return this.sessions.size;
   }
 
-  /** This process holds the session (drain: its requests are still served). */
+  /** A request on session `id` must be served by this process (drain): one hub's sessions live nowhere else. */
   hasSession(id: string): boolean {
-    return this.sessions.has(id);
+    return this.sessions.pinnedHere(id);
   }
 
-  /** Ends every session (shutdown). */
+  /** Ends every session (shutdown); behind a balancer, only this replica's copies. */
   closeAll(): void {
-    clearInterval(this.sweeper);
-    for (const s of this.sessions.values()) s.close();
-    this.sessions.clear();
-  }
-
-  /**
-   * Ends idle sessions, and sessions and GET streams whose token was revoked
-   * or expired (checked every SWEEP_MS, so a logout ends a stream within
-   * seconds). An ended session answers 404: its client initializes again.
-   */
-  private async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      const now = Date.now();
-      if (now - this.lastHeartbeat >= HEARTBEAT_MS) {
-        this.lastHeartbeat = now;
-        for (const session of this.sessions.values()) session.heartbeat();
-      }
-      // One check per token (by jti) per sweep, however many sessions hold it.
-      const verdicts = new Map<unknown, Promise<Verdict>>();
-      const verdict = (p: Principal | null): Promise<Verdict> => {
-        if (!p || !this.tokenCheck) return Promise.resolve('ok');
-        const key = p.claims.jti ?? p;
-        let v = verdicts.get(key);
-        if (!v) verdicts.set(key, (v = this.tokenCheck(p).catch(() => 'unverifiable' as const)));
-        return v;
-      };
-      for (const session of [...this.sessions.values()]) {
-        if (session.isIdle(now)) {
-          await this.end(session, 'idle');
-          continue;
-        }
-        // A store that cannot answer twice in a row counts as revoked (fail closed); once is a blip.
-        let missed = false;
-        const check = async (p: Principal | null): Promise<Verdict> => {
-          const v = await verdict(p);
-          if (v !== 'unverifiable') return v;
-          missed = true;
-          return this.unverified.has(session.id) ? v : 'ok';
-        };
-        const token = await check(session.principal);
-        const stream = token === 'ok' && session.hasOpenStream ? await check(session.streamPrincipal) : 'ok';
-        if (token !== 'ok' || stream !== 'ok') this.unverified.delete(session.id);
-        if (token !== 'ok') {
-          await this.end(session, `token_${token}`);
-        } else if (stream !== 'ok') {
-          session.endGetStream();
-          await this.record(session, `stream_token_${stream}`);
-        } else if (!missed) {
-          this.unverified.delete(session.id);
-        } else if (!this.unverified.has(session.id)) {
-          this.unverified.add(session.id);
-          this.logger.warn('token of a session could not be checked (revocation store unavailable); it ends if the next check fails too', { sessionId: session.id });
-        }
-      }
-      for (const id of this.unverified) if (!this.sessions.has(id)) this.unverified.delete(id);
-    } finally {
-      this.sweeping = false;
-    }
-  }
-
-  private async end(session: LegacySession, reason: string): Promise<void> {
-    if (this.sessions.get(session.id) !== session) return;
-    this.sessions.delete(session.id);
-    session.close();
-    await this.record(session, reason);
-  }
-
-  private async record(session: LegacySession, reason: string): Promise<void> {
-    this.logger.info('session ended', { sessionId: session.id, user: session.owner, reason });
-    await this.events({ event: 'session_closed', user: session.owner, sessionId: session.id, metadata: { reason } }).catch((err: unknown) =>
-      this.logger.error('audit record of an ended session failed', { error: String(err) }));
+    this.sessions.closeAll();
   }
 
   // -- the transport stage -----------------------------------------------------
@@ -175,13 +99,13 @@ export class McpEndpoint {
   /** The transport stage of /mcp: what the request is and where it goes; nothing is answered yet. */
   readonly stage: Stage<HttpExchange> = transportStage((x) => this.route(x));
 
-  private route(x: HttpExchange): Route {
+  private async route(x: HttpExchange): Promise<Route> {
     const { req } = x;
     const sid = header(req, 'mcp-session-id');
     const base = callerOf(x);
     if (req.method === 'GET' || req.method === 'DELETE') {
       if (sid === null) throw new HatagoError('ERR_SESSION_REQUIRED');
-      const session = this.findSession(sid, req, base);
+      const session = await this.findSession(sid, req, base);
       if (req.method === 'DELETE') return { kind: 'delete', session };
       if (!acceptsSse(req)) throw new HatagoError('ERR_NOT_ACCEPTABLE');
       return { kind: 'stream', session };
@@ -190,7 +114,7 @@ export class McpEndpoint {
     const body = x.body;
     if (!body) throw new HatagoError('ERR_INVALID_REQUEST');
     if (sid !== null) {
-      const session = this.findSession(sid, req, base);
+      const session = await this.findSession(sid, req, base);
       if (body.jsonrpc !== '2.0') throw new HatagoError('ERR_INVALID_REQUEST');
       if (body.method === 'initialize') throw new HatagoError('ERR_INVALID_REQUEST', { message: 'Session already initialized' });
       if (body.method !== undefined && typeof body.method !== 'string') throw new HatagoError('ERR_INVALID_REQUEST');
@@ -246,59 +170,41 @@ export class McpEndpoint {
       case 'stream':
         return this.openStream(route.session, x.res, base);
       case 'delete':
-        this.sessions.delete(route.session.id);
-        route.session.close();
+        await this.sessions.remove(route.session);
         return void x.res.writeHead(200).end();
     }
   }
 
   private async initialize(msg: Message, res: ServerResponse, base: CallerBase): Promise<void> {
     const id = jsonRpcId(msg.id);
-    const owner = base.principal?.sub ?? null;
-    const session = new LegacySession(owner, base.principal, owner ?? `anonymous:${base.client.ip ?? ''}`);
     const params = isObject(msg.params) ? msg.params : {};
-    session.clientCapabilities = isObject(params.capabilities) ? params.capabilities : {};
-    const ctx: CallerContext = { ...this.sessionContext(session, base) };
+    const session = this.sessions.create(base, isObject(params.capabilities) ? params.capabilities : {});
+    const ctx: CallerContext = { ...session.context(base) };
     let result: Record<string, unknown>;
     try {
       result = await session.serve(this.hub, { method: 'initialize', params, id: msg.id as string | number }, ctx);
+      session.protocolVersion = String(result.protocolVersion);
       // The policy allowed the session and says how many may be open and for how long idle.
-      const limits = readSessionLimits(ctx.decision?.output, ctx.decision?.decisionId);
-      this.admit(session, limits);
-      session.idleTimeoutMs = limits.idleTimeoutMs;
+      await this.sessions.admit(session, readSessionLimits(ctx.decision?.output, ctx.decision?.decisionId), base);
     } catch (err) {
       const e = toClientError(err, id, this.logger);
-      return writeJson(res, e.status === 429 ? 429 : 200, e.body);
+      return writeJson(res, e.status === 429 || e.status === 503 ? e.status : 200, e.body);
     }
-    session.protocolVersion = String(result.protocolVersion);
-    this.sessions.set(session.id, session);
-    // The policy decides what the session hears for whoever holds it now (a refreshed or narrower token).
-    session.disconnectHub = this.hub.connect(session.id, session, () => ({ ...ctx, principal: session.observer }));
     writeJson(res, 200, { jsonrpc: '2.0', id, result }, { 'Mcp-Session-Id': session.id });
   }
 
-  /** The session caps (part of the transport stage): per principal (anonymous callers per address) and in all. */
-  private admit(session: LegacySession, limits: SessionLimits): void {
-    const refuse = (data: Record<string, unknown>) => Object.defineProperty(new HatagoError('ERR_SESSION_LIMIT', { data }), 'stage', { value: TRANSPORT_STAGE.name });
-    if (this.sessions.size >= limits.maxTotal) throw refuse({ limit: 'total', max: limits.maxTotal });
-    let mine = 0;
-    for (const s of this.sessions.values()) if (s.ownerKey === session.ownerKey) mine++;
-    if (mine >= limits.maxPerPrincipal) throw refuse({ limit: 'per_principal', max: limits.maxPerPrincipal });
-  }
-
   private async postToSession(session: LegacySession, body: Message, req: IncomingMessage, res: ServerResponse, base: CallerBase): Promise<void> {
-    session.touch(base.principal);
     const method = body.method;
     if (method === undefined) {
-      // The client's answer to a request we relayed (sampling, elicitation, roots).
-      session.resolveResponse(body);
+      // The client's answer to a request we relayed (sampling, elicitation, roots), wherever it waits.
+      this.sessions.answer(session, body);
       return void res.writeHead(202).end();
     }
     if (body.id === undefined) {
-      if (method === 'notifications/cancelled') session.cancel(body.params);
+      if (method === 'notifications/cancelled') this.sessions.cancel(session, body.params);
       return void res.writeHead(202).end();
     }
-    await this.answer(body, req, res, this.sessionContext(session, base), false, session);
+    await this.answer(body, req, res, session.context(base), false, session);
   }
 
   /**
@@ -350,10 +256,9 @@ export class McpEndpoint {
   }
 
   /** GET: the session's standalone stream (server notifications and requests). */
-  private openStream(session: LegacySession, res: ServerResponse, base: CallerBase): void {
-    session.touch(base.principal);
+  private async openStream(session: LegacySession, res: ServerResponse, base: CallerBase): Promise<void> {
     const stream = new SseStream(res, { 'Mcp-Session-Id': session.id });
-    if (!session.attachGetStream(stream, (cb) => res.on('close', cb), base.principal)) {
+    if (!(await this.sessions.attachStream(session, stream, (cb) => res.on('close', cb), base.principal))) {
       stream.end(); // one standalone stream per session; the old one stays
       return;
     }
@@ -363,26 +268,13 @@ export class McpEndpoint {
   // -- helpers ---------------------------------------------------------------
 
   /** A session belongs to the principal that opened it; to anyone else it does not exist. */
-  private findSession(sid: string, req: IncomingMessage, base: CallerBase): LegacySession {
-    const session = this.sessions.get(sid);
-    if (!session || session.owner !== (base.principal?.sub ?? null)) throw new HatagoError('ERR_SESSION_NOT_FOUND');
+  private async findSession(sid: string, req: IncomingMessage, base: CallerBase): Promise<LegacySession> {
     const version = header(req, 'mcp-protocol-version');
+    const session = await this.sessions.find(sid, base);
     if (version !== null && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
       throw new HatagoError('ERR_UNSUPPORTED_PROTOCOL_VERSION', { data: { supported: LEGACY_PROTOCOL_VERSIONS } });
     }
     return session;
-  }
-
-  private sessionContext(session: LegacySession, base: CallerBase): CallerContext {
-    return {
-      transport: 'http',
-      protocolVersion: session.protocolVersion,
-      client: base.client,
-      principal: base.principal,
-      sessionId: session.id,
-      connectionId: session.id,
-      ...(base.trace !== undefined && { trace: base.trace }),
-    };
   }
 
   private modernContext(base: CallerBase): CallerContext {

@@ -86,8 +86,6 @@ interface Connection {
   caller: () => CallerContext;
   /** The principal the cached observe decisions were made for. */
   observedAs: unknown;
-  /** Minimum level of forwarded log messages (logging/setLevel); undefined = all. */
-  minLevel: number;
   /** The policy's answer per server ("server/observe"), until the policy changes. */
   observes: Map<string, Promise<boolean>>;
   /** Deliveries in order: each waits for the previous one's decision. */
@@ -148,9 +146,9 @@ export class Hub {
    * disconnects it. A server's notifications reach it only when the policy
    * lets `caller` observe that server.
    */
-  connect(connectionId: string, sink: ClientSink, caller: () => CallerContext): () => void {
-    this.connections.set(connectionId, { sink, caller, observedAs: undefined, minLevel: 0, observes: new Map(), queue: Promise.resolve() });
-    return () => this.disconnect(connectionId);
+  connect(connectionId: string, sink: ClientSink, caller: () => CallerContext): (ended?: boolean) => void {
+    this.connections.set(connectionId, { sink, caller, observedAs: undefined, observes: new Map(), queue: Promise.resolve() });
+    return (ended = true) => this.disconnect(connectionId, ended);
   }
 
   /** A new policy is active: every connection's observe decisions are asked again. */
@@ -174,17 +172,39 @@ export class Hub {
     return answer;
   }
 
-  /** Delivers to `conn`, in order, if it may observe `server`. */
-  private deliver(conn: Connection, server: string, method: string, params?: Result): void {
+  /**
+   * Delivers to `conn`, in order, if it may observe `server`; or, while
+   * another replica holds the client's stream, hands it to that replica
+   * undecided (`local`: a message another replica handed here, never passed on).
+   */
+  private deliver(conn: Connection, server: string, method: string, params?: Result, local = false): void {
     if (conn.sink.listening === false) return; // nothing would reach it: no decision, no queue
     conn.queue = conn.queue.then(async () => {
-      if (await this.mayObserve(conn, server)) conn.sink.notify(method, params);
+      const away = conn.sink.elsewhere;
+      if (away) {
+        if (!local) away(server, method, params);
+      } else if (await this.mayObserve(conn, server)) {
+        conn.sink.notify(method, params);
+      }
     });
   }
 
-  private disconnect(connectionId: string): void {
+  /**
+   * A notification another replica's upstream raised for connection
+   * `connectionId`, whose stream this replica holds: decided here, for the
+   * principal of the stream, as if this replica's upstream had sent it.
+   */
+  deliverFromReplica(connectionId: string, server: string, method: string, params?: Result): void {
+    const conn = this.connections.get(connectionId);
+    if (!conn || !this.upstreams.has(server)) return;
+    if (method === 'notifications/message' && LOG_LEVELS.indexOf(String(params?.level)) < conn.sink.logLevel) return;
+    this.deliver(conn, server, method, params, true);
+  }
+
+  /** `forget` false: only this process's copy of a shared session went away; its flow history stays. */
+  private disconnect(connectionId: string, forget = true): void {
     if (!this.connections.delete(connectionId)) return;
-    this.history?.forget(connectionId); // a session's flow history ends with it
+    if (forget) this.history?.forget(connectionId); // a session's flow history ends with it
     for (const { uri, server } of this.subscriptions.removeClient(connectionId)) {
       this.unsubscribeUpstream(server, uri);
     }
@@ -435,7 +455,7 @@ export class Hub {
         // Upstreams are shared by every client, so the level filters per client here.
         if (ctx.signal?.aborted) return {};
         const conn = ctx.connectionId === undefined ? undefined : this.connections.get(ctx.connectionId);
-        if (conn) conn.minLevel = level;
+        if (conn) conn.sink.logLevel = level;
         return {};
       },
     };
@@ -536,7 +556,7 @@ export class Hub {
     } else if (method === 'notifications/message') {
       const out = attributed(server, p);
       const level = LOG_LEVELS.indexOf(String(p.level));
-      for (const conn of this.connections.values()) if (level >= conn.minLevel) this.deliver(conn, server, method, out);
+      for (const conn of this.connections.values()) if (level >= conn.sink.logLevel) this.deliver(conn, server, method, out);
     }
     // list_changed is turned into `catalog` events by the upstream; progress rides the call.
   }
@@ -546,14 +566,28 @@ export class Hub {
     if (method !== 'notifications/message') return;
     const conn = ctx.connectionId === undefined ? undefined : this.connections.get(ctx.connectionId);
     const p = isObject(params) ? params : {};
-    if (conn && LOG_LEVELS.indexOf(String(p.level)) >= conn.minLevel) conn.sink.notify(method, attributed(server, p));
+    if (!conn || LOG_LEVELS.indexOf(String(p.level)) < conn.sink.logLevel) return;
+    const away = conn.sink.elsewhere;
+    if (away) away(server, method, attributed(server, p));
+    else conn.sink.notify(method, attributed(server, p));
   }
 
-  /** A list changed on `servers`: told to the connections that may observe one of them. */
+  /**
+   * A list changed on `servers`: told to the connections that may observe
+   * one of them. A connection whose stream another replica holds gets one
+   * hand-off per server (that replica's upstreams may not have changed: with
+   * stdio upstreams each replica runs its own); a repeated list_changed only
+   * makes the client list again.
+   */
   private broadcast(method: string, servers: ReadonlySet<string>): void {
     for (const conn of this.connections.values()) {
       if (conn.sink.listening === false) continue;
       conn.queue = conn.queue.then(async () => {
+        const away = conn.sink.elsewhere;
+        if (away) {
+          for (const server of servers) away(server, method);
+          return;
+        }
         for (const server of servers) {
           if (await this.mayObserve(conn, server)) return conn.sink.notify(method);
         }

@@ -159,6 +159,14 @@ export interface ClientSink {
   notify(method: string, params?: Record<string, unknown>): void;
   /** false while nothing can reach the client (a session without an open stream): the hub skips it. */
   readonly listening?: boolean;
+  /** Minimum level of forwarded log messages (logging/setLevel, an index into the MCP levels; 0: all). */
+  logLevel: number;
+  /**
+   * Set while another replica holds the client's stream: the hub hands the
+   * notification over as it is, and that replica's hub decides it for the
+   * stream's principal (Hub.deliverFromReplica).
+   */
+  readonly elsewhere?: ((server: string, method: string, params?: Record<string, unknown>) => void) | undefined;
 }
 
 /** The set of upstreams the hub fronts. UpstreamManager satisfies it; so does a plain array wrapper. */

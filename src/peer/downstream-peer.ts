@@ -93,20 +93,22 @@ export class DownstreamPeer {
     }
   }
 
-  /** notifications/cancelled from the client. */
-  cancel(params: unknown): void {
-    if (!isObject(params)) return;
+  /** notifications/cancelled from the client; false when no such request is in flight here. */
+  cancel(params: unknown): boolean {
+    if (!isObject(params)) return false;
     const { requestId, reason } = params;
-    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
-    this.inflight.get(requestId)?.abort(typeof reason === 'string' ? reason : 'cancelled by client');
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return false;
+    const ac = this.inflight.get(requestId);
+    ac?.abort(typeof reason === 'string' ? reason : 'cancelled by client');
+    return ac !== undefined;
   }
 
-  /** A JSON-RPC response from the client to one of the requests relayed to it. */
-  resolveResponse(msg: Msg): void {
+  /** A JSON-RPC response from the client to one of the requests relayed to it; false when none here waits for it. */
+  resolveResponse(msg: Msg): boolean {
     const id = msg.id;
-    if (typeof id !== 'string' && typeof id !== 'number') return;
+    if (typeof id !== 'string' && typeof id !== 'number') return false;
     const p = this.pending.get(id);
-    if (!p) return;
+    if (!p) return false;
     this.pending.delete(id);
     const err = msg.error as { code?: unknown; message?: unknown; data?: unknown } | undefined;
     if (err && typeof err === 'object') {
@@ -114,6 +116,7 @@ export class DownstreamPeer {
     } else {
       p.resolve(isObject(msg.result) ? msg.result : {});
     }
+    return true;
   }
 
   /** The relay of one call: its requests go on the channel `route` gives at the time they are sent. */

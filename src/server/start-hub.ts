@@ -53,6 +53,7 @@ import { readiness } from '../http/readiness.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
 import { replicaId } from '../config/cluster.js';
+import { createSessions } from '../sessions/create-sessions.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, Drain } from './drain.js';
 import { policyData } from './policy-data.js';
 import { startupSummary, tlsMode } from './startup-summary.js';
@@ -267,11 +268,15 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
       authenticationStage(policy, auth, logger, events),
     ];
     const replica = config.cluster?.enabled === true ? replicaId(config, env) : undefined;
+    // 2025-11-25 sessions: this process's, or with cluster.enabled shared by the replicas through cluster.redis (any replica serves any session).
+    const sessions = createSessions(replica !== undefined && config.cluster?.redis !== undefined ? { redis: config.cluster.redis, replica } : undefined, logger);
+    cleanup.push(() => sessions.close());
     // SIGTERM: finish what is in flight here, send the rest elsewhere (src/server/drain.ts).
     let drainer: Drain | undefined;
     const httpApp = createHttpApp({
       draining: () => drainer?.draining === true,
       hub,
+      sessions,
       limits: limitsFromConfig(config.security.validation),
       logger: logger.child({ component: 'http' }),
       front,

@@ -42,7 +42,7 @@ export async function serveStdio(hub: Hub, opts: StdioOptions): Promise<StdioSer
   const stdout: PeerChannel = { isOpen: true, send: (m) => void send(m) };
 
   const caller = (): CallerContext => ({ transport: 'stdio', protocolVersion, client: { ip: null, origin: null, userAgent: null }, principal: opts.principal ?? null, connectionId });
-  const disconnect = hub.connect(connectionId, { notify: (method, params) => void send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }) }, caller);
+  const disconnect = hub.connect(connectionId, { logLevel: 0, notify: (method, params) => void send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }) }, caller);
 
   const onRequest = async (msg: Msg & { id: Id; method: string }) => {
     const params = (typeof msg.params === 'object' && msg.params !== null ? msg.params : undefined) as Msg | undefined;

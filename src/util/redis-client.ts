@@ -32,3 +32,22 @@ export function createRedisClient(opts: RedisClientOptions): Redis {
     retryStrategy: (times: number) => Math.min(50 * times, 1000),
   });
 }
+
+/**
+ * Resolves once `client` is connected, or after `waitMs` (start-up, or a
+ * reconnect in progress): a command then waits for the connection, bounded,
+ * instead of failing at once because commands never queue.
+ */
+export function whenConnected(client: Redis, waitMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    timer.unref();
+    client.once('ready', done);
+  });
+}

@@ -80,17 +80,15 @@ export interface Nginx {
 }
 
 /**
- * nginx with deploy/nginx/hatago.conf: the replicas put between its BEGIN/END
- * markers, `listen` on a free loopback port, and (roundRobin) its hash line
- * left out, so requests go round robin with no affinity at all.
+ * nginx with deploy/nginx/hatago.conf (plain round robin, no affinity): the
+ * replicas put between its BEGIN/END markers, `listen` on a free loopback port.
  */
-export async function startNginx(replicas: string[], opts: { roundRobin?: boolean } = {}): Promise<Nginx> {
+export async function startNginx(replicas: string[]): Promise<Nginx> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hatago-nginx-'));
   const port = await freePort();
   let site = readFileSync(packagePath('deploy', 'nginx', 'hatago.conf'), 'utf8');
   site = site.replace(/# BEGIN replicas[\s\S]*# END replicas/, replicas.map((r) => `server ${r} max_fails=0;`).join('\n    '));
   site = site.replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`);
-  if (opts.roundRobin) site = site.replace(/^\s*hash \$hatago_affinity consistent;\n/m, '');
   for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, t));
   writeFileSync(path.join(dir, 'nginx.conf'), `
 daemon off;
@@ -185,7 +183,7 @@ export async function startTopology(config: (replicaId: string, redisUrl: string
   };
   try {
     replicas.push(...(await Promise.all(['hub-a', 'hub-b', 'hub-c'].map((id) => startHubProcess(config(id, redis.url, bundles.url), { env })))));
-    nginx = await startNginx(replicas.map((r) => new URL(r.url).host), { roundRobin: true });
+    nginx = await startNginx(replicas.map((r) => new URL(r.url).host));
     return { redis, bundles, replicas, nginx, stop };
   } catch (err) {
     await stop();

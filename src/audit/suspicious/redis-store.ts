@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { createRedisClient } from '../../util/redis-client.js';
+import { createRedisClient, whenConnected } from '../../util/redis-client.js';
 import { MemorySuspiciousStore, type MemorySuspiciousStoreOptions } from './memory-store.js';
 import type { CountKind, SuspiciousStore, WindowCounts } from './store.js';
 
@@ -167,25 +167,10 @@ export class RedisSuspiciousStore implements SuspiciousStore {
     return `${this.prefix}block:${ip}`;
   }
 
-  /** Not connected (start-up, or a reconnect in progress): wait for it, bounded, instead of failing at once. */
-  private connected(): Promise<void> {
-    if (this.redis.status === 'ready' || this.degraded) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.redis.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.waitMs);
-      timer.unref();
-      this.redis.once('ready', done);
-    });
-  }
-
   /** Runs one command; undefined when Redis cannot answer (the caller falls back to the local store). */
   private async shared<T>(cmd: () => Promise<T>): Promise<T | undefined> {
     try {
-      await this.connected();
+      if (!this.degraded) await whenConnected(this.redis, this.waitMs);
       const v = await cmd();
       if (this.degraded) {
         this.degraded = false;

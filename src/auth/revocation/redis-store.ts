@@ -5,7 +5,7 @@
 
 import type { Redis, RedisOptions } from 'ioredis';
 import { HatagoError } from '../../errors/index.js';
-import { createRedisClient } from '../../util/redis-client.js';
+import { createRedisClient, whenConnected } from '../../util/redis-client.js';
 import type { RevokedTokenStore } from './types.js';
 
 export interface RedisRevokedTokenStoreOptions {
@@ -50,23 +50,9 @@ export class RedisRevokedTokenStore implements RevokedTokenStore {
     this.redis.disconnect();
   }
 
-  /** Not connected (start-up, or a reconnect in progress): wait for it, bounded, instead of failing at once. */
-  #connected(): Promise<void> {
-    if (this.redis.status === 'ready') return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.redis.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.#waitMs);
-      this.redis.once('ready', done);
-    });
-  }
-
   async #run<T>(cmd: () => Promise<T>): Promise<T> {
     try {
-      await this.#connected();
+      await whenConnected(this.redis, this.#waitMs);
       return await cmd();
     } catch (cause) {
       throw new HatagoError('ERR_REVOCATION_UNAVAILABLE', { detail: `redis: ${(cause as Error).message}`, cause });

@@ -1,0 +1,138 @@
+// The session index: what every replica must agree on about a 2025-11-25
+// session. It is the session's authority: a session exists while its entry
+// does, and any replica that holds the entry can serve the session (it
+// rebuilds its own copy from it, src/http/session-table.ts). One interface,
+// two stores: memory for a single hub, Redis (redis-session-index.ts) when
+// `cluster.enabled` puts several replicas behind one balancer.
+
+/** What a replica needs to serve a session it did not open. */
+export interface SessionRecord {
+  /** The principal (sub) the session is bound to; null for an anonymous session. */
+  owner: string | null;
+  /** Whose session it is for the per-principal cap (anonymous callers by address). */
+  ownerKey: string;
+  /** The negotiated revision. */
+  protocolVersion: string;
+  /** The capabilities the client declared at initialize. */
+  capabilities: Record<string, unknown>;
+  /** From the initialize decision's session_limits: the entry ends after this long without a request. */
+  idleTimeoutMs: number;
+  /** The replica that opened it. */
+  replica: string;
+  /** The replica holding the client's GET stream now ('' none). */
+  stream: string;
+  /** logging/setLevel: index into the MCP log levels (0: all). */
+  logLevel: number;
+  /** Which token the latest request came with (tokenKey): only that token's end ends the session. */
+  token: string;
+}
+
+/** The cap an open would exceed. */
+export interface SessionCapHit {
+  limit: 'total' | 'per_principal';
+  max: number;
+}
+
+export interface SessionCaps {
+  maxTotal: number;
+  maxPerPrincipal: number;
+}
+
+export type SessionPatch = Partial<Pick<SessionRecord, 'stream' | 'logLevel'>>;
+
+export interface SessionIndex {
+  /** Registers a new session unless it would exceed a cap (then the cap, and nothing is written). */
+  open(id: string, record: SessionRecord, caps: SessionCaps): Promise<SessionCapHit | undefined>;
+  /** A request on the session with `token` (absent: the GET stream's keep-alive): its entry with its idle time restarted; undefined once it ended. */
+  touch(id: string, token?: string): Promise<SessionRecord | undefined>;
+  /** The entry as it is (its idle time is not restarted); undefined once it ended. */
+  peek(id: string): Promise<SessionRecord | undefined>;
+  /** Sets fields of a live entry; one that ended stays ended. */
+  update(id: string, patch: SessionPatch): Promise<void>;
+  /** Clears the GET stream's holder if it is still `replica`. */
+  releaseStream(id: string, replica: string): Promise<void>;
+  /** Ends the session; true when this call ended it (false: it had already ended). */
+  end(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+interface Entry {
+  record: SessionRecord;
+  expiresAt: number;
+}
+
+/** A single hub's index: the sessions of this process. */
+export class MemorySessionIndex implements SessionIndex {
+  private readonly entries = new Map<string, Entry>();
+  private readonly perOwner = new Map<string, Set<string>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async open(id: string, record: SessionRecord, caps: SessionCaps): Promise<SessionCapHit | undefined> {
+    // Entries past their idle time no longer count (the sweep ends their copies later).
+    if (this.entries.size >= caps.maxTotal) for (const [k, e] of this.entries) if (!this.isLive(e)) this.remove(k, e);
+    if (this.entries.size >= caps.maxTotal) return { limit: 'total', max: caps.maxTotal };
+    const mine = this.perOwner.get(record.ownerKey) ?? new Set<string>();
+    for (const k of mine) {
+      const e = this.entries.get(k);
+      if (e && !this.isLive(e)) this.remove(k, e);
+    }
+    if (mine.size >= caps.maxPerPrincipal) return { limit: 'per_principal', max: caps.maxPerPrincipal };
+    this.entries.set(id, { record: { ...record }, expiresAt: this.now() + record.idleTimeoutMs });
+    mine.add(id);
+    this.perOwner.set(record.ownerKey, mine);
+    return undefined;
+  }
+
+  async touch(id: string, token?: string): Promise<SessionRecord | undefined> {
+    const e = this.live(id);
+    if (!e) return undefined;
+    e.expiresAt = this.now() + e.record.idleTimeoutMs;
+    if (token !== undefined) e.record.token = token;
+    return { ...e.record };
+  }
+
+  async peek(id: string): Promise<SessionRecord | undefined> {
+    const e = this.live(id);
+    return e && { ...e.record };
+  }
+
+  async update(id: string, patch: SessionPatch): Promise<void> {
+    const e = this.live(id);
+    if (e) Object.assign(e.record, patch);
+  }
+
+  async releaseStream(id: string, replica: string): Promise<void> {
+    const e = this.live(id);
+    if (e?.record.stream === replica) e.record.stream = '';
+  }
+
+  async end(id: string): Promise<boolean> {
+    const e = this.entries.get(id);
+    if (!e) return false;
+    this.remove(id, e);
+    // An entry past its idle time had ended already: whoever ends it now only tidies up.
+    return this.isLive(e);
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+    this.perOwner.clear();
+  }
+
+  private isLive(e: Entry): boolean {
+    return e.expiresAt > this.now();
+  }
+
+  private remove(id: string, e: Entry): void {
+    this.entries.delete(id);
+    const mine = this.perOwner.get(e.record.ownerKey);
+    mine?.delete(id);
+    if (mine?.size === 0) this.perOwner.delete(e.record.ownerKey);
+  }
+
+  private live(id: string): Entry | undefined {
+    const e = this.entries.get(id);
+    return e && this.isLive(e) ? e : undefined;
+  }
+}
