@@ -1,7 +1,8 @@
 // `cluster`: several replicas behind one load balancer (docs/deploy.md).
 // With `cluster.enabled`, every piece of state that must be one across the
 // replicas goes to the Redis at `cluster.redis`: rate-limit counters, revoked
-// tokens, suspicious-activity counts and blocks, definition pins. A store key
+// tokens, suspicious-activity counts and blocks, definition pins, flow histories,
+// and the 2025-11-25 session index (src/sessions). A store key
 // left out takes that URL; one set to a per-process store (`memory`, `file`)
 // stops start-up with one line naming it. Each replica writes its own audit
 // chain, named by its replica id, in one folder.
@@ -67,7 +68,7 @@ export function applyCluster(config: HatagoConfig, env: NodeJS.ProcessEnv = proc
   if (cluster?.enabled !== true) return [];
   const url = cluster.redis;
   if (url === undefined || url === '') {
-    throw invalid('cluster.enabled is true but cluster.redis is not set: replicas share rate limits, revoked tokens, suspicious-activity blocks, pins and flow histories through Redis; set cluster.redis to a redis:// or rediss:// URL (docs/deploy.md)');
+    throw invalid('cluster.enabled is true but cluster.redis is not set: replicas share sessions, rate limits, revoked tokens, suspicious-activity blocks, pins and flow histories through Redis; set cluster.redis to a redis:// or rediss:// URL (docs/deploy.md)');
   }
   const sec = config.security;
   const shared: { key: string; get: () => string | undefined; set: (v: string) => void; local: string }[] = [

@@ -120,13 +120,15 @@ export class SessionTable {
    * session that ended, or that belongs to another principal, does not exist.
    */
   async find(id: string, base: CallerBase): Promise<LegacySession> {
-    const record = await this.index.touch(id, tokenKey(base.principal));
+    const owner = base.principal?.sub ?? null;
+    // Another principal's request changes nothing, not even the session's idle time.
+    const record = await this.index.touch(id, { owner, token: tokenKey(base.principal) });
     const copy = this.copies.get(id);
     if (!record) {
-      if (copy) this.drop(copy, true); // ended elsewhere, and the word has not arrived yet
+      // Ended elsewhere, and the word has not arrived yet (another principal learns nothing here).
+      if (copy && copy.owner === owner) this.drop(copy, true);
       throw new HatagoError('ERR_SESSION_NOT_FOUND');
     }
-    if (record.owner !== (base.principal?.sub ?? null)) throw new HatagoError('ERR_SESSION_NOT_FOUND');
     const session = copy ?? this.rebuild(id, record, base);
     session.syncFrom(record);
     session.touch(base.principal);

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { HatagoError } from '../errors/index.js';
 import { whenConnected } from '../util/redis-client.js';
-import type { SessionCapHit, SessionCaps, SessionIndex, SessionPatch, SessionRecord } from './session-index.js';
+import type { SessionCaller, SessionCapHit, SessionCaps, SessionIndex, SessionPatch, SessionRecord } from './session-index.js';
 
 const PREFIX = 'hatago:sess:';
 const ALL = `${PREFIX}all`;
@@ -42,10 +42,16 @@ end
 return 0
 `;
 
-/** KEYS: record, all set. ARGV: now, member, token ('' keeps it). The record's fields, its expiry restarted; empty when it ended. */
+/**
+ * KEYS: record, all set. ARGV: now, member, caller ('-': the stream's
+ * keep-alive; else owner field and token). The record's fields, its expiry
+ * restarted; empty when it ended or the caller is not its owner.
+ */
 const TOUCH_LUA = `
-local f = redis.call('HMGET', KEYS[1], 'idleTimeoutMs', 'ownerSet')
+local f = redis.call('HMGET', KEYS[1], 'idleTimeoutMs', 'ownerSet', 'owner')
 if not f[1] then return {} end
+local keepAlive = ARGV[3] == '-'
+if not keepAlive and f[3] ~= ARGV[3] then return {} end
 local now = tonumber(ARGV[1])
 local exp = now + tonumber(f[1])
 redis.call('PEXPIREAT', KEYS[1], exp)
@@ -53,7 +59,7 @@ for _, k in ipairs({f[2], KEYS[2]}) do
   redis.call('ZADD', k, 'XX', exp, ARGV[2])
   if redis.call('PTTL', k) < exp - now then redis.call('PEXPIREAT', k, exp) end
 end
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'token', ARGV[3]) end
+if not keepAlive then redis.call('HSET', KEYS[1], 'token', ARGV[4]) end
 return redis.call('HGETALL', KEYS[1])
 `;
 
@@ -86,6 +92,9 @@ type Scripted = Redis & {
   hatagoSessionRelease(...a: (string | number)[]): Promise<number>;
   hatagoSessionEnd(...a: (string | number)[]): Promise<number>;
 };
+
+/** An owner is stored with a leading "=" so that the empty string can mean anonymous. */
+const ownerField = (owner: string | null): string => (owner === null ? '' : `=${owner}`);
 
 function unavailable(err: unknown): HatagoError {
   return new HatagoError('ERR_SESSION_STORE_UNAVAILABLE', { detail: `session index: ${(err as Error)?.message ?? String(err)}` });
@@ -132,9 +141,8 @@ export class RedisSessionIndex implements SessionIndex {
 
   async open(id: string, record: SessionRecord, caps: SessionCaps): Promise<SessionCapHit | undefined> {
     const ownerSet = hashed('owner', record.ownerKey);
-    // An owner is stored with a leading "=" so that the empty string can mean anonymous.
     const fields = {
-      owner: record.owner === null ? '' : `=${record.owner}`, ownerKey: record.ownerKey, ownerSet,
+      owner: ownerField(record.owner), ownerKey: record.ownerKey, ownerSet,
       protocolVersion: record.protocolVersion, capabilities: JSON.stringify(record.capabilities),
       idleTimeoutMs: String(record.idleTimeoutMs), replica: record.replica, stream: record.stream, logLevel: String(record.logLevel), token: record.token,
     };
@@ -144,8 +152,9 @@ export class RedisSessionIndex implements SessionIndex {
     return undefined;
   }
 
-  async touch(id: string, token?: string): Promise<SessionRecord | undefined> {
-    return parseRecord(await this.run((r) => r.hatagoSessionTouch(hashed('s', id), ALL, Date.now(), id, token ?? '')));
+  async touch(id: string, caller?: SessionCaller): Promise<SessionRecord | undefined> {
+    const who = caller ? [ownerField(caller.owner), caller.token] : ['-'];
+    return parseRecord(await this.run((r) => r.hatagoSessionTouch(hashed('s', id), ALL, Date.now(), id, ...who)));
   }
 
   async peek(id: string): Promise<SessionRecord | undefined> {

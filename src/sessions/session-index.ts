@@ -38,13 +38,24 @@ export interface SessionCaps {
   maxPerPrincipal: number;
 }
 
+/** Who makes a request on a session: its principal (null: anonymous) and which token it came with. */
+export interface SessionCaller {
+  owner: string | null;
+  token: string;
+}
+
 export type SessionPatch = Partial<Pick<SessionRecord, 'stream' | 'logLevel'>>;
 
 export interface SessionIndex {
   /** Registers a new session unless it would exceed a cap (then the cap, and nothing is written). */
   open(id: string, record: SessionRecord, caps: SessionCaps): Promise<SessionCapHit | undefined>;
-  /** A request on the session with `token` (absent: the GET stream's keep-alive): its entry with its idle time restarted; undefined once it ended. */
-  touch(id: string, token?: string): Promise<SessionRecord | undefined>;
+  /**
+   * A request on the session by `caller` (absent: the GET stream's
+   * keep-alive): its entry with its idle time restarted and the caller's
+   * token noted as the latest; undefined once it ended, and for a caller
+   * that is not its owner (whose request changes nothing).
+   */
+  touch(id: string, caller?: SessionCaller): Promise<SessionRecord | undefined>;
   /** The entry as it is (its idle time is not restarted); undefined once it ended. */
   peek(id: string): Promise<SessionRecord | undefined>;
   /** Sets fields of a live entry; one that ended stays ended. */
@@ -84,11 +95,11 @@ export class MemorySessionIndex implements SessionIndex {
     return undefined;
   }
 
-  async touch(id: string, token?: string): Promise<SessionRecord | undefined> {
+  async touch(id: string, caller?: SessionCaller): Promise<SessionRecord | undefined> {
     const e = this.live(id);
-    if (!e) return undefined;
+    if (!e || (caller && caller.owner !== e.record.owner)) return undefined;
     e.expiresAt = this.now() + e.record.idleTimeoutMs;
-    if (token !== undefined) e.record.token = token;
+    if (caller) e.record.token = caller.token;
     return { ...e.record };
   }
 

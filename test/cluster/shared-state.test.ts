@@ -43,7 +43,7 @@ describe('cluster.enabled start-up checks', () => {
     const config = { http: { port: 3000 }, cluster: { enabled: true } };
     const v = await validate(config);
     expect(v.code).toBe(1);
-    expect(v.output).toBe('hatago: cluster.enabled is true but cluster.redis is not set: replicas share rate limits, revoked tokens, suspicious-activity blocks, pins and flow histories through Redis; set cluster.redis to a redis:// or rediss:// URL (docs/deploy.md) [ERR_CONFIG_INVALID]\n');
+    expect(v.output).toBe('hatago: cluster.enabled is true but cluster.redis is not set: replicas share sessions, rate limits, revoked tokens, suspicious-activity blocks, pins and flow histories through Redis; set cluster.redis to a redis:// or rediss:// URL (docs/deploy.md) [ERR_CONFIG_INVALID]\n');
     const s = await runHatago(['serve', '--config', 'c.json'], { cwd: dirWith(config) });
     expect(s.code).toBe(1);
     expect(s.output).toContain('cluster.enabled is true but cluster.redis is not set');

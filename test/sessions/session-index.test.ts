@@ -57,12 +57,15 @@ describe.each([
     const r = record({ owner: null, ownerKey: 'anonymous:10.0.0.1' });
     expect(await index.open('s-roundtrip', r, CAPS)).toBeUndefined();
     expect(await index.peek('s-roundtrip')).toEqual(r);
-    expect(await index.touch('s-roundtrip', 'jti:two')).toEqual({ ...r, token: 'jti:two' });
+    expect(await index.touch('s-roundtrip', { owner: null, token: 'jti:two' })).toEqual({ ...r, token: 'jti:two' });
     expect(await index.touch('s-roundtrip')).toEqual({ ...r, token: 'jti:two' });
+    // Another principal's request is not the session's: nothing comes back, nothing changes.
+    expect(await index.touch('s-roundtrip', { owner: 'mallory', token: 'jti:evil' })).toBeUndefined();
+    expect(await index.peek('s-roundtrip')).toEqual({ ...r, token: 'jti:two' });
     await index.update('s-roundtrip', { stream: 'hub-b', logLevel: 4 });
     expect(await index.peek('s-roundtrip')).toMatchObject({ stream: 'hub-b', logLevel: 4 });
     expect(await index.peek('s-unknown')).toBeUndefined();
-    expect(await index.touch('s-unknown', 'jti:x')).toBeUndefined();
+    expect(await index.touch('s-unknown', { owner: 'alice', token: 'jti:x' })).toBeUndefined();
   });
 
   it('caps per principal and in all; an ended session frees its place', async () => {
@@ -85,7 +88,7 @@ describe.each([
     await index.update('e-1', { stream: 'hub-b' });
     await index.releaseStream('e-1', 'hub-b');
     expect(await index.peek('e-1')).toBeUndefined();
-    expect(await index.touch('e-1', 'jti:one')).toBeUndefined();
+    expect(await index.touch('e-1', { owner: 'alice', token: 'jti:one' })).toBeUndefined();
   });
 
   it('releases the GET stream only for the replica holding it', async () => {
@@ -103,8 +106,11 @@ describe.each([
     const r = record({ idleTimeoutMs: 400 });
     await index.open('i-1', r, CAPS);
     await index.open('i-2', { ...r }, CAPS);
-    // i-1 is kept alive by requests while i-2 is left alone.
-    const keep = setInterval(() => void index.touch('i-1', 'jti:one'), 100);
+    // i-1 is kept alive by its owner's requests; i-2 gets only another principal's, which do not count.
+    const keep = setInterval(() => {
+      void index.touch('i-1', { owner: 'alice', token: 'jti:one' });
+      void index.touch('i-2', { owner: 'mallory', token: 'jti:evil' });
+    }, 100);
     try {
       await until(async () => (await index.peek('i-2')) === undefined, 'the idle session ended');
       expect(await index.peek('i-1')).toBeDefined();
@@ -139,7 +145,7 @@ describe('redis session index', () => {
     const index = new RedisSessionIndex(createRedisClient({ url: lone.url, commandTimeoutMs: 300 }), 200);
     await index.open('gone-1', record(), CAPS);
     await lone.kill();
-    for (const call of [() => index.touch('gone-1', 'jti:one'), () => index.peek('gone-1'), () => index.open('gone-2', record(), CAPS), () => index.end('gone-1')]) {
+    for (const call of [() => index.touch('gone-1', { owner: 'alice', token: 'jti:one' }), () => index.peek('gone-1'), () => index.open('gone-2', record(), CAPS), () => index.end('gone-1')]) {
       const err = await call().then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(HatagoError);
       expect((err as HatagoError).code).toBe('ERR_SESSION_STORE_UNAVAILABLE');
