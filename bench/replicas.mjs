@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // tools/call throughput through nginx in front of 1, 2 and 3 hub replicas
 // (cluster.enabled, one redis-server, one stdio fixture upstream each), with
-// N concurrent 2026-07-28 clients, in one run; prints calls/s and the ratio
-// to one replica. On the 2-core development machine the replicas, nginx,
+// N concurrent 2026-07-28 clients, then with N 2025-11-25 session clients
+// (nginx round robin: every request of a session may land on another
+// replica, which serves it from the Redis session index), in one run; prints
+// calls/s and the ratio to one replica. On the 2-core development machine the replicas, nginx,
 // Redis and the clients share two cores: the figure shows the cost of the
 // extra hop and of shared state, not the scaling a machine per replica gives.
 // Needs `npx tsc -p tsconfig.json`, redis-server and nginx (Debian packages).
@@ -14,6 +16,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { arg, root } from './lib.mjs';
 
 const CLIENTS = arg('clients', 8);
@@ -107,8 +111,14 @@ async function startNginx(name, upstreams) {
   throw new Error('nginx did not start');
 }
 
-async function measure(url) {
+/** `sessions`: 2025-11-25 clients (the 1.x SDK, one session each); else stateless 2026-07-28 clients. */
+async function measure(url, sessions = false) {
   const clients = await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    if (sessions) {
+      const c = new LegacyClient({ name: 'bench', version: '1' });
+      await c.connect(new LegacyTransport(new URL(`${url}/mcp`)));
+      return c;
+    }
     const c = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await c.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
     return c;
@@ -120,7 +130,8 @@ async function measure(url) {
     await Promise.all(clients.map(async (c) => {
       while (Date.now() < end) {
         try {
-          await c.callTool({ name: 'fx_echo', arguments: { text: 'x' } });
+          const r = await c.callTool({ name: 'fx_echo', arguments: { text: 'x' } });
+          if (r.isError) throw new Error('tool error');
           if (count) calls++;
         } catch {
           if (count) failed++;
@@ -142,12 +153,22 @@ try {
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const replicas = [await startReplica('hub-a', redisUrl), await startReplica('hub-b', redisUrl), await startReplica('hub-c', redisUrl)];
   const results = [];
+  const sessionResults = [];
+  const urls = [];
   for (const n of [1, 2, 3]) {
-    const url = await startNginx(`nginx-${n}`, replicas.slice(0, n));
-    results.push({ n, ...(await measure(url)) });
+    urls.push(await startNginx(`nginx-${n}`, replicas.slice(0, n)));
+    results.push({ n, ...(await measure(urls[n - 1])) });
   }
-  console.log(`replicas behind nginx, ${CLIENTS} clients (2026-07-28), ${SECONDS} s each, tools/call echo, cluster.enabled with one Redis`);
-  for (const r of results) console.log(`${r.n} replica(s): ${Math.round(r.rate)} calls/s (x${(r.rate / results[0].rate).toFixed(2)} of 1 replica), ${r.failed} failed`);
+  for (const n of [1, 3]) sessionResults.push({ n, ...(await measure(urls[n - 1], true)) });
+  const failed = [...results, ...sessionResults].reduce((f, r) => f + r.failed, 0);
+  if (failed > 0) {
+    console.error(`${failed} calls failed: no figure printed`);
+    process.exitCode = 1;
+  } else {
+    console.log(`replicas behind nginx, ${CLIENTS} clients, ${SECONDS} s each, tools/call echo, cluster.enabled with one Redis`);
+    for (const r of results) console.log(`2026-07-28 (stateless), ${r.n} replica(s): ${Math.round(r.rate)} calls/s (x${(r.rate / results[0].rate).toFixed(2)} of 1 replica)`);
+    for (const r of sessionResults) console.log(`2025-11-25 sessions (round robin, Redis session index), ${r.n} replica(s): ${Math.round(r.rate)} calls/s (x${(r.rate / sessionResults[0].rate).toFixed(2)} of 1 replica, x${(r.rate / results[r.n - 1].rate).toFixed(2)} of stateless)`);
+  }
   console.log('one machine: replicas, nginx, Redis and the clients share its cores, so this shows the overhead of the hop and the shared state, not scaling');
 } finally {
   cleanup();
