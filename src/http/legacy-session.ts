@@ -6,6 +6,7 @@
 // (src/http/session-table.ts); only one holds its GET stream, and a copy
 // without it sends what belongs on the stream to that replica.
 
+import { randomBytes } from 'node:crypto';
 import type { CallerContext, ClientSink, Principal } from '../hub/types.js';
 import { DownstreamPeer, type PeerChannel } from '../peer/downstream-peer.js';
 import type { BusMessage } from '../sessions/session-bus.js';
@@ -19,8 +20,13 @@ export interface SessionReplicas {
   publish(to: string, message: BusMessage): void;
 }
 
-/** Ids of requests relayed to a shared session's client name the replica waiting for the answer. */
-const RELAYED_BY = /^hatago~([A-Za-z0-9._-]+)-\d+$/;
+/**
+ * Ids of requests relayed to a shared session's client name the replica
+ * waiting for the answer, and a random part per copy: two copies (a copy
+ * rebuilt later, two processes an operator gave one replica id) never
+ * share an id, so an answer resolves only the request it answers.
+ */
+const RELAYED_BY = /^hatago~([A-Za-z0-9._-]+)~[0-9a-f]{12}-\d+$/;
 
 /** The replica that relayed request `id` to the client (undefined: not a shared session's id). */
 export function relayedBy(id: unknown): string | undefined {
@@ -37,6 +43,10 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
   /** Set by logging/setLevel; `onLogLevel` tells the index. */
   private level = 0;
   onLogLevel: (level: number) => void = () => {};
+  /** Restarts the index entry's idle time while a stream is open or a call runs (src/http/session-table.ts). */
+  keepAlive: NodeJS.Timeout | undefined;
+  /** When this copy last restarted the index entry's idle time. */
+  indexTouchedAt = Date.now();
 
   /** The principal of the session's latest request (its token decides how long the session lives). */
   principal: Principal | null;
@@ -59,7 +69,7 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
     readonly openedHere: boolean,
     private readonly replicas?: SessionReplicas,
   ) {
-    super(true, replicas ? `hatago~${replicas.self}` : 'hatago');
+    super(true, replicas ? `hatago~${replicas.self}~${randomBytes(6).toString('hex')}` : 'hatago');
     this.principal = principal;
   }
 
@@ -78,6 +88,16 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
     this.level = record.logLevel;
   }
 
+  /** logging/setLevel taken by another replica. */
+  syncLevel(level: number): void {
+    this.level = level;
+  }
+
+  /** A request on this copy ended: idle from now. */
+  markActive(): void {
+    this.lastActive = Date.now();
+  }
+
   /** Another replica holds the client's GET stream (and this copy has none). */
   private get holder(): string | undefined {
     if (!this.replicas || this.getStream?.isOpen) return undefined;
@@ -85,11 +105,11 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
   }
 
   /** The hub's hand-off while another replica holds the stream: that replica's hub decides for the stream's principal. */
-  get elsewhere(): ((server: string, method: string, params?: Record<string, unknown>) => void) | undefined {
+  get elsewhere(): ((servers: readonly string[], method: string, params?: Record<string, unknown>) => void) | undefined {
     const to = this.holder;
     if (to === undefined) return undefined;
     const replicas = this.replicas!;
-    return (server, method, params) => replicas.publish(to, { t: 'notify', sid: this.id, server, method, ...(params !== undefined && { params }) });
+    return (servers, method, params) => replicas.publish(to, { t: 'notify', sid: this.id, servers: [...servers], method, ...(params !== undefined && { params }) });
   }
 
   /** The session's caller context for a request with `base`. */
@@ -183,6 +203,8 @@ export class LegacySession extends DownstreamPeer implements ClientSink {
   override close(reason = 'session closed', ended = true): void {
     if (this.closed) return;
     super.close(reason);
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
     this.getStream?.end();
     this.getStream = undefined;
     this.disconnectHub(ended);

@@ -33,6 +33,9 @@ import { requestHeader as header } from '../util/incoming-request.js';
 
 type Message = Record<string, unknown>;
 
+/** The most JSON an initialize's params.capabilities may take (they are kept for the session's life). */
+export const MAX_CAPABILITIES_BYTES = 16 * 1024;
+
 /** Where the transport stage sends an /mcp request. */
 type Route =
   | { kind: 'session'; session: LegacySession; message: Message }
@@ -150,6 +153,12 @@ export class McpEndpoint {
     // Legacy without a session: only `initialize` may open one.
     if (body.jsonrpc !== '2.0' || typeof body.method !== 'string') throw new HatagoError('ERR_INVALID_REQUEST');
     if (body.method !== 'initialize' || body.id === undefined) throw new HatagoError('ERR_SESSION_REQUIRED');
+    // The capabilities live as long as the session, in the session index too: bounded.
+    const caps = isObject(body.params) ? body.params.capabilities : undefined;
+    if (caps !== undefined && JSON.stringify(caps).length > MAX_CAPABILITIES_BYTES) {
+      x.replyId = jsonRpcId(body.id);
+      throw new HatagoError('ERR_LIMIT_EXCEEDED', { data: { limit: 'capabilities', max: MAX_CAPABILITIES_BYTES } });
+    }
     return { kind: 'initialize', message: body };
   }
 
@@ -204,7 +213,12 @@ export class McpEndpoint {
       if (method === 'notifications/cancelled') this.sessions.cancel(session, body.params);
       return void res.writeHead(202).end();
     }
-    await this.answer(body, req, res, session.context(base), false, session);
+    this.sessions.busy(session);
+    try {
+      await this.answer(body, req, res, session.context(base), false, session);
+    } finally {
+      this.sessions.settled(session);
+    }
   }
 
   /**
@@ -270,11 +284,11 @@ export class McpEndpoint {
   /** A session belongs to the principal that opened it; to anyone else it does not exist. */
   private async findSession(sid: string, req: IncomingMessage, base: CallerBase): Promise<LegacySession> {
     const version = header(req, 'mcp-protocol-version');
-    const session = await this.sessions.find(sid, base);
+    // Checked first: a request refused here does not count as activity on the session.
     if (version !== null && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
       throw new HatagoError('ERR_UNSUPPORTED_PROTOCOL_VERSION', { data: { supported: LEGACY_PROTOCOL_VERSIONS } });
     }
-    return session;
+    return this.sessions.find(sid, base);
   }
 
   private modernContext(base: CallerBase): CallerContext {

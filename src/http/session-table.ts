@@ -16,7 +16,7 @@ import type { HubLogger, Principal } from '../hub/types.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
 import { TRANSPORT_STAGE } from '../pipeline/transport/stage.js';
 import { BROADCAST, type BusMessage, type SessionBus } from '../sessions/session-bus.js';
-import type { SessionIndex, SessionRecord } from '../sessions/session-index.js';
+import { FOREIGN, type SessionIndex, type SessionRecord } from '../sessions/session-index.js';
 import type { CallerBase } from './caller.js';
 import { LegacySession, relayedBy, type SessionReplicas } from './legacy-session.js';
 import type { SessionLimits } from './session-limits.js';
@@ -33,6 +33,11 @@ type Verdict = 'ok' | 'expired' | 'revoked' | 'unverifiable';
 const SWEEP_MS = 2000;
 /** How often open GET streams get an SSE comment (a half-open connection is found when the write fails). */
 const HEARTBEAT_MS = 15_000;
+
+/** How often a busy copy restarts its entry's idle time: a third of it, between 250 ms and 10 s. */
+function keepAliveEvery(session: LegacySession): number {
+  return Math.min(10_000, Math.max(250, Math.floor(session.idleTimeoutMs / 3)));
+}
 
 /** Which token a request came with: only the latest token's end ends a session. */
 export function tokenKey(p: Principal | null): string {
@@ -64,6 +69,7 @@ export class SessionTable {
   private readonly events: SecurityEventSink;
   private readonly sweeper: NodeJS.Timeout;
   private sweeping = false;
+  private warnedAt = 0;
   private lastHeartbeat = Date.now();
   /** Sessions whose token the last sweep could not check (the revocation store did not answer). */
   private readonly unverified = new Set<string>();
@@ -109,7 +115,14 @@ export class SessionTable {
       owner: session.owner, ownerKey: session.ownerKey, protocolVersion: session.protocolVersion, capabilities: session.clientCapabilities,
       idleTimeoutMs: limits.idleTimeoutMs, replica: this.replicas?.self ?? '', stream: '', logLevel: 0, token: tokenKey(base.principal),
     };
-    const hit = await this.index.open(session.id, record, { maxTotal: limits.maxTotal, maxPerPrincipal: limits.maxPerPrincipal });
+    let hit;
+    try {
+      hit = await this.index.open(session.id, record, { maxTotal: limits.maxTotal, maxPerPrincipal: limits.maxPerPrincipal });
+    } catch (err) {
+      // The open may have been written with its answer lost: no orphan should hold a place under the caps.
+      this.index.end(session.id).catch(() => undefined);
+      throw err;
+    }
     if (hit) throw Object.defineProperty(new HatagoError('ERR_SESSION_LIMIT', { data: { ...hit } }), 'stage', { value: TRANSPORT_STAGE.name });
     this.hold(session, base);
   }
@@ -121,23 +134,60 @@ export class SessionTable {
    */
   async find(id: string, base: CallerBase): Promise<LegacySession> {
     const owner = base.principal?.sub ?? null;
-    // Another principal's request changes nothing, not even the session's idle time.
-    const record = await this.index.touch(id, { owner, token: tokenKey(base.principal) });
     const copy = this.copies.get(id);
+    // Another principal's request changes nothing, not even the session's idle time.
+    const record = await this.index.touch(id, { owner, token: tokenKey(base.principal) }, copy === undefined);
+    if (record === FOREIGN) throw new HatagoError('ERR_SESSION_NOT_FOUND');
     if (!record) {
-      // Ended elsewhere, and the word has not arrived yet (another principal learns nothing here).
-      if (copy && copy.owner === owner) this.drop(copy, true);
+      // Ended elsewhere and the word has not arrived yet, or past its idle time: recorded by whoever removes it.
+      if (copy) await this.finish(copy, 'idle', true);
       throw new HatagoError('ERR_SESSION_NOT_FOUND');
     }
     const session = copy ?? this.rebuild(id, record, base);
     session.syncFrom(record);
     session.touch(base.principal);
+    session.indexTouchedAt = Date.now();
     return session;
   }
 
-  /** DELETE: the session ends everywhere. */
+  /** A request on the session has ended: idle from now, and the index told if a long call outlived a keep-alive period. */
+  settled(session: LegacySession): void {
+    session.markActive();
+    if (session.inflightCount === 0 && Date.now() - session.indexTouchedAt > keepAliveEvery(session)) void this.keepAlive(session);
+  }
+
+  /** A call runs or a stream is open on this copy: the index entry's idle time is restarted until neither is so. */
+  busy(session: LegacySession): void {
+    if (session.keepAlive || session.closed) return;
+    session.keepAlive = setInterval(() => {
+      if (session.inflightCount === 0 && !session.hasOpenStream) {
+        clearInterval(session.keepAlive);
+        session.keepAlive = undefined;
+        return;
+      }
+      void this.keepAlive(session);
+    }, keepAliveEvery(session));
+    session.keepAlive.unref();
+  }
+
+  private async keepAlive(session: LegacySession): Promise<void> {
+    session.indexTouchedAt = Date.now();
+    let record;
+    try {
+      record = await this.index.touch(session.id);
+    } catch (err) {
+      this.warnOnce('session index: a busy session could not be kept alive; tried again', err);
+      return;
+    }
+    // Ended elsewhere (a lost word on the bus) or removed: this copy, its stream and calls end too.
+    if (record === undefined && !session.closed) await this.finish(session, 'idle', true);
+  }
+
+  /** DELETE: the session ends everywhere (an index that cannot remove it fails the request, and the session stays). */
   async remove(session: LegacySession): Promise<void> {
-    await this.finish(session, 'deleted', false);
+    await this.index.end(session.id);
+    this.drop(session, true);
+    this.bus?.publish(BROADCAST, { t: 'ended', sid: session.id });
   }
 
   /** The client's answer to a relayed request: to the replica that relayed it when it is not this one. */
@@ -147,10 +197,12 @@ export class SessionTable {
     if (by !== undefined && by !== this.replicas?.self) this.bus?.publish(by, { t: 'answer', sid: session.id, body });
   }
 
-  /** notifications/cancelled: for the request wherever it runs. */
+  /** notifications/cancelled: for the request wherever it runs (only its id and a short reason travel). */
   cancel(session: LegacySession, params: unknown): void {
-    if (session.cancel(params) || typeof params !== 'object' || params === null) return;
-    this.bus?.publish(BROADCAST, { t: 'cancel', sid: session.id, params: params as Msg });
+    if (session.cancel(params) || !this.bus || typeof params !== 'object' || params === null) return;
+    const { requestId, reason } = params as Msg;
+    if (!((typeof requestId === 'string' && requestId.length <= 256) || typeof requestId === 'number')) return;
+    this.bus.publish(BROADCAST, { t: 'cancel', sid: session.id, params: { requestId, ...(typeof reason === 'string' && { reason: reason.slice(0, 256) }) } });
   }
 
   /**
@@ -159,20 +211,17 @@ export class SessionTable {
    * is restarted every third of it (an open stream keeps its session).
    */
   async attachStream(session: LegacySession, stream: SseStream, onClose: (cb: () => void) => void, principal: Principal | null): Promise<boolean> {
-    if (!session.attachGetStream(stream, onClose, principal)) return false;
-    const keep = (what: string) => this.index.touch(session.id).catch((err: unknown) => this.logger.warn(`session index: ${what}`, { sessionId: session.id, error: String(err) }));
-    const keepAlive = setInterval(() => void keep('an open stream could not keep its session alive'), Math.max(250, Math.floor(session.idleTimeoutMs / 3)));
-    keepAlive.unref();
+    if (session.closed || !session.attachGetStream(stream, onClose, principal)) return false;
+    this.busy(session);
     const self = this.replicas?.self;
     const before = session.streamAt;
     onClose(() => {
-      clearInterval(keepAlive);
       if (session.closed) return;
       // Idle from the stream's end, as the copy counts it.
-      void keep('idle time not restarted at the stream\'s end');
+      void this.keepAlive(session);
       if (self === undefined) return;
       session.streamAt = '';
-      this.index.releaseStream(session.id, self).catch((err: unknown) => this.logger.warn('session index: stream release failed', { error: String(err) }));
+      this.index.releaseStream(session.id, self).catch((err: unknown) => this.warnOnce('session index: stream release failed', err));
     });
     if (self === undefined) return true;
     session.streamAt = self;
@@ -196,8 +245,10 @@ export class SessionTable {
 
   private hold(session: LegacySession, base: CallerBase): void {
     this.copies.set(session.id, session);
-    session.onLogLevel = (level) => void this.index.update(session.id, { logLevel: level }).catch((err: unknown) =>
-      this.logger.warn('session index: log level not saved', { error: String(err) }));
+    session.onLogLevel = (level) => {
+      this.bus?.publish(BROADCAST, { t: 'level', sid: session.id, level });
+      this.index.update(session.id, { logLevel: level }).catch((err: unknown) => this.warnOnce('session index: log level not saved', err));
+    };
     // The policy decides what the session hears for whoever holds it now (a refreshed or narrower token).
     session.disconnectHub = this.hub.connect(session.id, session, () => ({ ...session.context(base), principal: session.observer }));
   }
@@ -221,8 +272,9 @@ export class SessionTable {
 
   /**
    * Ends the session everywhere: this copy, the index entry, the other
-   * replicas' copies. `audit`: record session_closed, once (by the replica
-   * whose call ended the entry, or for an idle session the one that opened it).
+   * replicas' copies. `audit`: record session_closed, once, by the replica
+   * whose call removed the entry (an entry past its idle time stays a grace
+   * period for that).
    */
   private async finish(session: LegacySession, reason: string, audit: boolean): Promise<void> {
     this.drop(session, true);
@@ -230,10 +282,18 @@ export class SessionTable {
     try {
       endedHere = await this.index.end(session.id);
     } catch (err) {
-      this.logger.warn('session index: end not recorded (the entry expires by itself)', { sessionId: session.id, error: String(err) });
+      this.warnOnce('session index: end not recorded (the entry expires by itself)', err);
     }
     this.bus?.publish(BROADCAST, { t: 'ended', sid: session.id });
-    if (audit && (endedHere || (reason === 'idle' && session.openedHere))) await this.record(session, reason);
+    if (audit && endedHere) await this.record(session, reason);
+  }
+
+  /** At most one warning per 10 s: an outage must not flood the log. */
+  private warnOnce(what: string, err: unknown): void {
+    const now = Date.now();
+    if (now - this.warnedAt < 10_000) return;
+    this.warnedAt = now;
+    this.logger.warn(what, { error: err instanceof Error ? err.message : String(err) });
   }
 
   private async record(session: LegacySession, reason: string): Promise<void> {
@@ -258,7 +318,10 @@ export class SessionTable {
         session.localStream?.send(m.message);
         return;
       case 'notify':
-        if (session.localStream) this.hub.deliverFromReplica(session.id, m.server, m.method, m.params);
+        if (session.localStream && Array.isArray(m.servers) && m.servers.length <= 256) this.hub.deliverFromReplica(session.id, m.servers.filter((x) => typeof x === 'string'), m.method, m.params);
+        return;
+      case 'level':
+        if (typeof m.level === 'number') session.syncLevel(m.level);
         return;
       case 'release':
         session.endGetStream();
@@ -298,7 +361,7 @@ export class SessionTable {
         try {
           if (!(await this.stillLive(session, now))) continue;
         } catch (err) {
-          this.logger.warn('session index: a session could not be checked; checked again at the next sweep', { sessionId: session.id, error: String(err) });
+          this.warnOnce('session index: sessions could not be checked; checked again at the next sweep', err);
           continue;
         }
         // A store that cannot answer twice in a row counts as revoked (fail closed); once is a blip.
@@ -336,15 +399,19 @@ export class SessionTable {
    * ended (and this copy with it).
    */
   private async stillLive(session: LegacySession, now: number): Promise<boolean> {
-    if (session.isIdle(now)) {
-      if (await this.index.peek(session.id)) {
-        session.touch(session.principal); // served elsewhere: checked again after another idle period
-        return true;
+    if (!session.isIdle(now)) return true;
+    if (await this.index.peek(session.id)) {
+      // Served elsewhere. A copy with nothing of its own here (no relayed request waiting, no
+      // subscription) goes; the next request here rebuilds it.
+      if (this.bus && session.pendingCount === 0 && !this.hub.hasSubscriptions(session.id)) {
+        this.drop(session, false);
+        return false;
       }
-      await this.finish(session, 'idle', true);
-      return false;
+      session.markActive(); // checked again after another idle period
+      return true;
     }
-    return true;
+    await this.finish(session, 'idle', true);
+    return false;
   }
 
   /**

@@ -182,7 +182,7 @@ export class Hub {
     conn.queue = conn.queue.then(async () => {
       const away = conn.sink.elsewhere;
       if (away) {
-        if (!local) away(server, method, params);
+        if (!local) away([server], method, params);
       } else if (await this.mayObserve(conn, server)) {
         conn.sink.notify(method, params);
       }
@@ -194,11 +194,21 @@ export class Hub {
    * `connectionId`, whose stream this replica holds: decided here, for the
    * principal of the stream, as if this replica's upstream had sent it.
    */
-  deliverFromReplica(connectionId: string, server: string, method: string, params?: Result): void {
+  deliverFromReplica(connectionId: string, servers: readonly string[], method: string, params?: Result): void {
     const conn = this.connections.get(connectionId);
-    if (!conn || !this.upstreams.has(server)) return;
+    const known = servers.filter((s) => this.upstreams.has(s));
+    if (!conn || known.length === 0 || conn.sink.elsewhere || conn.sink.listening === false) return;
     if (method === 'notifications/message' && LOG_LEVELS.indexOf(String(params?.level)) < conn.sink.logLevel) return;
-    this.deliver(conn, server, method, params, true);
+    if (known.length === 1) return this.deliver(conn, known[0]!, method, params, true);
+    // A list change of several servers: told once if any of them may be observed.
+    conn.queue = conn.queue.then(async () => {
+      for (const server of known) if (await this.mayObserve(conn, server)) return conn.sink.notify(method, params);
+    });
+  }
+
+  /** Whether connection `connectionId` holds resource subscriptions here (its copy must stay while it does). */
+  hasSubscriptions(connectionId: string): boolean {
+    return this.subscriptions.hasClient(connectionId);
   }
 
   /** `forget` false: only this process's copy of a shared session went away; its flow history stays. */
@@ -568,26 +578,22 @@ export class Hub {
     const p = isObject(params) ? params : {};
     if (!conn || LOG_LEVELS.indexOf(String(p.level)) < conn.sink.logLevel) return;
     const away = conn.sink.elsewhere;
-    if (away) away(server, method, attributed(server, p));
+    if (away) away([server], method, attributed(server, p));
     else conn.sink.notify(method, attributed(server, p));
   }
 
   /**
    * A list changed on `servers`: told to the connections that may observe
    * one of them. A connection whose stream another replica holds gets one
-   * hand-off per server (that replica's upstreams may not have changed: with
-   * stdio upstreams each replica runs its own); a repeated list_changed only
-   * makes the client list again.
+   * hand-off naming them (that replica's upstreams may not have changed:
+   * with stdio upstreams each replica runs its own).
    */
   private broadcast(method: string, servers: ReadonlySet<string>): void {
     for (const conn of this.connections.values()) {
       if (conn.sink.listening === false) continue;
       conn.queue = conn.queue.then(async () => {
         const away = conn.sink.elsewhere;
-        if (away) {
-          for (const server of servers) away(server, method);
-          return;
-        }
+        if (away) return away([...servers], method);
         for (const server of servers) {
           if (await this.mayObserve(conn, server)) return conn.sink.notify(method);
         }

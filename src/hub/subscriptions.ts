@@ -39,6 +39,11 @@ export class SubscriptionTable {
     return orphaned;
   }
 
+  hasClient(client: string): boolean {
+    for (const sub of this.byUri.values()) if (sub.clients.has(client)) return true;
+    return false;
+  }
+
   subscribers(uri: string, server: string): ReadonlySet<string> {
     const sub = this.byUri.get(uri);
     return sub && sub.server === server ? sub.clients : EMPTY;

@@ -166,7 +166,7 @@ export interface ClientSink {
    * notification over as it is, and that replica's hub decides it for the
    * stream's principal (Hub.deliverFromReplica).
    */
-  readonly elsewhere?: ((server: string, method: string, params?: Record<string, unknown>) => void) | undefined;
+  readonly elsewhere?: ((servers: readonly string[], method: string, params?: Record<string, unknown>) => void) | undefined;
 }
 
 /** The set of upstreams the hub fronts. UpstreamManager satisfies it; so does a plain array wrapper. */

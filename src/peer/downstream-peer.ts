@@ -59,6 +59,11 @@ export class DownstreamPeer {
     return this.inflight.size;
   }
 
+  /** Relayed requests waiting for the client's answer. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   /** Whether the client declared it can be asked things (sampling, elicitation, roots). */
   get canBeAsked(): boolean {
     return Object.values(CAPABILITY_OF).some((cap) => this.clientCapabilities[cap] !== undefined);

@@ -5,6 +5,7 @@
 // replica that sent it, a call runs on the replica that took it. The bus
 // carries the message there. A single hub has no bus: everything is local.
 
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 
@@ -17,8 +18,10 @@ export type BusMessage =
   | { t: 'cancel'; sid: string; params: Msg }
   /** For the stream holder: a message to write on the GET stream as it is (a relayed request, its cancellation). */
   | { t: 'send'; sid: string; message: Msg }
-  /** For the stream holder: a server notification, decided there for the stream's principal. */
-  | { t: 'notify'; sid: string; server: string; method: string; params?: Msg }
+  /** For the stream holder: a server notification of one of `servers`, decided there for the stream's principal. */
+  | { t: 'notify'; sid: string; servers: string[]; method: string; params?: Msg }
+  /** logging/setLevel taken by one replica, for every copy (broadcast). */
+  | { t: 'level'; sid: string; level: number }
   /** For the old stream holder: the client opened its GET stream on another replica. */
   | { t: 'release'; sid: string }
   /** The session ended (DELETE, token revoked or expired): every copy closes (broadcast). */
@@ -35,10 +38,23 @@ export interface SessionBus {
   close(): Promise<void>;
 }
 
-/** A published message above this size is dropped (and logged): Redis is not a bulk channel. */
-export const MAX_BUS_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * A published message above its kind's size is dropped (and logged): Redis
+ * is not a bulk channel. Answers and relayed requests carry what a client or
+ * an upstream may send (already bounded by the body and answer limits);
+ * notifications less; control messages little.
+ */
+export const MAX_BUS_MESSAGE_BYTES: Readonly<Record<BusMessage['t'], number>> = {
+  answer: 4 * 1024 * 1024,
+  send: 4 * 1024 * 1024,
+  notify: 1024 * 1024,
+  cancel: 4096,
+  level: 1024,
+  release: 1024,
+  ended: 1024,
+};
 
-const KINDS = new Set(['answer', 'cancel', 'send', 'notify', 'release', 'ended']);
+const KINDS = new Set(Object.keys(MAX_BUS_MESSAGE_BYTES));
 
 const CHANNEL = 'hatago:sess:bus:';
 const channelOf = (to: string): string => (to === BROADCAST ? `${CHANNEL}all` : `${CHANNEL}r:${to}`);
@@ -47,9 +63,12 @@ const channelOf = (to: string): string => (to === BROADCAST ? `${CHANNEL}all` : 
 export class RedisSessionBus implements SessionBus {
   private handler: (message: BusMessage) => void = () => {};
   private warnedAt = 0;
+  /** This process among replicas that may share an id by mistake: broadcasts from a twin still count. */
+  private readonly from: string;
 
   /** `pub`: a command connection (shared); `sub`: a connection of its own (subscriber mode). */
   constructor(readonly replica: string, private readonly pub: Redis, private readonly sub: Redis, private readonly logger: Logger) {
+    this.from = `${replica}~${randomBytes(6).toString('hex')}`;
     sub.on('error', () => undefined); // reconnects by itself; subscriptions are renewed on ready
     const subscribe = () => void sub.subscribe(channelOf(replica), channelOf(BROADCAST)).catch((err: unknown) => this.warn('session bus: subscribe failed', err));
     sub.on('ready', subscribe);
@@ -58,8 +77,8 @@ export class RedisSessionBus implements SessionBus {
   }
 
   publish(to: string, message: BusMessage): void {
-    const text = JSON.stringify({ ...message, from: this.replica });
-    if (text.length > MAX_BUS_MESSAGE_BYTES) {
+    const text = JSON.stringify({ ...message, from: this.from });
+    if (text.length > MAX_BUS_MESSAGE_BYTES[message.t]) {
       this.warn('session bus: message too large to relay to another replica, dropped', new Error(`${text.length} bytes, kind ${message.t}`));
       return;
     }
@@ -83,7 +102,7 @@ export class RedisSessionBus implements SessionBus {
     }
     if (typeof m !== 'object' || m === null) return;
     const msg = m as BusMessage & { from?: unknown };
-    if (msg.from === this.replica || !KINDS.has(msg.t) || typeof msg.sid !== 'string') return;
+    if (msg.from === this.from || !KINDS.has(msg.t) || typeof msg.sid !== 'string') return;
     try {
       this.handler(msg);
     } catch (err) {

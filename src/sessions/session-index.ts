@@ -46,23 +46,30 @@ export interface SessionCaller {
 
 export type SessionPatch = Partial<Pick<SessionRecord, 'stream' | 'logLevel'>>;
 
+/** What `touch` answers for a request by another principal than the owner (a 404 to the client, like an ended session). */
+export const FOREIGN = 'foreign';
+
 export interface SessionIndex {
   /** Registers a new session unless it would exceed a cap (then the cap, and nothing is written). */
   open(id: string, record: SessionRecord, caps: SessionCaps): Promise<SessionCapHit | undefined>;
   /**
-   * A request on the session by `caller` (absent: the GET stream's
-   * keep-alive): its entry with its idle time restarted and the caller's
-   * token noted as the latest; undefined once it ended, and for a caller
-   * that is not its owner (whose request changes nothing).
+   * A request on the session by `caller` (absent: a keep-alive while a
+   * stream is open or a call runs): its entry with its idle time restarted
+   * and the caller's token noted as the latest; undefined once it ended;
+   * FOREIGN for a caller that is not its owner (whose request changes
+   * nothing). `capabilities` are read only when asked (a copy being built).
    */
-  touch(id: string, caller?: SessionCaller): Promise<SessionRecord | undefined>;
+  touch(id: string, caller?: SessionCaller, withCapabilities?: boolean): Promise<SessionRecord | typeof FOREIGN | undefined>;
   /** The entry as it is (its idle time is not restarted); undefined once it ended. */
   peek(id: string): Promise<SessionRecord | undefined>;
   /** Sets fields of a live entry; one that ended stays ended. */
   update(id: string, patch: SessionPatch): Promise<void>;
   /** Clears the GET stream's holder if it is still `replica`. */
   releaseStream(id: string, replica: string): Promise<void>;
-  /** Ends the session; true when this call ended it (false: it had already ended). */
+  /**
+   * Removes the entry, ended or past its idle time; true when this call
+   * removed it (so that exactly one replica records the end).
+   */
   end(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -95,9 +102,10 @@ export class MemorySessionIndex implements SessionIndex {
     return undefined;
   }
 
-  async touch(id: string, caller?: SessionCaller): Promise<SessionRecord | undefined> {
+  async touch(id: string, caller?: SessionCaller): Promise<SessionRecord | typeof FOREIGN | undefined> {
     const e = this.live(id);
-    if (!e || (caller && caller.owner !== e.record.owner)) return undefined;
+    if (!e) return undefined;
+    if (caller && caller.owner !== e.record.owner) return FOREIGN;
     e.expiresAt = this.now() + e.record.idleTimeoutMs;
     if (caller) e.record.token = caller.token;
     return { ...e.record };
@@ -122,8 +130,7 @@ export class MemorySessionIndex implements SessionIndex {
     const e = this.entries.get(id);
     if (!e) return false;
     this.remove(id, e);
-    // An entry past its idle time had ended already: whoever ends it now only tidies up.
-    return this.isLive(e);
+    return true;
   }
 
   async close(): Promise<void> {

@@ -124,6 +124,39 @@ describe('idle sessions', () => {
   });
 });
 
+describe('a call longer than the idle timeout', () => {
+  it('keeps its session: a request during it and after it is served, and the call completes', async () => {
+    const t = await token('patient');
+    const sid = await open(t, quick);
+    const headers = { ...auth(t), 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+    // 10 x 1 s against an idle timeout of 4 s.
+    const call = rawRequest(quick.mcpUrl, { body: { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'fx_slow', arguments: { steps: 10, delayMs: 1000 } } }, headers: { ...headers, accept: 'application/json' } });
+    let answered = false;
+    void call.then(() => (answered = true));
+    // What is tested is time passing: more than the idle timeout since the session's last request.
+    await new Promise((r) => setTimeout(r, 5000));
+    const during = await ping(t, sid, quick);
+    expect(answered).toBe(false);
+    expect(during.status).toBe(200);
+    const answer = await call;
+    expect(answer.status).toBe(200);
+    expect(JSON.stringify(answer.json)).toContain('done 10');
+    expect((await ping(t, sid, quick)).status).toBe(200);
+    await remove(t, sid, quick);
+  }, 30000);
+});
+
+describe('capabilities', () => {
+  it('an initialize whose capabilities exceed 16 KiB is refused 400 ERR_LIMIT_EXCEEDED (they would live as long as the session)', async () => {
+    const t = await token('hoarder');
+    const big = { ...INITIALIZE, params: { ...INITIALIZE.params, capabilities: { experimental: { blob: 'x'.repeat(17 * 1024) } } } };
+    const r = await rawRequest(hub.mcpUrl, { body: big, headers: auth(t) });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ id: INITIALIZE.id, error: { message: 'Request exceeds a structural limit (depth, string length, array or object size)', data: { code: 'ERR_LIMIT_EXCEEDED', limit: 'capabilities', max: 16384 } } });
+    expect(r.headers['mcp-session-id']).toBeUndefined();
+  });
+});
+
 describe('tokens that end', () => {
   it('a logout ends the token\'s open GET stream and its session within seconds (audited); another user\'s stream goes on', async () => {
     const login = await rawRequest(`${hub.url}/auth/login`, { body: { username: 'alice', password: PASSWORD } });

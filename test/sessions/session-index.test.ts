@@ -6,7 +6,7 @@
 // itself. With Redis gone every call fails closed with
 // ERR_SESSION_STORE_UNAVAILABLE.
 import { createRedisClient } from '../../src/util/redis-client.js';
-import { MemorySessionIndex, type SessionIndex, type SessionRecord } from '../../src/sessions/session-index.js';
+import { FOREIGN, MemorySessionIndex, type SessionIndex, type SessionRecord } from '../../src/sessions/session-index.js';
 import { RedisSessionIndex } from '../../src/sessions/redis-session-index.js';
 import { HatagoError } from '../../src/errors/index.js';
 import { useProcessCleanup } from '../helpers/processes.js';
@@ -57,10 +57,11 @@ describe.each([
     const r = record({ owner: null, ownerKey: 'anonymous:10.0.0.1' });
     expect(await index.open('s-roundtrip', r, CAPS)).toBeUndefined();
     expect(await index.peek('s-roundtrip')).toEqual(r);
-    expect(await index.touch('s-roundtrip', { owner: null, token: 'jti:two' })).toEqual({ ...r, token: 'jti:two' });
-    expect(await index.touch('s-roundtrip')).toEqual({ ...r, token: 'jti:two' });
+    expect(await index.touch('s-roundtrip', { owner: null, token: 'jti:two' }, true)).toEqual({ ...r, token: 'jti:two' });
+    // A keep-alive notes no token; the capabilities come only when asked (a copy being built) in Redis.
+    expect(await index.touch('s-roundtrip')).toMatchObject({ ...r, token: 'jti:two', capabilities: expect.any(Object) });
     // Another principal's request is not the session's: nothing comes back, nothing changes.
-    expect(await index.touch('s-roundtrip', { owner: 'mallory', token: 'jti:evil' })).toBeUndefined();
+    expect(await index.touch('s-roundtrip', { owner: 'mallory', token: 'jti:evil' })).toBe(FOREIGN);
     expect(await index.peek('s-roundtrip')).toEqual({ ...r, token: 'jti:two' });
     await index.update('s-roundtrip', { stream: 'hub-b', logLevel: 4 });
     expect(await index.peek('s-roundtrip')).toMatchObject({ stream: 'hub-b', logLevel: 4 });
@@ -121,6 +122,15 @@ describe.each([
     const third = await index.open('i-3', { ...r }, CAPS);
     expect(third).toBeUndefined();
   });
+
+  it('an entry past its idle time is removed by exactly one caller (who records the end)', async () => {
+    const index = make();
+    const r = record({ idleTimeoutMs: 300 });
+    await index.open('x-1', r, CAPS);
+    await until(async () => (await index.peek('x-1')) === undefined, 'past its idle time');
+    expect(await index.touch('x-1', { owner: 'alice', token: 'jti:one' })).toBeUndefined();
+    expect(await Promise.all([index.end('x-1'), index.end('x-1')])).toEqual([true, false]);
+  });
 });
 
 describe('redis session index', () => {
@@ -138,6 +148,9 @@ describe('redis session index', () => {
     const keys = await index.client.keys('hatago:sess:*');
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.join(' ')).not.toMatch(/visible/);
+    const members = (await Promise.all(keys.filter((k) => !k.startsWith('hatago:sess:s:')).map((k) => index.client.zrange(k, 0, -1)))).flat();
+    expect(members.length).toBeGreaterThan(0);
+    expect(members.join(' ')).not.toMatch(/visible/);
   });
 
   it('fails closed with ERR_SESSION_STORE_UNAVAILABLE when Redis is gone', async () => {

@@ -40,6 +40,9 @@ test('no session index: session requests and new sessions are refused 503, and s
   const refused = await ping();
   expect(refused.status).toBe(503);
   expect(refused.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32603, message: MESSAGE, data: { code: 'ERR_SESSION_STORE_UNAVAILABLE' } } });
+  const del = await rawRequest(hub.mcpUrl, { method: 'DELETE', headers: { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } });
+  expect(del.status).toBe(503);
+  expect(del.json).toMatchObject({ error: { message: MESSAGE, data: { code: 'ERR_SESSION_STORE_UNAVAILABLE' } } });
   const fresh = await rawRequest(hub.mcpUrl, { body: INITIALIZE });
   expect(fresh.status).toBe(503);
   expect(fresh.json).toMatchObject({ error: { message: MESSAGE, data: { code: 'ERR_SESSION_STORE_UNAVAILABLE' } } });
