@@ -7,6 +7,8 @@
 // single failed request.
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { hashPassword } from '../../src/auth/users/index.js';
@@ -59,6 +61,12 @@ afterAll(async () => {
 });
 
 const textOf = (r: unknown) => (r as { content: { text: string }[] }).content[0]!.text;
+
+async function legacyClient(url: string, authorization: string): Promise<LegacyClient> {
+  const c = new LegacyClient({ name: 'cluster-session', version: '1' });
+  await c.connect(new LegacyTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization } } }));
+  return c;
+}
 
 async function modernClient(url: string, authorization: string): Promise<Client> {
   const c = new Client({ name: 'cluster', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
@@ -170,7 +178,11 @@ describe('three replicas behind nginx', () => {
   });
 
   it('SIGTERM on a replica under load: zero failed requests, exit 0, its audit chain verifies', async () => {
-    const clients = await Promise.all(Array.from({ length: 4 }, () => modernClient(topo.nginx.url, admin)));
+    // Stateless clients and 2025-11-25 sessions alike: a session's requests go on on the other replicas.
+    const clients = [
+      ...(await Promise.all(Array.from({ length: 3 }, () => modernClient(topo.nginx.url, admin)))),
+      ...(await Promise.all(Array.from({ length: 2 }, () => legacyClient(topo.nginx.url, admin)))),
+    ];
     const failures: string[] = [];
     let done = 0;
     let stop = false;
