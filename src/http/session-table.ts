@@ -314,9 +314,19 @@ export class SessionTable {
       case 'cancel':
         session.cancel(m.params);
         return;
-      case 'send':
-        session.localStream?.send(m.message);
+      case 'send': {
+        const stream = session.localStream;
+        if (stream) {
+          stream.send(m.message);
+          return;
+        }
+        // The stream moved or closed since the sender looked: a relayed request fails now rather than at its timeout.
+        const by = relayedBy(m.message.id);
+        if (by !== undefined && typeof m.message.method === 'string') {
+          this.bus?.publish(by, { t: 'answer', sid: session.id, body: { jsonrpc: '2.0', id: m.message.id, error: { code: -32603, message: 'No open stream to the client for this request' } } });
+        }
         return;
+      }
       case 'notify':
         if (session.localStream && Array.isArray(m.servers) && m.servers.length <= 256) this.hub.deliverFromReplica(session.id, m.servers.filter((x) => typeof x === 'string'), m.method, m.params);
         return;
