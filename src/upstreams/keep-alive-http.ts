@@ -127,17 +127,19 @@ export class KeepAliveHttp {
               res.resume();
               return finish(err);
             }
-            this.readEvents(res, answer, deliver, finish, dropped, () => settled);
+            this.readEvents(res, call);
           });
           req.on('error', () => finish(err));
         }, RESUME_DELAY_MS);
       };
 
+      const call: Call = { answer, deliver, finish, dropped, settled: () => settled };
+
       const send = (retry: boolean) => {
         let answered = false;
         const r = this.post(body, session, (res) => {
           answered = true;
-          this.read(res, answer, deliver, finish, dropped, () => settled);
+          this.read(res, call);
         });
         req = r;
         r.on('error', (err: NodeJS.ErrnoException) => {
@@ -196,14 +198,8 @@ export class KeepAliveHttp {
     return req;
   }
 
-  private read(
-    res: http.IncomingMessage,
-    answer: AnswerState,
-    deliver: (m: JsonRpcMessage) => boolean,
-    finish: (err: unknown) => void,
-    dropped: (err: HttpTransportError, lastEventId: string | undefined) => void,
-    settled: () => boolean,
-  ): void {
+  private read(res: http.IncomingMessage, call: Call): void {
+    const { finish } = call;
     const status = res.statusCode ?? 0;
     res.setEncoding('utf8');
     // An SSE answer that breaks may be resumed (readEvents); anything else that breaks fails the call.
@@ -217,16 +213,16 @@ export class KeepAliveHttp {
       return;
     }
     const type = (res.headers['content-type'] ?? '').toLowerCase();
-    if (type.startsWith('application/json')) return this.readJson(res, deliver, finish, settled);
+    if (type.startsWith('application/json')) return this.readJson(res, call);
     if (!isEventStream(res)) {
       res.resume();
       finish(new HttpTransportError(`unexpected content type from upstream: ${type || 'none'} (HTTP ${status})`));
       return;
     }
-    this.readEvents(res, answer, deliver, finish, dropped, settled);
+    this.readEvents(res, call);
   }
 
-  private readJson(res: http.IncomingMessage, deliver: (m: JsonRpcMessage) => boolean, finish: (err: unknown) => void, settled: () => boolean): void {
+  private readJson(res: http.IncomingMessage, { deliver, finish, settled }: Call): void {
     const max = this.limits.maxResponseBytes;
     const parts: string[] = [];
     let received = 0;
@@ -253,14 +249,7 @@ export class KeepAliveHttp {
   }
 
   /** An SSE answer (the POST's, or a resumed one): bytes and events count against one bound across resumes. */
-  private readEvents(
-    res: http.IncomingMessage,
-    answer: AnswerState,
-    deliver: (m: JsonRpcMessage) => boolean,
-    finish: (err: unknown) => void,
-    dropped: (err: HttpTransportError, lastEventId: string | undefined) => void,
-    settled: () => boolean,
-  ): void {
+  private readEvents(res: http.IncomingMessage, { answer, deliver, finish, dropped, settled }: Call): void {
     res.setEncoding('utf8');
     const max = this.limits.maxResponseBytes;
     let linger: NodeJS.Timeout | undefined;
@@ -306,6 +295,17 @@ export class KeepAliveHttp {
 interface AnswerState {
   received: number;
   events: number;
+}
+
+/** One call's answer as its readers see it: its bounds so far and what to do with what arrives. */
+interface Call {
+  answer: AnswerState;
+  /** Hands a message on; true when it is the call's response. */
+  deliver: (m: JsonRpcMessage) => boolean;
+  finish: (err: unknown) => void;
+  /** An SSE answer broke: resumed from its last event id, or the call fails. */
+  dropped: (err: HttpTransportError, lastEventId: string | undefined) => void;
+  settled: () => boolean;
 }
 
 function isEventStream(res: http.IncomingMessage): boolean {
