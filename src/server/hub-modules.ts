@@ -1,0 +1,16 @@
+// What startHub needs only once the port is bound: express and the routes built on it, the MCP SDKs (hub,
+// upstreams, stdio), ajv (validation). startHub imports this module after /health answers, so those
+// modules (most of the start-up's import time) load while the probes already get their 200 (docs/health.md).
+export { default as express } from 'express';
+export { protectedResourceMetadataRoute } from '../auth/oauth2/route.js';
+export { createTokenEndpoints } from '../auth/endpoints/index.js';
+export { createHttpApp } from '../http/app.js';
+export { Hub } from '../hub/hub.js';
+export { createHubValidation, limitsFromConfig } from '../validation/index.js';
+export { serveStdio } from '../stdio/serve-stdio.js';
+export { corsPreflight } from './cors.js';
+export { consoleRouter } from '../console/routes.js';
+export { authenticationStage } from '../pipeline/authentication/stage.js';
+export { metricsRoute } from './metrics-route.js';
+export { approvalsRoute } from './approvals-route.js';
+export { startupSummary, tlsMode } from './startup-summary.js';
