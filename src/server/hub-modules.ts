@@ -10,7 +10,7 @@ export { createHubValidation, limitsFromConfig } from '../validation/index.js';
 export { serveStdio } from '../stdio/serve-stdio.js';
 export { corsPreflight } from './cors.js';
 export { consoleRouter } from '../console/routes.js';
-export { authenticationStage } from '../pipeline/authentication/stage.js';
+export { authenticationMethod, authenticationStage } from '../pipeline/authentication/stage.js';
 export { metricsRoute } from './metrics-route.js';
 export { approvalsRoute } from './approvals-route.js';
 export { startupSummary, tlsMode } from './startup-summary.js';

@@ -179,7 +179,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     upstreamManager = upstreams;
     const {
       express, protectedResourceMetadataRoute, createTokenEndpoints, createHttpApp, Hub, createHubValidation, limitsFromConfig, serveStdio,
-      corsPreflight, consoleRouter, authenticationStage, metricsRoute, approvalsRoute, startupSummary, tlsMode,
+      corsPreflight, consoleRouter, authenticationStage, authenticationMethod, metricsRoute, approvalsRoute, startupSummary, tlsMode,
     } = await import('./hub-modules.js');
     // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
     const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
@@ -210,7 +210,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     });
     cleanup.push(() => approvals.queue.close());
     // The policy stage, and the rate-limit stage counting what its decisions name (src/pipeline/mcp-stages.ts).
-    const guard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events, history });
+    // With authentication on, a stateless request's decision record carries its authentication (one record per decision).
+    const guard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events, history, ...(auth && { authentication: authenticationMethod(auth) }) });
     const rateLimits = new RateLimiting({
       store: rateLimitStore,
       logger,
