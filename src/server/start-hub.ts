@@ -5,27 +5,13 @@ import type { HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
-import { PolicyGuard } from '../pipeline/policy/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
 import { createSuspiciousStore } from '../audit/suspicious/create-store.js';
-import { DEFAULT_MAX_ENTRIES, PinFileError } from '../pinning/pin-file.js';
-import { FilePinBackend, isRedisUrl, RedisPinBackend, type PinBackend } from '../pinning/pin-backend.js';
-import { pinFilePath, pinStoreUrl } from '../pinning/pin-path.js';
-import { PinRegistry } from '../pinning/registry.js';
-import { ApprovalQueue, DEFAULT_APPROVAL_LIMITS } from '../approval/approval-queue.js';
-import { Approvals } from '../approval/approvals.js';
-import { FlowHistory, type FlowRecorder } from '../flows/flow-history.js';
-import { RedisFlowHistory } from '../flows/redis-flow-history.js';
 import { sanitizerFromConfig } from '../log/from-config.js';
-import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
-import { MemoryStore } from '../ratelimit/memory-store.js';
-import { RedisStore } from '../ratelimit/redis-store.js';
-import type { RateLimitStore } from '../ratelimit/types.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
-import type { PolicyDecider, PolicySource } from '../pipeline/policy-source.js';
-import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
-import { collectProcessMetrics, countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
-import { hubMetrics, stageMetrics, timedAudit, timedPolicy, timedStore } from '../metrics/instrument.js';
+import type { PolicySource } from '../pipeline/policy-source.js';
+import { collectProcessMetrics, countSecurityEvents, createMetrics } from '../metrics/index.js';
+import { hubMetrics, stageMetrics, timedAudit, timedPolicy } from '../metrics/instrument.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { tracingEnabled } from '../telemetry/tracing-enabled.js';
 import type { McpExchange } from '../pipeline/mcp-exchange.js';
@@ -38,7 +24,7 @@ import type { SecurityConsole } from '../console/security-console.js';
 import { networkStage } from '../pipeline/network/stage.js';
 import { listenEarly, startingUpstreams } from './early-listener.js';
 import { tokenStage } from './token-stage.js';
-import { writeHttpError, writeJson } from '../http/respond.js';
+import { writeHttpError } from '../http/respond.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
 import { replicaId } from '../config/cluster.js';
@@ -180,6 +166,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const {
       express, protectedResourceMetadataRoute, createTokenEndpoints, createHttpApp, Hub, createHubValidation, limitsFromConfig, serveStdio,
       corsPreflight, consoleRouter, authenticationStage, authenticationMethod, metricsRoute, approvalsRoute, startupSummary, tlsMode,
+      PolicyGuard, ApprovalQueue, DEFAULT_APPROVAL_LIMITS, Approvals, RateLimiting,
+      createBreakers, breakerTable, createRateLimitStore, flowHistoryFor, pinBackendFor, pinStoreStep, pinsFor,
     } = await import('./hub-modules.js');
     // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
     const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
@@ -383,71 +371,4 @@ function networkGated(network: Stage<HttpExchange>, handler: express.RequestHand
   return (req, res, next) => {
     stages.run({ req, res }).then(() => handler(req, res, next), (err: unknown) => writeHttpError(res, err));
   };
-}
-
-/**
- * One breaker per enabled upstream. The policy chooses each server's rule and
- * error classification once (stage "breaker_table"), not per request.
- */
-/** The pin store (docs/pinning.md): Redis when security.pinning.store names it, else the file; none when pinning is off. */
-async function pinBackendFor(config: HatagoConfig, logger: Logger): Promise<PinBackend | undefined> {
-  if (config.security.pinning?.enabled === false) return undefined;
-  const url = pinStoreUrl(config);
-  return url ? RedisPinBackend.open(url, logger) : new FilePinBackend(pinFilePath(config));
-}
-
-/** A pin store that cannot be reached or read stops the start, with the store's own words. */
-async function pinStoreStep<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    if (err instanceof PinFileError) throw new HatagoError('ERR_PIN_STORE_UNAVAILABLE', { message: err.message });
-    throw err;
-  }
-}
-
-function pinsFor(config: HatagoConfig, backend: PinBackend, events: SecurityEventSink, logger: Logger): PinRegistry {
-  return new PinRegistry({ backend, maxEntries: config.security.pinning?.maxEntries ?? DEFAULT_MAX_ENTRIES, events, logger });
-}
-
-function createBreakers(engine: PolicyDecider, config: HatagoConfig, logger: Logger, metrics: HatagoMetrics, events: SecurityEventSink): BreakerRegistry {
-  const table = breakerTable(engine, config);
-  const log = logger.child({ component: 'circuit-breaker' });
-  return new BreakerRegistry({
-    table,
-    logger: log,
-    metrics,
-    onStateChange: (change) => {
-      metrics.breakerTransitions.inc({ server: change.server, from: change.from, to: change.to });
-      events({ event: 'circuit_breaker_state_change', level: change.to === 'open' ? 'warn' : 'info', metadata: { ...change } }).catch((err: unknown) =>
-        log.error('audit record of a breaker change failed', { error: String(err) }),
-      );
-    },
-  });
-}
-
-/** Counters in memory, or in Redis when `security.rateLimit.store` names a URL (shared by several hubs). */
-function createRateLimitStore(cfg: HatagoConfig['security']['rateLimit'], logger: Logger, metrics: HatagoMetrics): RateLimitStore {
-  const store = cfg?.store;
-  if (store === undefined || store === 'memory') return timedStore(new MemoryStore(), 'memory', metrics);
-  return timedStore(new RedisStore({ url: store, failOpen: cfg?.failOpen === true, logger: logger.child({ component: 'rate-limit' }) }), 'redis', metrics);
-}
-
-function breakerTable(engine: PolicyDecider, config: HatagoConfig): BreakerTable {
-  const servers = Object.entries(config.mcpServers)
-    .filter(([, s]) => s.disabled !== true)
-    .map(([id, s]) => ({ id, tags: s.tags ?? [] }));
-  return parseBreakerTable(engine.decide(breakerTableInput(servers)).raw, servers.map((s) => s.id));
-}
-
-/** The flow history (docs/flows.md): Redis when security.flows.store names it (cluster.enabled fills it with cluster.redis), else memory. */
-function flowHistoryFor(config: HatagoConfig): FlowRecorder {
-  const flows = config.security.flows;
-  const opts = {
-    ...(flows?.historySize !== undefined && { historySize: flows.historySize }),
-    ...(flows?.windowMs !== undefined && { windowMs: flows.windowMs }),
-    ...(flows?.maxKeys !== undefined && { maxKeys: flows.maxKeys }),
-  };
-  // Not inherited from the rate limits' Redis: their failOpen must not turn into a flow store that refuses.
-  return isRedisUrl(flows?.store) ? RedisFlowHistory.open(flows.store, opts) : new FlowHistory(opts);
 }
