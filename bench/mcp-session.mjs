@@ -1,8 +1,8 @@
 // Opens one MCP session over Streamable HTTP with plain fetch (initialize, then notifications/initialized) and
-// returns the headers a load generator sends on every call of that session.
-export async function openSession(url, extraHeaders = {}) {
+// returns the headers a load generator sends on every call of that session (protocolVersion: the revision it asks for).
+export async function openSession(url, extraHeaders = {}, protocolVersion = '2025-06-18') {
   const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...extraHeaders };
-  const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+  const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
   const res = await fetch(url, { method: 'POST', headers: base, body: JSON.stringify(init) });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`initialize at ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);

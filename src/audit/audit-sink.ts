@@ -11,7 +11,7 @@ import { AuditLockedError } from './lock.js';
 import { digestCandidates } from './list-digest.js';
 import { capRecord, DEFAULT_MAX_RECORD_BYTES } from './record-cap.js';
 import { checkSiemConfig } from './siem/check-config.js';
-import { createSiem, type Siem } from './siem/index.js';
+import type { Siem } from './siem/index.js';
 
 export type { AuditTrailConfig as AuditConfig } from '../config/types.js';
 
@@ -60,7 +60,8 @@ export async function createAuditSink(
   // Its drops are recorded in the trail (and so shipped too): `record` is bound once the sink exists.
   let record: SecurityEventSink = async () => undefined;
   const checked = checkSiemConfig(audit, opts.cwd ?? process.cwd());
-  const siem: Siem | null = audit.siem === undefined || !checked ? null : createSiem(audit.siem, checked, {
+  // Its code (forwarder, spool, transports) is loaded only when a SIEM is configured.
+  const siem: Siem | null = audit.siem === undefined || !checked ? null : (await import('./siem/index.js')).createSiem(audit.siem, checked, {
     cwd: opts.cwd ?? process.cwd(), logger, maxRecordBytes, record: (e) => record(e), ...(opts.registry && { registry: opts.registry }),
   });
   let trail: AuditLog;

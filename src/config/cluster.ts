@@ -8,7 +8,6 @@
 // chain, named by its replica id, in one folder.
 
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
 import path from 'node:path';
 import { HatagoError } from '../errors/index.js';
 import type { HatagoConfig } from './types.js';
@@ -101,7 +100,8 @@ export function applyCluster(config: HatagoConfig, env: NodeJS.ProcessEnv = proc
 export async function checkClusterRedis(config: Pick<HatagoConfig, 'cluster'>, timeoutMs = 3000): Promise<void> {
   const url = config.cluster?.enabled === true ? config.cluster.redis : undefined;
   if (url === undefined) return;
-  // One attempt, no reconnects: a yes or no for start-up.
+  // One attempt, no reconnects: a yes or no for start-up. ioredis is loaded only here, when a cluster names Redis.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: timeoutMs, commandTimeout: timeoutMs });
   let lastError: string | undefined;
   redis.on('error', (err: Error) => {

@@ -7,7 +7,6 @@ import { CONFIG_KEY_ENV, openConfigText, type OpenConfigKey } from './encryption
 import { expandEnv } from './expand-env.js';
 import { CONFIG_FILE_ENV, embeddedConfigFromEnv, envConfigSource, withAuthFromEnv } from './from-env.js';
 import type { AuthenticationConfig, HatagoConfig } from './types.js';
-import { validateConfig } from './validate-config.js';
 
 export const CONFIG_FILE_NAME = 'hatago.config.json';
 
@@ -54,7 +53,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   }
   // An encrypted file is decrypted in memory here; its plaintext is never written.
   const parsed = openConfigText(await readFile(file, 'utf8'), file, key);
-  return finish(parsed, file, path.dirname(file), env);
+  return await finish(parsed, file, path.dirname(file), env);
 }
 
 /** `--config-from-env`: HATAGO_CONFIG text, HATAGO_CONFIG_FILE, or the embedded default (src/config/from-env.ts). */
@@ -65,18 +64,19 @@ async function loadFromEnv(opts: LoadConfigOptions, cwd: string, env: NodeJS.Pro
     if (key.explicit !== undefined) throw new HatagoError('ERR_CONFIG_DECRYPT', { message: '--decrypt-key was given, but the environment holds no config to decrypt' });
     return { config: embeddedConfigFromEnv(env), source: src.source };
   }
-  if (src.kind === 'text') return finish(withAuthFromEnv(openConfigText(src.text, src.source, key, { sensitive: true }), env), src.source, cwd, env);
+  if (src.kind === 'text') return await finish(withAuthFromEnv(openConfigText(src.text, src.source, key, { sensitive: true }), env), src.source, cwd, env);
   const file = path.resolve(cwd, src.path);
   if (!existsSync(file)) {
     throw new HatagoError('ERR_CONFIG_NOT_FOUND', { message: `Config file not found: ${file} (from ${CONFIG_FILE_ENV})`, data: { path: file } });
   }
-  return finish(withAuthFromEnv(openConfigText(await readFile(file, 'utf8'), file, key), env), file, path.dirname(file), env);
+  return await finish(withAuthFromEnv(openConfigText(await readFile(file, 'utf8'), file, key), env), file, path.dirname(file), env);
 }
 
-function finish(parsed: unknown, source: string, baseDir: string, env: NodeJS.ProcessEnv): LoadedConfig {
+async function finish(parsed: unknown, source: string, baseDir: string, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
   // Expand first so `${PORT}`-style values are checked as what they become.
   const expanded = expandEnv(parsed as Partial<HatagoConfig>, env);
-  validateConfig(expanded, source);
+  // The schema validator (ajv) is loaded only for a config that was read: the embedded default does not need it.
+  (await import('./validate-config.js')).validateConfig(expanded, source);
   return { config: withDefaults(expanded, baseDir), source };
 }
 

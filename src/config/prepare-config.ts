@@ -2,12 +2,11 @@
 // call prepareConfig, so a config validate accepts is one serve accepts
 // (apart from what only running tells: a port in use, a missing
 // HATAGO_AUTH_TOKEN over stdio, an upstream that does not answer).
-import { AuthenticationManager, assertSafeAuthBinding, isLoopbackHost } from '../auth/index.js';
+import { assertSafeAuthBinding, isLoopbackHost } from '../auth/safe-binding.js';
 import { HatagoError } from '../errors/index.js';
 import { sanitizerFromConfig } from '../log/from-config.js';
 import { checkSiemConfig } from '../audit/siem/check-config.js';
 import { checkConsoleConfig } from '../console/options.js';
-import { PolicyLifecycle } from '../policy/lifecycle/index.js';
 import { tlsOptions } from '../server/listen.js';
 import { policyData } from '../server/policy-data.js';
 import { applyCluster, checkClusterRedis } from './cluster.js';
@@ -52,7 +51,8 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
     if (derived !== undefined) notes.push(`security.authentication.provider.resource is not set: using ${derived} (from ${config.http.publicUrl !== undefined ? 'http.publicUrl' : 'http.host and http.port'})`);
   }
   // Keys, secret lengths, OAuth 2.0 provider settings: exactly what serve builds.
-  if (auth?.enabled) await AuthenticationManager.create({ ...auth, env });
+  // Loaded only when on: a hub without authentication does not pay for jose at start-up.
+  if (auth?.enabled) await (await import('../auth/manager.js')).AuthenticationManager.create({ ...auth, env });
   if (stdio !== true && config.http.ssl?.enabled) tlsOptions(config.http.ssl);
   // The SIEM sink's CA, URL and spool folder (docs/audit.md#shipping-to-a-siem).
   checkSiemConfig(config.security.audit ?? {}, process.cwd());
@@ -60,7 +60,7 @@ export async function prepareConfig(opts: PrepareConfigOptions = {}): Promise<Pr
   checkConsoleConfig(config);
   await checkClusterRedis(config);
   // The policy bundle loads (and verifies) as at start-up; nothing is watched or served.
-  if (loadPolicy !== false) await PolicyLifecycle.create({ policies: config.policies, runtimeData: policyData(config, env) });
+  if (loadPolicy !== false) await (await import('../policy/lifecycle/index.js')).PolicyLifecycle.create({ policies: config.policies, runtimeData: policyData(config, env) });
   return { config, source, notes };
 }
 

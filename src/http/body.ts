@@ -4,7 +4,8 @@
 
 import type { IncomingMessage } from 'node:http';
 import { HatagoError } from '../errors/index.js';
-import { DEFAULT_LIMITS, decodeJson, type StructureLimits } from '../validation/index.js';
+import { DEFAULT_LIMITS, type StructureLimits } from '../validation/limits.js';
+import { decodeJson } from '../validation/decode-json.js';
 
 export const DEFAULT_MAX_BODY_BYTES = DEFAULT_LIMITS.maxBodyBytes;
 

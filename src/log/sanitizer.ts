@@ -84,11 +84,24 @@ type Masker = { re: LinearPattern; replace: Replacer } | { scan: (s: string) => 
 /** A built-in format: group 1 (if any) stays before the mask, group 2 after it. */
 const formatMasker = (re: LinearPattern): Masker => ({ re, replace: (_m, g) => `${g[0] ?? ''}${REDACTED}${g[1] ?? ''}` });
 
-const BUILTIN: readonly Masker[] = SECRET_FORMATS.map((f) => {
-  const re = compileLinear(f.pattern);
-  if (!re) throw new Error(`secret format ${f.name} does not compile under RE2`);
-  return formatMasker(re);
-});
+/** The built-in formats under RE2, compiled on first need (re2js compiles slowly: tens of ms at start-up). */
+let builtin: { maskers: readonly Masker[]; gate: LinearPattern | null } | undefined;
+function builtinMaskers(): { maskers: readonly Masker[]; gate: LinearPattern | null } {
+  if (builtin) return builtin;
+  const maskers = SECRET_FORMATS.map((f) => {
+    const re = compileLinear(f.pattern);
+    if (!re) throw new Error(`secret format ${f.name} does not compile under RE2`);
+    return formatMasker(re);
+  });
+  builtin = { maskers, gate: gateOf(maskers) };
+  return builtin;
+}
+
+/**
+ * Whether `s` holds any format's anchor (src/log/secret-formats.ts). Literals only, so V8's RegExp runs it in
+ * time linear in the input; a string without one cannot match any format and skips the RE2 pass.
+ */
+const BUILTIN_ANCHORS = new RegExp(SECRET_FORMATS.flatMap((f) => f.anchors).map((a) => a.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'), 'i');
 
 // The guide's defaults, given literally, run as scans (src/log/guide-patterns.ts).
 const GUIDE_SCANS: ReadonlyMap<string, (s: string) => string> = new Map([
@@ -120,8 +133,9 @@ function applyAll(s: string, maskers: readonly Masker[], gate: LinearPattern | n
   return out;
 }
 
-const gateOf = (maskers: readonly Masker[]): LinearPattern | null => anyOf(maskers.flatMap((m) => ('re' in m ? [m.re] : [])));
-const BUILTIN_GATE = gateOf(BUILTIN);
+function gateOf(maskers: readonly Masker[]): LinearPattern | null {
+  return anyOf(maskers.flatMap((m) => ('re' in m ? [m.re] : [])));
+}
 
 export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
   if (opts.sanitize === false) {
@@ -147,7 +161,10 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
   const mask = (s: string): string => {
     let out = s;
     for (const lit of literals) if (out.includes(lit)) out = out.split(lit).join(REDACTED);
-    out = applyAll(out, BUILTIN, BUILTIN_GATE);
+    if (BUILTIN_ANCHORS.test(out)) {
+      const { maskers, gate } = builtinMaskers();
+      out = applyAll(out, maskers, gate);
+    }
     out = maskAssignments(out, fields, REDACTED);
     return applyAll(out, custom, customGate);
   };

@@ -16,7 +16,7 @@ import { RATE_LIMIT_STAGE } from './rate-limit/stage.js';
 import { ROUTING_STAGE } from './routing/stage.js';
 import type { StageSpec } from './stage.js';
 import { TRANSPORT_STAGE } from './transport/stage.js';
-import { VALIDATION_STAGE } from './validation/stage.js';
+import { VALIDATION_STAGE } from './validation/spec.js';
 import { BODY_STAGE, ENDPOINT_STAGE, LOGIN_POLICY_STAGE, TOKEN_STAGE } from '../auth/endpoints/token-stages.js';
 
 export type { StageSpec } from './stage.js';

@@ -1,8 +1,8 @@
 // Bundle lifecycle, first step: instantiate a parsed bundle and evaluate
 // `hatago/decision` once per decision point. Knows nothing about HTTP.
 import { readFile, stat } from 'node:fs/promises';
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { compiledPolicyWasm } from './wasm-modules.js';
+import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { instantiatePolicyWasm } from './wasm-modules.js';
 import { HatagoError } from '../errors/index.js';
 import { readBundle } from './bundle/read-bundle.js';
 import { DEFAULT_BUNDLE_LIMITS, type BundleFiles, type BundleLimits, type BundleManifest } from './bundle/types.js';
@@ -120,7 +120,7 @@ export class PolicyEngine {
 
     let policy: LoadedPolicy;
     try {
-      policy = await loadPolicy(await compiledPolicyWasm(bundle.wasm));
+      policy = await instantiatePolicyWasm(bundle.wasm);
     } catch (err) {
       throw invalid(`policy.wasm does not instantiate: ${errorText(err)}`, err);
     }

@@ -1,5 +1,5 @@
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { compiledPolicyWasm } from '../policy/wasm-modules.js';
+import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { instantiatePolicyWasm } from '../policy/wasm-modules.js';
 import type { RateLimitConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
 import { readBundle } from '../policy/bundle/read-bundle.js';
@@ -72,7 +72,7 @@ export class WasmLimitsPolicy implements LimitsPolicy {
     const bundle = readBundle(buf);
     let policy: LoadedPolicy;
     try {
-      policy = await loadPolicy(await compiledPolicyWasm(bundle.wasm));
+      policy = await instantiatePolicyWasm(bundle.wasm);
     } catch (err) {
       throw new HatagoError('ERR_BUNDLE_INVALID', { detail: `policy.wasm does not instantiate: ${String(err)}`, cause: err });
     }

@@ -10,9 +10,10 @@ import type { DecisionHook } from '../pipeline/policy/policy-guard.js';
 import { configSecrets, sanitizerFromConfig, sanitizerOptions, type LoggingSecurityConfig } from '../log/from-config.js';
 import { createSanitizer } from '../log/sanitizer.js';
 import type { SecurityEventSink } from '../pipeline/security-events.js';
-import { DecisionLog, DEFAULT_DECISION_LOG_FILE, type Sanitizer } from '../policy/decision-log/index.js';
-import { createDecisionLogService, type DecisionLogService } from './decision-log-service.js';
-import { ShadowPolicy } from '../policy/shadow/index.js';
+import type { DecisionLog } from '../policy/decision-log/decision-log.js';
+import type { Sanitizer } from '../policy/decision-log/mask.js';
+import type { DecisionLogService } from './decision-log-service.js';
+import type { ShadowPolicy } from '../policy/shadow/index.js';
 import { policyData } from './policy-data.js';
 
 export interface DecisionObservers {
@@ -54,16 +55,18 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
   const dl = config.policies.decisionLog;
   let decisionLog: DecisionLog | undefined;
   let service: DecisionLogService | undefined;
+  // Each observer's code is loaded only when the config turns it on (start-up without them does not pay for it).
   if (dl !== undefined && dl.enabled !== false) {
     const sanitize = opts.sanitize ?? decisionLogSanitizer(config, dl.maskedFields);
     if (dl.file !== false) {
+      const { DecisionLog, DEFAULT_DECISION_LOG_FILE } = await import('../policy/decision-log/decision-log.js');
       const file = path.resolve(opts.cwd ?? process.cwd(), dl.file ?? DEFAULT_DECISION_LOG_FILE);
       decisionLog = new DecisionLog({ file, sanitize, logger });
       hooks.push(decisionLog.record);
       logger.info('decision log enabled', { component: 'decision-log', file });
     }
     if (dl.service !== undefined) {
-      service = createDecisionLogService(dl.service, { sanitize, logger, ...(opts.registry && { registry: opts.registry }), ...(opts.events && { events: opts.events }) });
+      service = (await import('./decision-log-service.js')).createDecisionLogService(dl.service, { sanitize, logger, ...(opts.registry && { registry: opts.registry }), ...(opts.events && { events: opts.events }) });
       hooks.push(service.shipper.record);
       logger.info('decision log service enabled', { component: 'decision-log-service', url: service.shipper.status().url });
     }
@@ -71,7 +74,7 @@ export async function createDecisionObservers(opts: DecisionObserverOptions): Pr
   let shadow: ShadowPolicy | undefined;
   if (config.policies.shadow !== undefined) {
     const bundle = config.policies.shadow;
-    shadow = await ShadowPolicy.load(bundle, {
+    shadow = await (await import('../policy/shadow/index.js')).ShadowPolicy.load(bundle, {
       runtimeData: policyData(config),
       logger,
       ...(opts.registry && { registry: opts.registry }),

@@ -1,6 +1,6 @@
 import type { HatagoConfig } from '../config/types.js';
-import { requiredScopesOf } from '../auth/oauth2/index.js';
-import { rateLimitConfigFromEnv } from '../ratelimit/index.js';
+import { requiredScopesOf } from '../auth/oauth2/options.js';
+import { rateLimitConfigFromEnv } from '../ratelimit/env.js';
 
 /**
  * The operator config the policy reads at `data.config`. Only what rules

@@ -1,62 +1,36 @@
-import express from 'express';
-import { AuthenticationManager, assertSafeAuthBinding } from '../auth/index.js';
-import { protectedResourceMetadataRoute } from '../auth/oauth2/index.js';
-import { createTokenEndpoints } from '../auth/endpoints/index.js';
-import { createRevokedTokenStore } from '../auth/revocation/index.js';
+import type express from 'express';
+import type { AuthenticationManager } from '../auth/manager.js';
+import { assertSafeAuthBinding } from '../auth/safe-binding.js';
 import type { HatagoConfig } from '../config/types.js';
 import { HatagoError } from '../errors/index.js';
-import { createHttpApp } from '../http/app.js';
-import { Hub } from '../hub/hub.js';
-import { createHubValidation, limitsFromConfig } from '../validation/index.js';
 import type { Principal } from '../hub/types.js';
 import type { Logger } from '../log/logger.js';
-import { PolicyGuard } from '../pipeline/policy/policy-guard.js';
 import { createAuditSink, SuspiciousActivityMonitor } from '../audit/index.js';
 import { createSuspiciousStore } from '../audit/suspicious/create-store.js';
-import { DEFAULT_MAX_ENTRIES, PinFileError } from '../pinning/pin-file.js';
-import { FilePinBackend, isRedisUrl, RedisPinBackend, type PinBackend } from '../pinning/pin-backend.js';
-import { pinFilePath, pinStoreUrl } from '../pinning/pin-path.js';
-import { PinRegistry } from '../pinning/registry.js';
-import { ApprovalQueue, DEFAULT_APPROVAL_LIMITS } from '../approval/approval-queue.js';
-import { Approvals } from '../approval/approvals.js';
-import { FlowHistory, type FlowRecorder } from '../flows/flow-history.js';
-import { RedisFlowHistory } from '../flows/redis-flow-history.js';
 import { sanitizerFromConfig } from '../log/from-config.js';
-import { approvalsRoute } from './approvals-route.js';
-import { RateLimiting } from '../pipeline/rate-limit/rate-limiting.js';
-import { MemoryStore, RedisStore, type RateLimitStore } from '../ratelimit/index.js';
 import { discardEvents, type SecurityEventSink } from '../pipeline/security-events.js';
-import type { PolicyDecider, PolicySource } from '../pipeline/policy-source.js';
-import { BreakerRegistry, breakerTableInput, parseBreakerTable, type BreakerTable } from '../breaker/index.js';
-import { collectProcessMetrics, countSecurityEvents, createMetrics, type HatagoMetrics } from '../metrics/index.js';
-import { hubMetrics, stageMetrics, timedAudit, timedPolicy, timedStore } from '../metrics/instrument.js';
+import type { PolicySource } from '../pipeline/policy-source.js';
+import { collectProcessMetrics, countSecurityEvents, createMetrics } from '../metrics/index.js';
+import { hubMetrics, stageMetrics, timedAudit, timedPolicy } from '../metrics/instrument.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { tracingEnabled } from '../telemetry/tracing-enabled.js';
 import type { McpExchange } from '../pipeline/mcp-exchange.js';
 import { PolicyLifecycle, type PolicyLifecycleStatus } from '../policy/lifecycle/index.js';
-import { serveStdio } from '../stdio/serve-stdio.js';
-import { UpstreamManager } from '../upstreams/index.js';
+import type { UpstreamManager } from '../upstreams/index.js';
 import type { RelayRefusal } from '../upstreams/types.js';
-import { corsPreflight } from './cors.js';
 import { createDecisionObservers, decisionLogSanitizer } from './decision-observers.js';
 import { consoleEnabled, consoleOptions } from '../console/options.js';
-import { consoleRouter } from '../console/routes.js';
-import { SecurityConsole } from '../console/security-console.js';
+import type { SecurityConsole } from '../console/security-console.js';
 import { networkStage } from '../pipeline/network/stage.js';
-import { authenticationStage } from '../pipeline/authentication/stage.js';
-import { listen } from './listen.js';
-import { metricsRoute } from './metrics-route.js';
+import { listenEarly, startingUpstreams } from './early-listener.js';
 import { tokenStage } from './token-stage.js';
-import { writeHttpError, writeJson } from '../http/respond.js';
-import { NO_STORE } from '../http/app.js';
-import { readiness } from '../http/readiness.js';
+import { writeHttpError } from '../http/respond.js';
 import type { HttpExchange } from '../pipeline/http-exchange.js';
 import { StageRunner, type Stage, type StageObserver } from '../pipeline/stage.js';
 import { replicaId } from '../config/cluster.js';
 import { createSessions } from '../sessions/create-sessions.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, Drain } from './drain.js';
 import { policyData } from './policy-data.js';
-import { startupSummary, tlsMode } from './startup-summary.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
 
 export interface StartHubOptions {
@@ -108,7 +82,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const trail = await createAuditSink(config, logger, { registry: metrics.registry });
   // The security console (docs/console.md), when on: it hears policy and pin events on their way to the trail.
   const securityConsole = consoleEnabled(config)
-    ? new SecurityConsole(consoleOptions(config), decisionLogSanitizer(config, config.policies.decisionLog?.maskedFields), metrics.registry)
+    ? new (await import('../console/security-console.js')).SecurityConsole(consoleOptions(config), decisionLogSanitizer(config, config.policies.decisionLog?.maskedFields), metrics.registry)
     : undefined;
   // Every event passes the counters the guide's alerts read (docs/metrics.md) on its way to the trail.
   const counted = countSecurityEvents(metrics, timedAudit(trail, metrics));
@@ -116,8 +90,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   // Every stage built below that takes opts.securityEvents (policy lifecycle, breakers, rate limits) records into the trail.
   opts = { ...opts, securityEvents: opts.securityEvents ?? audit };
   // Revoked token ids (POST /auth/logout, /auth/refresh), checked on every verification.
-  const revoked = authConfig?.enabled ? createRevokedTokenStore(authConfig.revocation) : undefined;
-  const auth = authConfig?.enabled ? await AuthenticationManager.create({ ...authConfig, env }, { ...(revoked && { revoked }) }) : undefined;
+  // Both loaded only with authentication on (jose, the OAuth 2.0 clients): a hub without it does not pay for them.
+  const revoked = authConfig?.enabled ? (await import('../auth/revocation/index.js')).createRevokedTokenStore(authConfig.revocation) : undefined;
+  const auth = authConfig?.enabled ? await (await import('../auth/manager.js')).AuthenticationManager.create({ ...authConfig, env }, { ...(revoked && { revoked }) }) : undefined;
   // The active policy, hot-reloaded from the bundle file or the bundle service (docs/bundles.md).
   const lifecycle = await PolicyLifecycle.create({
     policies: config.policies,
@@ -148,29 +123,9 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   const monitor = new SuspiciousActivityMonitor(policy, { logger, store: createSuspiciousStore(config.security.suspicious?.store, logger) });
   const events = monitor.wrap(audit);
 
-  const upstreams = new UpstreamManager(config.mcpServers, {
-    logger: logger.child({ component: 'upstream' }),
-    ...(config.upstreams?.timeoutMs !== undefined && { defaultTimeoutMs: config.upstreams.timeoutMs }),
-  });
-  // An upstream's request to "the client" that no caller could be matched to is refused, and recorded.
-  // At most one record per upstream per 10 s, carrying how many were refused meanwhile: an upstream cannot flood the trail.
-  const refusals = new Map<string, { until: number; suppressed: number }>();
-  upstreams.on('relay_refused', (server: string, info: RelayRefusal) => {
-    const now = Date.now();
-    const seen = refusals.get(server);
-    if (seen && now < seen.until) {
-      seen.suppressed++;
-      return;
-    }
-    refusals.set(server, { until: now + 10_000, suppressed: 0 });
-    const metadata = { server, method: info.method, reason: info.reason, ...(seen && seen.suppressed > 0 && { suppressedBefore: seen.suppressed }) };
-    audit({ event: 'relay_refused', level: 'warn', metadata }).catch((err: unknown) =>
-      logger.error('audit record of a refused relay failed', { component: 'upstream', error: String(err) }));
-  });
-  // First connection attempts run while the rest is built; over HTTP the port is bound at once (below), so
-  // /health answers during a slow upstream's start (docs/health.md).
-  const upstreamsStarted = upstreams.start();
-  const cleanup: (() => Promise<void> | void)[] = [() => observers.close(), () => upstreams.stop()];
+  // Created once the port is bound (below); stopped in this place of the order.
+  let upstreamManager: UpstreamManager | undefined;
+  const cleanup: (() => Promise<void> | void)[] = [() => observers.close(), () => upstreamManager?.stop()];
   if (tracing) cleanup.unshift(() => tracing.close()); // flushed after every stage that makes spans
   const stopAll = async () => {
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
@@ -179,25 +134,55 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   if (revoked) cleanup.push(() => revoked.close());
   cleanup.push(() => monitor.store.close());
 
-  // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
-  const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
-  cleanup.push(() => validation.close());
-
-  // One breaker per upstream; the policy picks each server's rule and error severities.
-  const breakers = createBreakers(policy.current(), config, logger, metrics, opts.securityEvents ?? discardEvents);
-  breakers.start();
-  cleanup.push(() => breakers.stop());
-  // A new bundle may change breaker rules: the table is derived from each candidate before it is activated
-  // (a bundle whose table cannot be derived is rejected whole), and installed with it.
-  cleanup.push(store.derive({ prepare: (engine) => breakerTable(engine, config), apply: (table) => breakers.apply(table) }));
-  const rateLimitStore = createRateLimitStore(config.security.rateLimit, logger, metrics);
-  cleanup.push(() => rateLimitStore.close());
-
   try {
     // HTTP: bound now, answering the health probes (through the network stage) while the upstreams make their
     // first attempts; any other request waits for the full app, which takes over once the hub is built.
-    const early = opts.stdio ? undefined : await listenEarly(config, logger, upstreams, networkStage(policy, logger, { events, recent: monitor, cors: config.security.network?.cors }), observeStages);
+    const early = opts.stdio ? undefined : await listenEarly(config, logger, () => upstreamManager?.statuses() ?? startingUpstreams(config), networkStage(policy, logger, { events, recent: monitor, cors: config.security.network?.cors }), observeStages);
     if (early) cleanup.push(early.close);
+    // The upstreams' client first, so their first attempts run while the rest of the hub loads.
+    const { UpstreamManager } = await import('../upstreams/upstream-manager.js');
+    const upstreams = new UpstreamManager(config.mcpServers, {
+      logger: logger.child({ component: 'upstream' }),
+      ...(config.upstreams?.timeoutMs !== undefined && { defaultTimeoutMs: config.upstreams.timeoutMs }),
+    });
+    // An upstream's request to "the client" that no caller could be matched to is refused, and recorded.
+    // At most one record per upstream per 10 s, carrying how many were refused meanwhile: an upstream cannot flood the trail.
+    const refusals = new Map<string, { until: number; suppressed: number }>();
+    upstreams.on('relay_refused', (server: string, info: RelayRefusal) => {
+      const now = Date.now();
+      const seen = refusals.get(server);
+      if (seen && now < seen.until) {
+        seen.suppressed++;
+        return;
+      }
+      refusals.set(server, { until: now + 10_000, suppressed: 0 });
+      const metadata = { server, method: info.method, reason: info.reason, ...(seen && seen.suppressed > 0 && { suppressedBefore: seen.suppressed }) };
+      audit({ event: 'relay_refused', level: 'warn', metadata }).catch((err: unknown) =>
+        logger.error('audit record of a refused relay failed', { component: 'upstream', error: String(err) }));
+    });
+    // First connection attempts run while the rest is built; over HTTP the port is bound at once (below), so
+    // /health answers during a slow upstream's start (docs/health.md).
+    const upstreamsStarted = upstreams.start();
+    upstreamManager = upstreams;
+    const {
+      express, protectedResourceMetadataRoute, createTokenEndpoints, createHttpApp, Hub, createHubValidation, limitsFromConfig, serveStdio,
+      corsPreflight, consoleRouter, authenticationStage, authenticationMethod, metricsRoute, approvalsRoute, startupSummary, tlsMode,
+      PolicyGuard, ApprovalQueue, DEFAULT_APPROVAL_LIMITS, Approvals, RateLimiting,
+      createBreakers, breakerTable, createRateLimitStore, flowHistoryFor, pinBackendFor, pinStoreStep, pinsFor,
+    } = await import('./hub-modules.js');
+    // Tool input schemas compiled per upstream listing; upstream answers checked before they go back.
+    const validation = createHubValidation(upstreams.list(), logger.child({ component: 'validation' }));
+    cleanup.push(() => validation.close());
+
+    // One breaker per upstream; the policy picks each server's rule and error severities.
+    const breakers = createBreakers(policy.current(), config, logger, metrics, opts.securityEvents ?? discardEvents);
+    breakers.start();
+    cleanup.push(() => breakers.stop());
+    // A new bundle may change breaker rules: the table is derived from each candidate before it is activated
+    // (a bundle whose table cannot be derived is rejected whole), and installed with it.
+    cleanup.push(store.derive({ prepare: (engine) => breakerTable(engine, config), apply: (table) => breakers.apply(table) }));
+    const rateLimitStore = createRateLimitStore(config.security.rateLimit, logger, metrics);
+    cleanup.push(() => rateLimitStore.close());
     // The hub's catalog is built from the first answers (a name collision between two upstreams stops the start).
     await upstreamsStarted;
     // What each session did, for flow rules (docs/flows.md): input.session of every request decision.
@@ -214,7 +199,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     });
     cleanup.push(() => approvals.queue.close());
     // The policy stage, and the rate-limit stage counting what its decisions name (src/pipeline/mcp-stages.ts).
-    const guard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events, history });
+    // With authentication on, a stateless request's decision record carries its authentication (one record per decision).
+    const guard = new PolicyGuard(policy, logger, { onDecision: observers.onDecision, events, history, ...(auth && { authentication: authenticationMethod(auth) }) });
     const rateLimits = new RateLimiting({
       store: rateLimitStore,
       logger,
@@ -357,34 +343,6 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
   }
 }
 
-/**
- * Binds the HTTP port before the hub is built. Until `serve(app)`, GET /health and /health/ready answer (after
- * the network stage, as on the full app) and every other request waits for the app.
- */
-async function listenEarly(config: HatagoConfig, logger: Logger, upstreams: UpstreamManager, network: Stage<HttpExchange>, observe: StageObserver<unknown>) {
-  let serveApp!: (app: express.Express) => void;
-  const full = new Promise<express.Express>((resolve) => (serveApp = resolve));
-  let current: express.Express | undefined;
-  const early = express();
-  early.disable('x-powered-by');
-  early.get('/health', networkGated(network, (_req, res) => writeJson(res, 200, { status: 'ok' }, NO_STORE), observe));
-  early.get('/health/ready', networkGated(network, (_req, res) => {
-    const { status, body } = readiness(upstreams.statuses());
-    writeJson(res, status, body, NO_STORE);
-  }, observe));
-  early.use((req, res) => void full.then((app) => app(req, res)));
-  const { server, url } = await listen(config.http, (req, res) => (current ?? early)(req, res), logger);
-  return {
-    server,
-    url,
-    serve: (app: express.Express) => {
-      current = app;
-      serveApp(app);
-    },
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-  };
-}
-
 /** What /health/details shows of the policy: no paths, URLs or rejection reasons (those go to the log). */
 function policyHealth(s: PolicyLifecycleStatus): Record<string, unknown> {
   return {
@@ -418,71 +376,4 @@ function networkGated(network: Stage<HttpExchange>, handler: express.RequestHand
   return (req, res, next) => {
     stages.run({ req, res }).then(() => handler(req, res, next), (err: unknown) => writeHttpError(res, err));
   };
-}
-
-/**
- * One breaker per enabled upstream. The policy chooses each server's rule and
- * error classification once (stage "breaker_table"), not per request.
- */
-/** The pin store (docs/pinning.md): Redis when security.pinning.store names it, else the file; none when pinning is off. */
-async function pinBackendFor(config: HatagoConfig, logger: Logger): Promise<PinBackend | undefined> {
-  if (config.security.pinning?.enabled === false) return undefined;
-  const url = pinStoreUrl(config);
-  return url ? RedisPinBackend.open(url, logger) : new FilePinBackend(pinFilePath(config));
-}
-
-/** A pin store that cannot be reached or read stops the start, with the store's own words. */
-async function pinStoreStep<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    if (err instanceof PinFileError) throw new HatagoError('ERR_PIN_STORE_UNAVAILABLE', { message: err.message });
-    throw err;
-  }
-}
-
-function pinsFor(config: HatagoConfig, backend: PinBackend, events: SecurityEventSink, logger: Logger): PinRegistry {
-  return new PinRegistry({ backend, maxEntries: config.security.pinning?.maxEntries ?? DEFAULT_MAX_ENTRIES, events, logger });
-}
-
-function createBreakers(engine: PolicyDecider, config: HatagoConfig, logger: Logger, metrics: HatagoMetrics, events: SecurityEventSink): BreakerRegistry {
-  const table = breakerTable(engine, config);
-  const log = logger.child({ component: 'circuit-breaker' });
-  return new BreakerRegistry({
-    table,
-    logger: log,
-    metrics,
-    onStateChange: (change) => {
-      metrics.breakerTransitions.inc({ server: change.server, from: change.from, to: change.to });
-      events({ event: 'circuit_breaker_state_change', level: change.to === 'open' ? 'warn' : 'info', metadata: { ...change } }).catch((err: unknown) =>
-        log.error('audit record of a breaker change failed', { error: String(err) }),
-      );
-    },
-  });
-}
-
-/** Counters in memory, or in Redis when `security.rateLimit.store` names a URL (shared by several hubs). */
-function createRateLimitStore(cfg: HatagoConfig['security']['rateLimit'], logger: Logger, metrics: HatagoMetrics): RateLimitStore {
-  const store = cfg?.store;
-  if (store === undefined || store === 'memory') return timedStore(new MemoryStore(), 'memory', metrics);
-  return timedStore(new RedisStore({ url: store, failOpen: cfg?.failOpen === true, logger: logger.child({ component: 'rate-limit' }) }), 'redis', metrics);
-}
-
-function breakerTable(engine: PolicyDecider, config: HatagoConfig): BreakerTable {
-  const servers = Object.entries(config.mcpServers)
-    .filter(([, s]) => s.disabled !== true)
-    .map(([id, s]) => ({ id, tags: s.tags ?? [] }));
-  return parseBreakerTable(engine.decide(breakerTableInput(servers)).raw, servers.map((s) => s.id));
-}
-
-/** The flow history (docs/flows.md): Redis when security.flows.store names it (cluster.enabled fills it with cluster.redis), else memory. */
-function flowHistoryFor(config: HatagoConfig): FlowRecorder {
-  const flows = config.security.flows;
-  const opts = {
-    ...(flows?.historySize !== undefined && { historySize: flows.historySize }),
-    ...(flows?.windowMs !== undefined && { windowMs: flows.windowMs }),
-    ...(flows?.maxKeys !== undefined && { maxKeys: flows.maxKeys }),
-  };
-  // Not inherited from the rate limits' Redis: their failOpen must not turn into a flow store that refuses.
-  return isRedisUrl(flows?.store) ? RedisFlowHistory.open(flows.store, opts) : new FlowHistory(opts);
 }

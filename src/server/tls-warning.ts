@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../auth/index.js';
+import { isLoopbackHost } from '../auth/safe-binding.js';
 import type { HatagoConfig } from '../config/types.js';
 
 /**

@@ -11,6 +11,7 @@ import type { PolicySource } from '../policy-source.js';
 import type { HttpExchange } from '../http-exchange.js';
 import { discardEvents, type SecurityEvent, type SecurityEventSink } from '../security-events.js';
 import type { Stage, StageSpec } from '../stage.js';
+import { authenticatedInDecision, type AuthenticationMethod } from './stateless.js';
 
 export const AUTHENTICATION_STAGE: StageSpec = {
   name: 'authentication',
@@ -19,11 +20,16 @@ export const AUTHENTICATION_STAGE: StageSpec = {
   fails: ['ERR_UNAUTHENTICATED', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_INSUFFICIENT_SCOPE', 'ERR_PERMISSION_DENIED', 'ERR_POLICY_EVALUATION', 'ERR_REVOCATION_UNAVAILABLE', 'ERR_AUTH_PROVIDER_UNAVAILABLE', 'ERR_AUDIT_UNAVAILABLE'],
 };
 
+/** How callers of this hub prove who they are, for the audit trail. */
+export function authenticationMethod(auth: AuthenticationManager): AuthenticationMethod {
+  return auth.resourceServer ? 'oauth2' : 'jwt';
+}
+
 /** `policy` is asked for stage "token" on each verified token. */
 export function authenticationStage(policy: PolicySource, auth: AuthenticationManager | undefined, logger: Logger, events: SecurityEventSink = discardEvents): Stage<HttpExchange> {
   const log = logger.child({ component: 'authentication' });
   // How callers prove who they are, for the audit trail.
-  const method = auth?.resourceServer ? 'oauth2' : 'jwt';
+  const method = auth ? authenticationMethod(auth) : 'jwt';
   const record = async (e: SecurityEvent) => {
     try {
       await events(e);
@@ -52,10 +58,11 @@ export function authenticationStage(policy: PolicySource, auth: AuthenticationMa
         await record({ event: 'authentication_failure', ip, userAgent, metadata: { method, code, reason: reason ?? null } });
         throw err;
       }
-      // Once per session (its initialize: no Mcp-Session-Id yet) and once per
-      // stateless request, not on every request of a session: a session's
-      // requests are in the trail as permission records anyway.
-      if (x.req.headers['mcp-session-id'] === undefined) {
+      // Once per session (its initialize: no Mcp-Session-Id yet), not on every
+      // request of a session: a session's requests are in the trail as
+      // permission records anyway. A stateless request's decision record
+      // carries its authentication (src/pipeline/authentication/stateless.ts).
+      if (x.req.headers['mcp-session-id'] === undefined && !authenticatedInDecision(x.req.headers)) {
         await record({
           event: 'authentication_success',
           user: principal.sub,

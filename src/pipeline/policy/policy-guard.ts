@@ -7,6 +7,7 @@ import type { PolicyDecider, PolicySource } from '../policy-source.js';
 import type { SecurityEventSink } from '../security-events.js';
 import { withMaskedClaims } from '../../policy/decision-log/mask.js';
 import type { FlowRecorder } from '../../flows/flow-history.js';
+import { decisionCarriesAuthentication, type AuthenticationMethod } from '../authentication/stateless.js';
 
 /**
  * One request decision, as observers (decision log, shadow evaluation, audit)
@@ -38,6 +39,11 @@ export interface PolicyGuardOptions {
   events?: SecurityEventSink;
   /** Flow history (docs/flows.md): what the caller did before, passed as input.session. */
   history?: FlowRecorder;
+  /**
+   * With authentication on: how callers authenticate. A stateless (2026-07-28) request's decision record then
+   * carries `metadata.verified` (method, username: a key the log sanitizer does not mask), in place of a separate authentication_success.
+   */
+  authentication?: AuthenticationMethod;
 }
 
 /**
@@ -89,9 +95,11 @@ export class PolicyGuard implements RequestGuard {
     this.onDecision = opts.onDecision;
     this.events = opts.events;
     this.history = opts.history;
+    this.authentication = opts.authentication;
   }
 
   private readonly history: FlowRecorder | undefined;
+  private readonly authentication: AuthenticationMethod | undefined;
 
   private readonly events: SecurityEventSink | undefined;
   /** The audit record of one decision, written before the guard answers. */
@@ -122,6 +130,9 @@ export class PolicyGuard implements RequestGuard {
           exposed: req.exposed ?? null,
           transport: ctx.transport,
           ...(ctx.principal && { roles: ctx.principal.roles }),
+          ...(this.authentication !== undefined && ctx.principal && decisionCarriesAuthentication(ctx) && {
+            verified: { method: this.authentication, ...(ctx.principal.username !== undefined && { username: ctx.principal.username }) },
+          }),
           ...(!allowed && { code: d.code, reasons: d.reasons }),
           ...(held && { approval: d.approval }),
           // A list: the names shown (the audit sink keeps the candidates as a digest).

@@ -5,16 +5,13 @@
 import { HatagoError } from '../../errors/index.js';
 import { readJsonBody } from '../../http/body.js';
 import { isObject } from '../../http/respond.js';
-import { DEFAULT_LIMITS, MessageValidator, type StructureLimits } from '../../validation/index.js';
+import { DEFAULT_LIMITS, type StructureLimits } from '../../validation/limits.js';
+import { MessageValidator } from '../../validation/message-validator.js';
 import type { HttpExchange } from '../http-exchange.js';
-import type { Stage, StageSpec } from '../stage.js';
+import type { Stage } from '../stage.js';
+import { VALIDATION_STAGE } from './spec.js';
 
-export const VALIDATION_STAGE: StageSpec = {
-  name: 'validation',
-  scope: 'http',
-  does: 'the body is read once and checked before anything reads it: content type, size, UTF-8, JSON, depth and size limits, JSON-RPC envelope, params of the method (over stdio: each line, the same checks)',
-  fails: ['ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_BODY_TOO_LARGE', 'ERR_PARSE', 'ERR_LIMIT_EXCEEDED', 'ERR_INVALID_REQUEST', 'ERR_MALFORMED_PARAMS'],
-};
+export { VALIDATION_STAGE } from './spec.js';
 
 export function validationStage(limits: StructureLimits = DEFAULT_LIMITS, maxBodyBytes = limits.maxBodyBytes): Stage<HttpExchange> {
   // Envelope and params schemas, compiled once.

@@ -12,7 +12,7 @@ import type { SecurityEvent, SecurityEventSink } from '../../pipeline/security-e
 import { readBundle } from '../bundle/read-bundle.js';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../bundle/types.js';
 import type { VerificationKeys } from '../bundle/verification-keys.js';
-import { verifyBundleSignatures, type SignatureVerification } from '../bundle/verify-signatures.js';
+import type { SignatureVerification } from '../bundle/verify-signatures.js';
 import { PolicyEngine } from '../engine.js';
 
 /** Bundle bytes and where they came from (`file:/path`, `service:https://...`). */
@@ -84,7 +84,8 @@ export async function buildPolicy(
 ): Promise<{ engine: PolicyEngine; signature: SignatureVerification | null }> {
   const limits = { ...DEFAULT_BUNDLE_LIMITS, ...opts.limits };
   const bundle = readBundle(bytes, limits);
-  const signature = opts.verification ? await verifyBundleSignatures(bundle.files, opts.verification) : null;
+  // jose is loaded only for a bundle whose signatures are checked: an unsigned start does not pay for it.
+  const signature = opts.verification ? await (await import('../bundle/verify-signatures.js')).verifyBundleSignatures(bundle.files, opts.verification) : null;
   const engine = await PolicyEngine.fromBundle(bundle, {
     runtimeData: opts.runtimeData ?? {},
     logger: opts.logger ?? silentLogger,
