@@ -9,9 +9,9 @@
 
 import { SpanKind, SpanStatusCode, type AttributeValue, type HrTime, type Link, type SpanContext, type SpanStatus } from '@opentelemetry/api';
 import { hrTimeDuration } from '@opentelemetry/core';
-import { RandomIdGenerator, type ReadableSpan, type TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { pooledIds as ids } from './span-ids.js';
 
-const ids = new RandomIdGenerator();
 // Most stage spans have no attributes, links, events or status: they share these (the exporter only reads them).
 const NONE: Record<string, AttributeValue> = Object.freeze({}) as Record<string, AttributeValue>;
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });

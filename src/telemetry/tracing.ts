@@ -11,10 +11,8 @@
 import type { IncomingMessage } from 'node:http';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/types.js';
 import { HatagoError, isHatagoError } from '../errors/index.js';
 import { methodLabel } from '../mcp/methods.js';
@@ -23,11 +21,15 @@ import type { HttpExchange } from '../pipeline/http-exchange.js';
 import type { McpExchange } from '../pipeline/mcp-exchange.js';
 import type { StageSpec } from '../pipeline/stage.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
+import { SpanBatcher } from './span-batcher.js';
+import { pooledIds } from './span-ids.js';
 import { StageSpan, type ParentSpan, type SpanWriter } from './stage-span.js';
 
 const propagator = new W3CTraceContextPropagator();
-/** Spans per export unless the config or OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise. */
-const DEFAULT_EXPORT_BATCH = 128;
+/** The batch processor's defaults (the SDK's), unless the config or the OTEL_BSP_* variables say otherwise. */
+const DEFAULT_QUEUE = 2048;
+const DEFAULT_EXPORT_BATCH = 512;
+const DEFAULT_SCHEDULE_DELAY_MS = 5000;
 
 /** Header and `_meta` values that carry one span's context to the next hop. */
 export interface TraceCarrier {
@@ -61,7 +63,7 @@ export function tracesProtocol(config: TelemetryConfig | undefined, env: NodeJS.
 export class Tracing {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
-  private readonly processor: BatchSpanProcessor;
+  private readonly processor: SpanBatcher;
   /** The span each exchange's stage spans are children of (its own), when it records. */
   private readonly parents = new WeakMap<Exchange, Parent>();
   /** The stage span open on each exchange (stages of one exchange run one at a time). */
@@ -69,21 +71,18 @@ export class Tracing {
 
   constructor(config: TelemetryConfig | undefined, env: NodeJS.ProcessEnv, private readonly logger?: LogWriter) {
     const traces = config?.traces ?? {};
-    const Exporter = tracesProtocol(config, env) === 'http/json' ? JsonTraceExporter : ProtobufTraceExporter;
-    const exporter = new Exporter({
+    const ratio = traces.sampleRatio ?? 1;
+    // Batched and bounded: a slow or absent collector drops spans, never stalls a request. A span is
+    // encoded when it ends (span-batcher.ts), so a batch holds bytes, not spans waiting to be collected.
+    this.processor = new SpanBatcher({
+      protocol: tracesProtocol(config, env),
       ...(traces.endpoint !== undefined && { url: traces.endpoint }),
       ...(traces.headers !== undefined && { headers: traces.headers }),
       ...(traces.exportTimeoutMs !== undefined && { timeoutMillis: traces.exportTimeoutMs }),
-    });
-    const ratio = traces.sampleRatio ?? 1;
-    // Batched and bounded: a slow or absent collector drops spans, never stalls a request.
-    // The config's sizes, else the OTEL_BSP_* variables (the SDK reads them), else a queue of 2048 and
-    // batches of 128, not the SDK's 512: a span waiting for a fuller batch outlives V8's young generation,
-    // and collecting it later cost the hub more than the extra exports do (docs/telemetry.md).
-    const batch = traces.maxExportBatchSize ?? (env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE?.trim() ? undefined : DEFAULT_EXPORT_BATCH);
-    this.processor = new BatchSpanProcessor(exporter, {
-      ...(traces.maxQueueSize !== undefined && { maxQueueSize: traces.maxQueueSize }),
-      ...(batch !== undefined && { maxExportBatchSize: batch }),
+      maxQueueSize: traces.maxQueueSize ?? positive(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? DEFAULT_QUEUE,
+      maxExportBatchSize: traces.maxExportBatchSize ?? positive(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) ?? DEFAULT_EXPORT_BATCH,
+      scheduleDelayMs: positive(env.OTEL_BSP_SCHEDULE_DELAY) ?? DEFAULT_SCHEDULE_DELAY_MS,
+      onDropped: (count) => this.logger?.warn('trace spans dropped: the export queue was full', { component: 'telemetry', count }),
     });
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
@@ -98,6 +97,7 @@ export class Tracing {
         remoteParentSampled: new TraceIdRatioBasedSampler(ratio),
         remoteParentNotSampled: new TraceIdRatioBasedSampler(ratio),
       }),
+      idGenerator: pooledIds,
       spanProcessors: [this.processor],
     });
     this.tracer = this.provider.getTracer('hatago', PACKAGE_INFO.version);
@@ -189,6 +189,12 @@ export class Tracing {
       this.logger?.warn('trace export failed at shutdown', { component: 'telemetry', error: String(err) });
     }
   }
+}
+
+/** A positive number from an environment variable, else undefined (the default applies). */
+function positive(value: string | undefined): number | undefined {
+  const n = value?.trim() ? Number(value) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 interface Parent {
