@@ -38,10 +38,10 @@ const spanFlags = (span: ReadableSpan): number => (span.spanContext().traceFlags
 
 // --- protobuf -------------------------------------------------------------
 
-/** The value of one hex digit (ids are lower case; upper case is read too). */
-function nibble(c: number): number {
-  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
-}
+/** The value of each hex digit by character code (ids are lower case; upper case is read too). */
+const NIBBLE = new Uint8Array(128);
+for (let i = 0; i < 10; i++) NIBBLE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) NIBBLE[0x61 + i] = NIBBLE[0x41 + i] = 10 + i;
 
 /** A growing protobuf buffer; nested messages are written in place and their length put in front after. */
 class ProtoWriter {
@@ -100,7 +100,10 @@ class ProtoWriter {
     this.tag(field, 2);
     this.varint(n);
     this.room(n);
-    for (let i = 0; i < n; i++) this.buf[this.pos++] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < hex.length; i += 2) buf[p++] = (NIBBLE[hex.charCodeAt(i) & 0x7f]! << 4) | NIBBLE[hex.charCodeAt(i + 1) & 0x7f]!;
+    this.pos = p;
   }
 
   bytes(field: number, b: Uint8Array): void {
