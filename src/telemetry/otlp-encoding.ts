@@ -106,6 +106,24 @@ class ProtoWriter {
     this.pos = p;
   }
 
+  /** The trace id last written and its bytes: a call's spans share one, and usually end one after another. */
+  private traceHex = '';
+  private readonly traceBytes = Buffer.alloc(16);
+
+  traceId(field: number, hex: string): void {
+    if (hex !== this.traceHex || hex.length !== 32) {
+      this.hexBytes(field, hex);
+      if (hex.length === 32) {
+        this.buf.copy(this.traceBytes, 0, this.pos - 16, this.pos);
+        this.traceHex = hex;
+      }
+      return;
+    }
+    this.tag(field, 2);
+    this.varint(16);
+    this.raw(this.traceBytes);
+  }
+
   bytes(field: number, b: Uint8Array): void {
     this.tag(field, 2);
     this.varint(b.length);
@@ -229,7 +247,7 @@ class ProtoWriter {
 function writeProtoSpan(w: ProtoWriter, span: ReadableSpan): void {
   const ctx = span.spanContext();
   const at = w.begin(2);
-  w.hexBytes(1, ctx.traceId);
+  w.traceId(1, ctx.traceId);
   w.hexBytes(2, ctx.spanId);
   const state = ctx.traceState?.serialize();
   if (state) w.string(3, state);
