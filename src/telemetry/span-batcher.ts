@@ -14,6 +14,9 @@ import { JsonTraceSerializer, ProtobufTraceSerializer, type IExportTraceServiceR
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { JSON_ENCODING, PROTOBUF, type SpanBatch, type SpanEncoding } from './otlp-encoding.js';
 
+/** Dropped spans are told at most this often (a queue that stays full would otherwise log on every drain). */
+const DROPPED_TOLD_EVERY_MS = 10_000;
+
 export interface SpanBatcherOptions {
   protocol: 'http/protobuf' | 'http/json';
   url?: string;
@@ -22,7 +25,7 @@ export interface SpanBatcherOptions {
   maxQueueSize: number;
   maxExportBatchSize: number;
   scheduleDelayMs: number;
-  /** Told once per run of dropped spans (the queue was full), with how many. */
+  /** Told of dropped spans (the queue was full), with how many since the last time: at most once per 10 s. */
   onDropped?: (count: number) => void;
 }
 
@@ -35,7 +38,12 @@ export class SpanBatcher implements SpanProcessor {
   /** Spans in `batches`: the queue maxQueueSize bounds. */
   private queued = 0;
   private dropped = 0;
+  private droppedToldAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
+  /** An export is on its way (the next waits for it). */
+  private exporting = false;
+  /** The first batch's delay is up: it goes when the export before it is done, full or not. */
+  private due = false;
   private closed = false;
 
   constructor(private readonly opts: SpanBatcherOptions) {
@@ -69,9 +77,10 @@ export class SpanBatcher implements SpanProcessor {
       this.dropped++;
       return;
     }
-    if (this.dropped > 0) {
+    if (this.dropped > 0 && performance.now() - this.droppedToldAt >= DROPPED_TOLD_EVERY_MS) {
       this.opts.onDropped?.(this.dropped);
       this.dropped = 0;
+      this.droppedToldAt = performance.now();
     }
     let batch = this.batches[this.batches.length - 1];
     if (!batch || batch.count >= this.maxBatch || batch.resource !== span.resource || batch.scope !== span.instrumentationScope) {
@@ -80,31 +89,53 @@ export class SpanBatcher implements SpanProcessor {
     }
     batch.add(span);
     this.queued++;
-    if (batch.count >= this.maxBatch) this.exportFull();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.exportAll();
-      }, this.opts.scheduleDelayMs);
-      this.timer.unref();
-    }
+    if (batch.count >= this.maxBatch) this.next();
+    else this.schedule();
   }
 
-  /** Hands every full batch to the exporter (a batch fills, then goes at once). */
-  private exportFull(): void {
-    while (this.batches.length > 0 && this.batches[0]!.count >= this.maxBatch) this.send(this.batches.shift()!);
+  /** The delay of a batch that is not full: from its first span. */
+  private schedule(): void {
+    if (this.timer !== undefined || this.batches.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.due = true;
+      this.next();
+    }, this.opts.scheduleDelayMs);
+    this.timer.unref();
   }
 
+  /**
+   * One export at a time, as the SDK's processor: while one is on its way, spans wait in the queue
+   * (a slow or absent collector fills it, and then spans are dropped, never a request held). The
+   * first batch goes when it is full, or when its delay is up.
+   */
+  private next(): void {
+    if (this.batches.length === 0) this.due = false;
+    if (this.exporting || this.batches.length === 0) return;
+    const first = this.batches[0]!;
+    if (first.count < this.maxBatch && !this.due) return this.schedule();
+    this.due = false;
+    this.batches.shift();
+    this.exporting = true;
+    this.send(first, () => {
+      this.exporting = false;
+      if (this.due || (this.batches.length > 0 && this.batches[0]!.count >= this.maxBatch)) this.next();
+      else this.schedule();
+    });
+  }
+
+  /** Everything queued, at once (forceFlush, shutdown). */
   private exportAll(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const batch of this.batches.splice(0)) this.send(batch);
   }
 
-  private send(batch: SpanBatch): void {
+  private send(batch: SpanBatch, done?: () => void): void {
     this.queued -= batch.count;
     this.delegate.export(batch, (result) => {
       if (result.code !== ExportResultCode.SUCCESS) globalErrorHandler(result.error ?? new Error(`BatchSpanProcessor: span export failed (status ${result.code})`));
+      done?.();
     });
   }
 
