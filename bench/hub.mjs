@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { arg, BenchRunError, cpuSeconds, ensureWrk, freePort, median, root, SMOKE, startChild, stopChild, wrk } from './lib.mjs';
 import { callBody, openSession } from './mcp-session.mjs';
+import { security, SECRET } from './hub-security.mjs';
 
 const CONNECTIONS = arg('connections', 8);
 const SECONDS = arg('seconds', SMOKE ? 1 : 4);
@@ -29,31 +30,11 @@ const WARMUP_SECONDS = SMOKE ? 1 : 2;
 const HATAGO = path.join(root, 'dist', 'cli', 'main.js');
 const FIXTURE = path.join(root, 'test', 'fixtures', 'servers', 'fixture.mjs');
 const MCP_PROXY = path.join(root, 'node_modules', 'mcp-proxy', 'dist', 'bin', 'mcp-proxy.mjs');
-const SECRET = 'bench-secret-of-at-least-thirty-two-bytes-0123456789';
 const work = mkdtempSync(path.join(tmpdir(), 'hatago-bench-hub-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 console.log(`bench/hub: tools/call echo over Streamable HTTP (JSON answers; mcp-proxy answers SSE, it has no JSON option), wrk ${CONNECTIONS} connections, ${ROUNDS} interleaved round(s) of ${SECONDS}s per target`);
 ensureWrk();
-
-/** The hub's security section per variant; "off" still evaluates the (permissive) policy on every request. */
-function security(variant) {
-  if (variant === 'off') return { authentication: { enabled: false }, authorization: { enabled: false }, rateLimit: { enabled: false }, audit: { enabled: false } };
-  const high = 1_000_000_000; // never reached: a 429 would stop the bench
-  return {
-    authentication: { enabled: true, type: 'jwt', secret: '${HATAGO_AUTH_SECRET}', algorithms: ['HS256'], issuer: 'hatago-hub', audience: ['mcp-clients'] },
-    authorization: { enabled: true, defaultRole: 'readonly', roles: { user: { permissions: ['mcp:tools:call', 'mcp:tools:list'] }, readonly: { permissions: ['mcp:tools:list'] } } },
-    rateLimit: variant === 'on-audit-rl-off' ? { enabled: false } : {
-      enabled: true,
-      rules: [
-        { name: 'global', windowMs: 60000, max: high, keyGenerator: 'ip' },
-        { name: 'per-user', windowMs: 60000, max: high, keyGenerator: 'user' },
-        { name: 'tool-calls', windowMs: 60000, max: high, keyGenerator: 'user', filter: 'mcp:tools:call' },
-      ],
-    },
-    audit: { enabled: variant === 'on' },
-  };
-}
 
 async function startHub(variant, upstreamUrl) {
   const dir = path.join(work, variant);

@@ -447,7 +447,7 @@ export interface TelemetryConfig {
     sampleRatio?: number;
     /** Spans held for export at most (default 2048); past it, new spans are dropped. */
     maxQueueSize?: number;
-    /** Spans in one export at most (default OTEL_BSP_MAX_EXPORT_BATCH_SIZE, else 128). */
+    /** Spans in one export at most (default OTEL_BSP_MAX_EXPORT_BATCH_SIZE, else 512). */
     maxExportBatchSize?: number;
     exportTimeoutMs?: number;
   };

@@ -22,6 +22,8 @@ const MAX_DEPTH = 16;
 export const VALUE_BUDGET_STRINGS = 8;
 /** Strings up to this length are masked whole whatever the budget. */
 const SHORT_STRING = 64;
+/** Entries of each sanitizer memo (keys, clean short strings); past it a memo starts over. */
+const MEMO_ENTRIES = 4096;
 
 /** The guide's `security.logging.maskedFields`, plus `passwd` and `pwd`. */
 export const DEFAULT_MASKED_FIELDS = ['password', 'passwd', 'pwd', 'token', 'secret', 'key', 'auth', 'jwt', 'bearer', 'authorization', 'cookie'];
@@ -142,9 +144,17 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
     return { value: (v) => v, text: (s) => s, addSecrets: () => undefined };
   }
   const fields = (opts.maskedFields ?? DEFAULT_MASKED_FIELDS).map((f) => f.toLowerCase()).filter((f) => f.length > 0);
+  // Keys repeat in every record (method, server, input, ...): each is looked at once (a bounded memo).
+  const maskedKeys = new Map<string, boolean>();
   const isMaskedKey = (k: string): boolean => {
-    const lower = k.toLowerCase();
-    return fields.some((f) => lower.includes(f));
+    let masked = maskedKeys.get(k);
+    if (masked === undefined) {
+      const lower = k.toLowerCase();
+      masked = fields.some((f) => lower.includes(f));
+      if (maskedKeys.size >= MEMO_ENTRIES) maskedKeys.clear();
+      maskedKeys.set(k, masked);
+    }
+    return masked;
   };
   const maxLength = opts.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
   const custom = (opts.patterns ?? DEFAULT_PATTERNS).map(patternMasker).filter((m): m is Masker => m !== null);
@@ -152,13 +162,22 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
   // Longest first, so a secret containing a shorter one is masked whole.
   let literals: string[] = [];
   const secretSet = new Set<string>();
+  /**
+   * Short strings that masking leaves as they are (method and server names, addresses, roles: most of
+   * a record), so the next record does not mask them again. Only strings nothing was found in are
+   * kept, never one a secret was masked in; a new secret empties it (it could be in one of them).
+   */
+  const clean = new Set<string>();
   const addSecrets = (values: Iterable<string>) => {
     for (const v of values) if (typeof v === 'string' && v.length >= 6) secretSet.add(v);
     literals = [...secretSet].sort((a, b) => b.length - a.length);
+    clean.clear();
   };
   addSecrets(opts.secrets ?? []);
 
   const mask = (s: string): string => {
+    const memo = s.length <= SHORT_STRING;
+    if (memo && clean.has(s)) return s;
     let out = s;
     for (const lit of literals) if (out.includes(lit)) out = out.split(lit).join(REDACTED);
     if (BUILTIN_ANCHORS.test(out)) {
@@ -166,7 +185,12 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
       out = applyAll(out, maskers, gate);
     }
     out = maskAssignments(out, fields, REDACTED);
-    return applyAll(out, custom, customGate);
+    out = applyAll(out, custom, customGate);
+    if (memo && out === s) {
+      if (clean.size >= MEMO_ENTRIES) clean.clear();
+      clean.add(s);
+    }
+    return out;
   };
 
   // Masks at most `limit` characters of `s`; the rest is cut off behind the marker.
@@ -186,7 +210,8 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
   // method names) are always masked whole, so a record stays readable.
   const perValue = maxLength * VALUE_BUDGET_STRINGS;
   interface Walk {
-    seen: WeakSet<object>;
+    /** The objects being walked from the root down to here (at most MAX_DEPTH): a cycle is one of them again. */
+    seen: object[];
     left: number;
   }
   const spend = (s: string, w: Walk): string => {
@@ -199,8 +224,8 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
   const walk = (v: unknown, depth: number, w: Walk): unknown => {
     if (typeof v === 'string') return spend(v, w);
     if (v === null || typeof v !== 'object') return typeof v === 'bigint' ? v.toString() : v;
-    if (depth >= MAX_DEPTH || w.seen.has(v)) return DROPPED;
-    w.seen.add(v);
+    if (depth >= MAX_DEPTH || w.seen.includes(v)) return DROPPED;
+    w.seen.push(v);
     try {
       if (v instanceof Error) {
         const e: Record<string, unknown> = { name: v.name, message: spend(v.message, w) };
@@ -212,14 +237,15 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
       if (Array.isArray(v)) return v.map((x) => safeWalk(x, depth + 1, w));
       if (v instanceof Date) return v.toISOString();
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
+      for (const k of Object.keys(v)) {
+        const x = (v as Record<string, unknown>)[k];
         // A key is data too: one longer than the cap is cut and masked like a value.
         const key = k.length > maxLength ? spend(k, w) : k;
         out[key] = isMaskedKey(k) ? REDACTED : safeWalk(x, depth + 1, w);
       }
       return out;
     } finally {
-      w.seen.delete(v);
+      w.seen.pop();
     }
   };
   const safeWalk = (v: unknown, depth: number, w: Walk): unknown => {
@@ -230,5 +256,5 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
     }
   };
 
-  return { value: (v) => safeWalk(v, 0, { seen: new WeakSet(), left: perValue }), text, addSecrets };
+  return { value: (v) => safeWalk(v, 0, { seen: [], left: perValue }), text, addSecrets };
 }

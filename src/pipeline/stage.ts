@@ -75,7 +75,13 @@ export class StageRunner<C> {
   async run(ctx: C): Promise<void> {
     for (let i = 0; i < this.stages.length; i++) {
       const stage = this.stages[i]!;
-      for (const fn of this.starters) this.safely(stage, () => fn(stage, ctx));
+      for (const fn of this.starters) {
+        try {
+          fn(stage, ctx);
+        } catch (err) {
+          this.observerFailed(stage, err);
+        }
+      }
       const started = performance.now();
       try {
         await stage.run(ctx);
@@ -129,16 +135,19 @@ export class StageRunner<C> {
 
   private tell(stage: Stage<C>, ctx: C, started: number, error?: unknown): void {
     if (this.observers.length === 0) return;
-    const outcome = { durationMs: performance.now() - started, ...(error !== undefined && { error }) };
-    for (const fn of this.observers) this.safely(stage, () => fn(stage, ctx, outcome));
+    const outcome: { durationMs: number; error?: unknown } = error !== undefined ? { durationMs: performance.now() - started, error } : { durationMs: performance.now() - started };
+    // No closure per observer and stage: this runs a dozen times per request.
+    for (const fn of this.observers) {
+      try {
+        fn(stage, ctx, outcome);
+      } catch (err) {
+        this.observerFailed(stage, err);
+      }
+    }
   }
 
   /** Observers never decide: a failing one is logged, the request goes on. */
-  private safely(stage: StageSpec, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.logger?.warn('stage observer failed', { component: 'pipeline', stage: stage.name, error: String(err) });
-    }
+  private observerFailed(stage: StageSpec, err: unknown): void {
+    this.logger?.warn('stage observer failed', { component: 'pipeline', stage: stage.name, error: String(err) });
   }
 }

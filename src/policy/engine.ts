@@ -58,6 +58,9 @@ function checkContract(data: Record<string, unknown>): number {
   return version;
 }
 
+/** Descriptions whose scan is kept (a catalogue's worth); past it the memo starts over. */
+const MAX_SCANS = 4096;
+
 function isPlainInput(v: object | string | Uint8Array): v is Record<string, unknown> {
   return typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v);
 }
@@ -71,6 +74,12 @@ export class PolicyEngine {
   readonly contract: number;
 
   private readonly encoder = new InputEncoder();
+  /**
+   * The policy's own answer to stage "pinning_scan" per description (the instruction patterns it
+   * matches), asked once and handed back as input.definition.instruction_hits: opa-wasm compiles a
+   * regex anew on every evaluation. Cleared with the data; false once the bundle does not answer it.
+   */
+  private scans: Map<string, string[]> | false = new Map();
   /** A list's candidates parsed into wasm memory once (null: this opa-wasm does not allow it). */
   private readonly resident: ResidentCandidates | null;
 
@@ -146,6 +155,7 @@ export class PolicyEngine {
       this.logger.warn('policy bundle data.json has a "config" key; runtime config replaces it', { revision: this.revision });
     }
     this.resident?.invalidate(); // setData parses the data where resident lists were
+    if (this.scans) this.scans = new Map(); // the patterns are data: scanned again under the new data
     this.policy.setData({ ...this.bundleData, config: data });
     // What the policy derives from data alone (stage "compile", e.g. parsed
     // role grants) is asked once here and handed back as data.compiled, so
@@ -172,7 +182,7 @@ export class PolicyEngine {
 
   private evaluate(input: object | string | Uint8Array): { decision: PolicyDecision; failure?: string } {
     const old = this.contract === 1;
-    const spoken = old && isPlainInput(input) ? toContract1(input) : input;
+    const spoken = old && isPlainInput(input) ? toContract1(input) : old ? input : this.withInstructionHits(input);
     let resultSet: unknown;
     try {
       resultSet = this.evaluateResident(spoken) ?? this.policy.evaluate(this.encoder.encode(spoken), this.entrypointId);
@@ -198,6 +208,29 @@ export class PolicyEngine {
       this.resident.invalidate();
       return undefined;
     }
+  }
+
+  /**
+   * A request for an unapproved definition (tools/call, prompts/get) with the policy's scan of its
+   * description added (input.definition.instruction_hits), from the memo or asked now; the input as
+   * it was otherwise. The caller's input object is not changed (the audit trail records it as given).
+   */
+  private withInstructionHits(input: object | string | Uint8Array): object | string | Uint8Array {
+    if (!this.scans || !isPlainInput(input) || input.stage !== 'request') return input;
+    const d = input.definition as Record<string, unknown> | undefined;
+    if (typeof d !== 'object' || d === null || d.status === 'pinned' || typeof d.description !== 'string' || 'instruction_hits' in d) return input;
+    let hits = this.scans.get(d.description);
+    if (hits === undefined) {
+      const raw = this.evaluate({ contract: CONTRACT_VERSION, stage: 'pinning_scan', description: d.description }).decision.raw as { instruction_hits?: unknown } | undefined;
+      const answer = raw?.instruction_hits;
+      if (!Array.isArray(answer) || !answer.every((h) => typeof h === 'string')) {
+        this.scans = false; // a bundle without the stage scans in the request, as before
+        return input;
+      }
+      if (this.scans.size >= MAX_SCANS) this.scans.clear();
+      this.scans.set(d.description, (hits = answer));
+    }
+    return { ...input, definition: { ...d, instruction_hits: hits } };
   }
 
   /** A bundle that cannot answer a minimal input is rejected before it serves a request. */

@@ -9,9 +9,9 @@
 
 import { SpanKind, SpanStatusCode, type AttributeValue, type HrTime, type Link, type SpanContext, type SpanStatus } from '@opentelemetry/api';
 import { hrTimeDuration } from '@opentelemetry/core';
-import { RandomIdGenerator, type ReadableSpan, type TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { pooledIds as ids } from './span-ids.js';
 
-const ids = new RandomIdGenerator();
 // Most stage spans have no attributes, links, events or status: they share these (the exporter only reads them).
 const NONE: Record<string, AttributeValue> = Object.freeze({}) as Record<string, AttributeValue>;
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
@@ -24,10 +24,19 @@ export interface SpanWriter {
   setStatus(status: SpanStatus): unknown;
 }
 
-/** A recording span and the clock reading at its start: its children's times are measured from it, as the SDK measures a span's end. */
+/** The clock of a trace's local root (a Tracer span): its start, and the monotonic reading at that start. */
+export interface SpanClock {
+  readonly startTime: HrTime;
+  readonly startedAt: number;
+}
+
+/**
+ * A recording span and the clock its children are timed on: the local root's (the SDK measures a span's
+ * end the same way), so every span under one root reads one clock and none can end past its parent.
+ */
 export interface ParentSpan {
   readonly span: ReadableSpan;
-  readonly startedAt: number;
+  readonly clock: SpanClock;
 }
 
 export class StageSpan implements ReadableSpan, SpanWriter {
@@ -50,6 +59,11 @@ export class StageSpan implements ReadableSpan, SpanWriter {
     this.parentSpanContext = p;
     this.context = { traceId: p.traceId, spanId: ids.generateSpanId(), traceFlags: p.traceFlags, ...(p.traceState && { traceState: p.traceState }) };
     this.startTime = this.now();
+  }
+
+  /** This span as the parent of others (the JSON-RPC request's span is one: its stage spans are its children). */
+  asParent(): ParentSpan {
+    return { span: this, clock: this.parent.clock };
   }
 
   get resource(): ReadableSpan['resource'] {
@@ -87,10 +101,11 @@ export class StageSpan implements ReadableSpan, SpanWriter {
     return true;
   }
 
-  /** Wall-clock time on the parent's anchor: the parent's start plus the monotonic time since (one array, no intermediates). */
+  /** Wall-clock time on the root's clock: its start plus the monotonic time since (one array, no intermediates). */
   private now(): HrTime {
-    const [s, ns] = this.parent.span.startTime;
-    const nanos = ns + Math.round((performance.now() - this.parent.startedAt) * 1e6);
+    const clock = this.parent.clock;
+    const [s, ns] = clock.startTime;
+    const nanos = ns + Math.round((performance.now() - clock.startedAt) * 1e6);
     const carry = Math.floor(nanos / 1e9);
     return [s + carry, nanos - carry * 1e9];
   }

@@ -11,10 +11,8 @@
 import type { IncomingMessage } from 'node:http';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/types.js';
 import { HatagoError, isHatagoError } from '../errors/index.js';
 import { methodLabel } from '../mcp/methods.js';
@@ -23,11 +21,15 @@ import type { HttpExchange } from '../pipeline/http-exchange.js';
 import type { McpExchange } from '../pipeline/mcp-exchange.js';
 import type { StageSpec } from '../pipeline/stage.js';
 import { PACKAGE_INFO } from '../util/package-info.js';
+import { SpanBatcher } from './span-batcher.js';
+import { pooledIds } from './span-ids.js';
 import { StageSpan, type ParentSpan, type SpanWriter } from './stage-span.js';
 
 const propagator = new W3CTraceContextPropagator();
-/** Spans per export unless the config or OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise. */
-const DEFAULT_EXPORT_BATCH = 128;
+/** The batch processor's defaults (the SDK's), unless the config or the OTEL_BSP_* variables say otherwise. */
+const DEFAULT_QUEUE = 2048;
+const DEFAULT_EXPORT_BATCH = 512;
+const DEFAULT_SCHEDULE_DELAY_MS = 5000;
 
 /** Header and `_meta` values that carry one span's context to the next hop. */
 export interface TraceCarrier {
@@ -61,29 +63,22 @@ export function tracesProtocol(config: TelemetryConfig | undefined, env: NodeJS.
 export class Tracing {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
-  private readonly processor: BatchSpanProcessor;
-  /** The span each exchange's stage spans are children of (its own), when it records. */
-  private readonly parents = new WeakMap<Exchange, Parent>();
-  /** The stage span open on each exchange (stages of one exchange run one at a time). */
-  private readonly open = new WeakMap<Exchange, StageSpan>();
+  private readonly processor: SpanBatcher;
 
   constructor(config: TelemetryConfig | undefined, env: NodeJS.ProcessEnv, private readonly logger?: LogWriter) {
     const traces = config?.traces ?? {};
-    const Exporter = tracesProtocol(config, env) === 'http/json' ? JsonTraceExporter : ProtobufTraceExporter;
-    const exporter = new Exporter({
+    const ratio = traces.sampleRatio ?? 1;
+    // Batched and bounded: a slow or absent collector drops spans, never stalls a request. A span is
+    // encoded when it ends (span-batcher.ts), so a batch holds bytes, not spans waiting to be collected.
+    this.processor = new SpanBatcher({
+      protocol: tracesProtocol(config, env),
       ...(traces.endpoint !== undefined && { url: traces.endpoint }),
       ...(traces.headers !== undefined && { headers: traces.headers }),
       ...(traces.exportTimeoutMs !== undefined && { timeoutMillis: traces.exportTimeoutMs }),
-    });
-    const ratio = traces.sampleRatio ?? 1;
-    // Batched and bounded: a slow or absent collector drops spans, never stalls a request.
-    // The config's sizes, else the OTEL_BSP_* variables (the SDK reads them), else a queue of 2048 and
-    // batches of 128, not the SDK's 512: a span waiting for a fuller batch outlives V8's young generation,
-    // and collecting it later cost the hub more than the extra exports do (docs/telemetry.md).
-    const batch = traces.maxExportBatchSize ?? (env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE?.trim() ? undefined : DEFAULT_EXPORT_BATCH);
-    this.processor = new BatchSpanProcessor(exporter, {
-      ...(traces.maxQueueSize !== undefined && { maxQueueSize: traces.maxQueueSize }),
-      ...(batch !== undefined && { maxExportBatchSize: batch }),
+      maxQueueSize: traces.maxQueueSize ?? positive(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? DEFAULT_QUEUE,
+      maxExportBatchSize: traces.maxExportBatchSize ?? positive(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) ?? DEFAULT_EXPORT_BATCH,
+      scheduleDelayMs: positive(env.OTEL_BSP_SCHEDULE_DELAY) ?? DEFAULT_SCHEDULE_DELAY_MS,
+      onDropped: (count) => this.logger?.warn('trace spans dropped: the export queue was full', { component: 'telemetry', count }),
     });
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
@@ -98,6 +93,7 @@ export class Tracing {
         remoteParentSampled: new TraceIdRatioBasedSampler(ratio),
         remoteParentNotSampled: new TraceIdRatioBasedSampler(ratio),
       }),
+      idGenerator: pooledIds,
       spanProcessors: [this.processor],
     });
     this.tracer = this.provider.getTracer('hatago', PACKAGE_INFO.version);
@@ -112,7 +108,9 @@ export class Tracing {
       attributes: { 'http.request.method': x.req.method ?? '', 'url.path': route, 'network.protocol.name': 'http' },
     }, parent);
     const ctx = trace.setSpan(parent, span);
-    this.remember(x, span, ctx, startedAt);
+    const traced = this.remember(x, span, ctx, startedAt);
+    // The JSON-RPC requests of this HTTP request find their parent on the context they carry.
+    (ctx as TracedContext)[TRACED] = traced;
     x.trace = ctx;
     return (status) => {
       span.setAttribute('http.response.status_code', status);
@@ -126,11 +124,27 @@ export class Tracing {
    * (stdio) of the traceparent in its `params._meta`. Returns its end.
    */
   mcp(x: McpExchange): (error?: unknown) => void {
-    const parent = (x.caller.trace as Context | undefined) ?? propagator.extract(ROOT_CONTEXT, metaOf(x.params), metaGetter);
     // The client names the method: only known methods become names (no unbounded span names).
     const method = methodLabel(x.method);
+    const httpParent = x.caller.trace !== undefined ? (x.caller.trace as TracedContext)[TRACED] : undefined;
+    if (httpParent?.recording) {
+      // Over HTTP the request's span is a local child of the recording HTTP span: made as a stage span is
+      // (no Tracer: the sampling and checks are its parent's), and the parent of the stage spans after it.
+      const span = new StageSpan(mcpSpanName(method), httpParent.recording);
+      span.setAttribute('rpc.system', 'jsonrpc');
+      span.setAttribute('rpc.method', method);
+      span.setAttribute('mcp.transport', x.caller.transport);
+      span.setAttribute('mcp.protocol_version', x.caller.protocolVersion);
+      (x as Traced)[TRACED] = { ctx: trace.setSpanContext(httpParent.ctx, span.spanContext()), recording: span.asParent() };
+      return (error) => {
+        decisionAttributes(span, x, error);
+        if (error !== undefined) fail(span, error);
+        if (span.end()) this.processor.onEnd(span);
+      };
+    }
+    const parent = (x.caller.trace as Context | undefined) ?? propagator.extract(ROOT_CONTEXT, metaOf(x.params), metaGetter);
     const startedAt = performance.now();
-    const span = this.tracer.startSpan(`mcp ${method}`, {
+    const span = this.tracer.startSpan(mcpSpanName(method), {
       kind: x.caller.transport === 'stdio' ? SpanKind.SERVER : SpanKind.INTERNAL,
       attributes: { 'rpc.system': 'jsonrpc', 'rpc.method': method, 'mcp.transport': x.caller.transport, 'mcp.protocol_version': x.caller.protocolVersion },
     }, parent);
@@ -144,7 +158,7 @@ export class Tracing {
 
   /** Runner hook: a stage's span opens as a child of its exchange's span. */
   readonly stageStarted = (stage: StageSpec, x: unknown): void => {
-    const parent = this.parents.get(x as Exchange);
+    const parent = (x as Traced)[TRACED];
     if (!parent) return;
     const forward = stage.name === 'forward' && isMcpExchange(x);
     if (!parent.recording) {
@@ -153,16 +167,16 @@ export class Tracing {
       return;
     }
     const span = new StageSpan(stageSpanName(stage), parent.recording);
-    this.open.set(x as Exchange, span);
+    (x as Traced)[OPEN] = span;
     // The forward stage's context goes on to the upstream (Hub.callUpstream reads it).
     if (forward) x.traceCarrier = carrierOf(trace.setSpanContext(parent.ctx, span.spanContext()));
   };
 
   /** Runner hook: the stage's span closes with its outcome and goes to the exporter's batch. */
   readonly stageEnded = (stage: StageSpec, x: unknown, outcome: { error?: unknown }): void => {
-    const span = this.open.get(x as Exchange);
+    const span = (x as Traced)[OPEN];
     if (!span) return;
-    this.open.delete(x as Exchange);
+    (x as Traced)[OPEN] = undefined;
     // The request's span carries the decision and target; a stage's span only when the stage decided or failed.
     if (isMcpExchange(x) && (outcome.error !== undefined || stage.name === 'policy')) decisionAttributes(span, x, outcome.error);
     if (outcome.error !== undefined) fail(span, outcome.error);
@@ -174,11 +188,14 @@ export class Tracing {
    * the SDK read it (`_performanceStartTime`, the SDK's own anchor; the SDK is pinned). Without it,
    * `startedAt` (read just before the span started): a few µs late, so a child could end past its parent.
    */
-  private remember(x: Exchange, span: Span, ctx: Context, startedAt: number): void {
+  private remember(x: Exchange, span: Span, ctx: Context, startedAt: number): Parent {
     const anchor = (span as unknown as { _performanceStartTime?: unknown })._performanceStartTime;
     // The SDK's recording spans are its ReadableSpans; a sampled-out span is not, and has no stage spans.
-    const recording = span.isRecording() ? { span: span as unknown as ReadableSpan, startedAt: typeof anchor === 'number' ? anchor : startedAt } : undefined;
-    this.parents.set(x, { ctx, recording });
+    const readable = span as unknown as ReadableSpan;
+    const recording = span.isRecording() ? { span: readable, clock: { startTime: readable.startTime, startedAt: typeof anchor === 'number' ? anchor : startedAt } } : undefined;
+    const traced: Parent = { ctx, recording };
+    (x as Traced)[TRACED] = traced;
+    return traced;
   }
 
   /** Flushes what is queued (bounded by the exporter's timeout) and stops. */
@@ -191,9 +208,33 @@ export class Tracing {
   }
 }
 
+/** A positive number from an environment variable, else undefined (the default applies). */
+function positive(value: string | undefined): number | undefined {
+  const n = value?.trim() ? Number(value) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
 interface Parent {
   ctx: Context;
   recording: ParentSpan | undefined;
+}
+
+// An exchange's span and its open stage span live on the exchange itself, under symbols only this module
+// knows: a property read, where a WeakMap lookup per stage (and its ephemeron for the collector) cost more.
+const TRACED = Symbol('hatago.trace.parent');
+const OPEN = Symbol('hatago.trace.openStage');
+interface Traced {
+  [TRACED]?: Parent;
+  [OPEN]?: StageSpan | undefined;
+}
+type TracedContext = Context & { [TRACED]?: Parent };
+
+const mcpSpanNames = new Map<string, string>();
+/** `mcp <method>`, made once per method label (a bounded set). */
+function mcpSpanName(method: string): string {
+  let name = mcpSpanNames.get(method);
+  if (name === undefined) mcpSpanNames.set(method, (name = `mcp ${method}`));
+  return name;
 }
 
 const stageSpanNames = new WeakMap<StageSpec, string>();

@@ -52,6 +52,25 @@ describe('createSanitizer: keys', () => {
     expect(input.self).toBe(input);
   });
 
+  test('an object met twice outside a cycle is kept both times; a cycle deep down is cut where it closes', () => {
+    const shared = { role: 'user', token: 't' };
+    const deep: Record<string, unknown> = { x: { y: {} } };
+    ((deep.x as Record<string, unknown>).y as Record<string, unknown>).back = deep;
+    expect(s.value({ a: shared, b: [shared, shared] })).toEqual({ a: { role: 'user', token: REDACTED }, b: [{ role: 'user', token: REDACTED }, { role: 'user', token: REDACTED }] });
+    expect(s.value(deep)).toEqual({ x: { y: { back: '[UNSANITIZABLE]' } } });
+  });
+
+  test('a string found clean before is masked once it holds a secret added later; masked strings stay masked', () => {
+    const t = createSanitizer();
+    const text = 'value-of-a-late-secret';
+    expect(t.value({ note: text })).toEqual({ note: text });
+    expect(t.text(text)).toBe(text);
+    t.addSecrets([text]);
+    expect(t.value({ note: text })).toEqual({ note: REDACTED });
+    expect(t.text(`x ${text}`)).toBe(`x ${REDACTED}`);
+    for (let i = 0; i < 2; i++) expect(t.value({ header: `Bearer abc.def-${i}`, repeat: `Bearer abc.def-0` })).toEqual({ header: `Bearer ${REDACTED}`, repeat: `Bearer ${REDACTED}` });
+  });
+
   test('a getter that throws drops that field only', () => {
     const bad = { ok: 'yes', get boom(): string { throw new Error('no'); } };
     expect(s.value({ bad })).toEqual({ bad: '[UNSANITIZABLE]' });

@@ -85,4 +85,23 @@ describe('the lifecycle is what runs', () => {
     const err = await new StageRunner([policy, limits, forward]).run({}).catch((e: unknown) => e);
     expect({ code: (err as HatagoError).code, stage: failedStage(err), order }).toEqual({ code: 'ERR_RATE_LIMITED', stage: 'rate-limit', order: ['saw ERR_PERMISSION_DENIED'] });
   });
+  it('observers see every stage with its outcome; one that throws is logged and the request goes on', async () => {
+    const warned: string[] = [];
+    const logger = { ...silent, warn: (m: string, meta?: Record<string, unknown>) => void warned.push(`${m} ${JSON.stringify(meta)}`) };
+    const policy: Stage<object> = { name: 'policy', scope: 'mcp', does: '', fails: [], run() {} };
+    const forward: Stage<object> = { name: 'forward', scope: 'mcp', does: '', fails: ['ERR_UPSTREAM_ERROR'], run() { throw new HatagoError('ERR_UPSTREAM_ERROR'); } };
+    const runner = new StageRunner([policy, forward], logger);
+    const seen: string[] = [];
+    runner.onStart((s) => { seen.push(`start ${s.name}`); throw new Error('starter broke'); });
+    runner.observe((s, _x, outcome) => { seen.push(`end ${s.name} ${outcome.error instanceof HatagoError ? outcome.error.code : 'ok'} ${typeof outcome.durationMs}`); throw new Error('observer broke'); });
+    const err = await runner.run({}).catch((e: unknown) => e);
+    expect((err as HatagoError).code).toBe('ERR_UPSTREAM_ERROR');
+    expect(seen).toEqual(['start policy', 'end policy ok number', 'start forward', 'end forward ERR_UPSTREAM_ERROR number']);
+    expect(warned).toEqual([
+      'stage observer failed {"component":"pipeline","stage":"policy","error":"Error: starter broke"}',
+      'stage observer failed {"component":"pipeline","stage":"policy","error":"Error: observer broke"}',
+      'stage observer failed {"component":"pipeline","stage":"forward","error":"Error: starter broke"}',
+      'stage observer failed {"component":"pipeline","stage":"forward","error":"Error: observer broke"}',
+    ]);
+  });
 });

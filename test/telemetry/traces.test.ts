@@ -7,7 +7,9 @@
 // to export JSON; an encoding it cannot send stops it at start.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { HATAGO_BIN, runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { spawnProcess, useProcessCleanup, type TestProcess } from '../helpers/processes.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
@@ -184,6 +186,32 @@ describe('OpenTelemetry traces', () => {
       expect(output).toContain('hatago: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc: traces are exported over OTLP/HTTP only (http/protobuf or http/json) [ERR_CONFIG_INVALID]');
       expect(output).not.toContain('hatago listening');
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('over stdio the request span is the root (a child of params._meta.traceparent), its stage spans inside it', async () => {
+    const trace = 'cccc0000dddd1111eeee2222ffff3333';
+    const { dir, file } = writeConfig({
+      mcpServers: { web: { url: upstreamUrl } },
+      logging: { file: false },
+      security: { authorization: { enabled: false } },
+      telemetry: { serviceName: 'hatago-stdio', traces: { enabled: true, endpoint: receiver.url } },
+    });
+    const client = new Client({ name: 'traces-stdio', version: '1.0.0' });
+    try {
+      await client.connect(new StdioClientTransport({ command: process.execPath, args: [HATAGO_BIN, 'serve', '--stdio', '--config', file], cwd: dir, env: { ...process.env, OTEL_BSP_SCHEDULE_DELAY: '100' } as Record<string, string>, stderr: 'ignore' }));
+      const r = (await client.callTool({ name: 'web_echo', arguments: { text: 'over stdio' }, _meta: { traceparent: `00-${trace}-${CALLER_SPAN}-01` } })) as { content: { text: string }[] };
+      expect(r.content[0]?.text).toBe('over stdio');
+      const mcpStages = LIFECYCLE.filter((l) => l.scope === 'mcp');
+      const spans = (await receiver.until((all) => all.filter((s) => s.traceId === trace && s.service === 'hatago-stdio').length >= mcpStages.length + 1)).filter((s) => s.traceId === trace && s.service === 'hatago-stdio');
+      const request = spans.find((s) => s.name === 'mcp tools/call')!;
+      expect({ parent: request.parentSpanId, transport: request.attributes['mcp.transport'] }).toEqual({ parent: CALLER_SPAN, transport: 'stdio' });
+      for (const stage of mcpStages) {
+        const span = spans.find((s) => s.name === `stage ${stage.name}`);
+        expect([stage.name, span?.parentSpanId, span !== undefined && span.start >= request.start && span.end <= request.end]).toEqual([stage.name, request.spanId, true]);
+      }
+    } finally {
+      await client.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

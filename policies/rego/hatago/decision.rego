@@ -60,6 +60,11 @@ decision := permission_decision if input.stage == "permission"
 # back by the runtime as data.compiled (see rbac.compiled_role_grants).
 decision := {"allow": true, "reasons": [], "compiled": {"role_grants": rbac.compiled_role_grants}} if input.stage == "compile"
 
+# Asked once per definition description and policy revision (not per
+# request): which instruction patterns it matches. The runtime hands the
+# answer back as input.definition.instruction_hits (see hatago.pinning).
+decision := {"allow": true, "reasons": [], "instruction_hits": pinning.scan_hits} if input.stage == "pinning_scan"
+
 # --- shared -----------------------------------------------------------------
 
 contract_deny contains lib.contract_reason if {

@@ -78,16 +78,28 @@ scan if {
 	regex.match(any_pattern, unapproved_text)
 }
 
-# Names of the instruction patterns the description matches.
-instruction_hits(d) := {p.name |
+# Names of the instruction patterns the description matches: the runtime's
+# copy of this package's own answer for the description (stage
+# "pinning_scan" below, asked once per description and bundle; opa-wasm
+# compiles a regex anew on every evaluation, which cost a tools/call more
+# than the rest of its decision), else scanned here.
+instruction_hits(d) := {h | some h in d.instruction_hits} if {
+	is_array(d.instruction_hits)
+} else := description_hits(object.get(d, "description", null)) if {
 	scan
-	description := object.get(d, "description", null)
+} else := set()
+
+# The instruction patterns a description matches (none for a non-string).
+description_hits(description) := {p.name |
 	is_string(description)
 	count(patterns) > 0
 	regex.match(any_pattern, description)
 	some p in patterns
 	regex.match(p.regex, description)
 }
+
+# Stage "pinning_scan": input.description's hits, sorted (hatago/decision answers it).
+scan_hits := sort(description_hits(input.description))
 
 mentions(d) := m if {
 	m := object.get(d, "mentions", [])

@@ -201,33 +201,35 @@ default sub := ""
 
 sub := input.principal.sub if is_string(input.principal.sub)
 
-# key(r) is "<rule>:<kind>:<value>". A user key needs a principal with a
+# key(r) is "<rule>:<kind>:<value>" (concat, not sprintf: opa-wasm's sprintf
+# is a call out to JavaScript, three per request; every part is a string, a
+# valid rule's name too). A user key needs a principal with a
 # non-empty sub, else it falls back to the ip key. user+ip puts the ip first
 # and "|" before the sub (an address never contains "|").
-key(r) := sprintf("%s:ip:%s", [r.name, ip]) if key_kind(r) == "ip"
+key(r) := concat("", [r.name, ":ip:", ip]) if key_kind(r) == "ip"
 
-key(r) := sprintf("%s:user:%s", [r.name, sub]) if {
+key(r) := concat("", [r.name, ":user:", sub]) if {
 	key_kind(r) == "user"
 	sub != ""
 }
 
-key(r) := sprintf("%s:user+ip:%s|%s", [r.name, ip, sub]) if {
+key(r) := concat("", [r.name, ":user+ip:", ip, "|", sub]) if {
 	key_kind(r) == "user+ip"
 	sub != ""
 }
 
-key(r) := sprintf("%s:custom:%s", [r.name, input.ratelimit.key]) if {
+key(r) := concat("", [r.name, ":custom:", input.ratelimit.key]) if {
 	key_kind(r) == "custom"
 	is_string(input.ratelimit.key)
 	input.ratelimit.key != ""
 }
 
-key(r) := sprintf("%s:ip:%s", [r.name, ip]) if {
+key(r) := concat("", [r.name, ":ip:", ip]) if {
 	key_kind(r) in {"user", "user+ip"}
 	sub == ""
 }
 
-key(r) := sprintf("%s:ip:%s", [r.name, ip]) if {
+key(r) := concat("", [r.name, ":ip:", ip]) if {
 	key_kind(r) == "custom"
 	not custom_key
 }
