@@ -2,8 +2,10 @@
 // Profiles the shipped hub (`hatago serve` from dist/) under wrk load: one
 // variant of bench/hub.mjs's security sections (on | on-audit-off | off),
 // in front of the fixture upstream, with `node --cpu-prof`; prints the
-// top self-time functions of the profile. A tool for finding costs, not a
-// figure: ratios come from bench/hub.mjs.
+// top self-time functions of the profile, counted over the measured load
+// only (start-up and warm-up left out), as a share of the busy time and as
+// µs per call, so two variants' listings can be compared line by line. A
+// tool for finding costs, not a figure: ratios come from bench/hub.mjs.
 //
 //   node bench/profile-hub.mjs [--variant on] [--seconds 10] [--connections 8] [--top 40] [--out DIR]
 import { spawnSync } from 'node:child_process';
@@ -44,9 +46,12 @@ if (VARIANT !== 'off') {
 }
 const session = await openSession(url, auth);
 const load = (seconds) => wrk(url, { seconds, connections: CONNECTIONS, headers: session.headers, body: callBody('up_echo', 'hello bench'), expect: '"hello bench"' });
-const warm = await load(2);
+await load(2);
+// The profile's clock is the monotonic one process.hrtime reads (µs): the window of the measured load.
+const from = Number(process.hrtime.bigint() / 1000n);
 const r = await load(SECONDS);
-console.log(`hub ${VARIANT}: ${r.rps.toFixed(0)} calls/s under profile, ${warm.calls + r.calls} calls in all`);
+const to = Number(process.hrtime.bigint() / 1000n);
+console.log(`hub ${VARIANT}: ${r.rps.toFixed(0)} calls/s under profile, ${r.calls} calls measured`);
 await session.close();
 await stopChild(hub.child, 'SIGTERM');
 await stopChild(upstream.child);
@@ -55,7 +60,10 @@ const profFile = readdirSync(out).find((f) => f.endsWith('.cpuprofile'));
 const prof = JSON.parse(readFileSync(path.join(out, profFile), 'utf8'));
 const self = new Map();
 const dt = new Map();
-for (let k = 0; k < prof.samples.length; k++) dt.set(prof.samples[k], (dt.get(prof.samples[k]) ?? 0) + (prof.timeDeltas[k] ?? 0));
+for (let k = 0, at = prof.startTime; k < prof.samples.length; k++) {
+  at += prof.timeDeltas[k] ?? 0;
+  if (at >= from && at <= to) dt.set(prof.samples[k], (dt.get(prof.samples[k]) ?? 0) + (prof.timeDeltas[k] ?? 0));
+}
 let total = 0;
 for (const n of prof.nodes) {
   const t = dt.get(n.id) ?? 0;
@@ -65,5 +73,6 @@ for (const n of prof.nodes) {
   self.set(key, (self.get(key) ?? 0) + t);
 }
 const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((s, [, t]) => s + t, 0);
-console.log(`profile ${path.join(out, profFile)}: ${(total / 1e6).toFixed(1)} s sampled, ${((100 * idle) / total).toFixed(1)}% idle; self time of the busy part:`);
-for (const [k, t] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${((100 * t) / (total - idle)).toFixed(2).padStart(6)}%  ${k}`);
+const perCall = (t) => `${(t / r.calls).toFixed(1).padStart(7)} µs`;
+console.log(`profile ${path.join(out, profFile)}: ${(total / 1e6).toFixed(1)} s sampled in the measured window, ${((100 * idle) / total).toFixed(1)}% idle, main thread busy ${perCall(total - idle)} per call; self time of the busy part:`);
+for (const [k, t] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${((100 * t) / (total - idle)).toFixed(2).padStart(6)}% ${perCall(t)}  ${k}`);
