@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chainPointText, HEAD_BYTES, readChainPoint, type ChainPoint } from './anchors.js';
 import { anchorName, headName, rotatedName, rotatedNumbers } from './files.js';
 import { acquireTrailLock, releaseTrailLock } from './lock.js';
-import { AUDIT_COMPONENT, GENESIS_HASH, recordHash, type AuditRecord } from './record.js';
+import { AUDIT_COMPONENT, canonicalJson, GENESIS_HASH, recordHash, recordLine, type AuditRecord } from './record.js';
 
 /** A record before the log numbers and chains it. */
 export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'component' | 'timestamp'> & { timestamp?: string };
@@ -28,6 +28,8 @@ export const DEFAULT_MAX_FILES = 10;
 
 interface Pending {
   entry: AuditEntry;
+  /** The canonical JSON of entry.metadata, when the caller made it already. */
+  metadataJson: string | undefined;
   resolve: (r: AuditRecord) => void;
   reject: (e: unknown) => void;
 }
@@ -129,10 +131,16 @@ export class AuditLog {
     return { ...this.counts };
   }
 
-  append(entry: AuditEntry): Promise<AuditRecord> {
+  /**
+   * Queues one record; resolves once it is durable. `metadataJson`: the
+   * canonical JSON of `entry.metadata` when the caller has it (the sink
+   * measured the record by it), so the metadata is serialized once for both
+   * the hash and the line (which then holds it with sorted keys).
+   */
+  append(entry: AuditEntry, metadataJson?: string): Promise<AuditRecord> {
     if (this.closed) return Promise.reject(new Error('audit log is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject });
+      this.queue.push({ entry, metadataJson, resolve, reject });
       if (!this.writing) void this.drain();
     });
   }
@@ -181,9 +189,10 @@ export class AuditLog {
     const records: AuditRecord[] = [];
     const lines: string[] = [];
     for (const p of batch) {
-      const r = this.chain(p.entry);
+      const metadataJson = p.metadataJson ?? canonicalJson(p.entry.metadata);
+      const r = this.chain(p.entry, metadataJson);
       records.push(r);
-      lines.push(`${JSON.stringify(r)}\n`);
+      lines.push(`${recordLine(r, metadataJson)}\n`);
     }
     const bytes = Buffer.from(lines.join(''), 'utf8');
     return { batch, records, lines, bytes, startSeq, startHash, end: { seq: this.seq, hash: this.lastHash } };
@@ -302,7 +311,7 @@ export class AuditLog {
     }
   }
 
-  private chain(entry: AuditEntry): AuditRecord {
+  private chain(entry: AuditEntry, metadataJson: string): AuditRecord {
     const { timestamp, ...rest } = entry;
     const unsigned = {
       seq: this.seq + 1,
@@ -311,10 +320,12 @@ export class AuditLog {
       component: AUDIT_COMPONENT,
       prevHash: this.lastHash,
     } as Omit<AuditRecord, 'hash'>;
-    const hash = recordHash(unsigned);
+    const hash = recordHash(unsigned, metadataJson);
     this.seq += 1;
     this.lastHash = hash;
-    return { ...unsigned, hash };
+    const record = unsigned as AuditRecord;
+    record.hash = hash; // added last, so the line ends with it
+    return record;
   }
 
   /**

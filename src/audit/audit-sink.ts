@@ -9,7 +9,8 @@ import type { SecurityEvent, SecurityEventName, SecurityEventSink } from '../pip
 import { AuditLog } from './audit-log.js';
 import { AuditLockedError } from './lock.js';
 import { digestCandidates } from './list-digest.js';
-import { capRecord, DEFAULT_MAX_RECORD_BYTES } from './record-cap.js';
+import { capRecord, DEFAULT_MAX_RECORD_BYTES, fitsRecord } from './record-cap.js';
+import { canonicalJson } from './record.js';
 import { checkSiemConfig } from './siem/check-config.js';
 import type { Siem } from './siem/index.js';
 
@@ -91,7 +92,7 @@ export async function createAuditSink(
     }
     try {
       // A list's candidates as a digest, then masked, then bounded (the markers' hashes are of masked values).
-      await trail.append(capRecord({
+      const fields = {
         level: e.level ?? (WARN_EVENTS.has(e.event) ? 'warn' : 'info'),
         event: e.event,
         user: str(sanitizer.value(e.user ?? null)),
@@ -100,8 +101,19 @@ export async function createAuditSink(
         userAgent: str(sanitizer.value(e.userAgent ?? null)),
         ...(e.decisionId !== undefined && { decisionId: e.decisionId }),
         ...(e.revision !== undefined && { revision: e.revision }),
-        metadata: (sanitizer.value(digestCandidates(e.metadata ?? {})) as Record<string, unknown>) ?? {},
-      }, maxRecordBytes));
+      } as const;
+      const metadata = digestCandidates(e.metadata ?? {});
+      // The masked copy with sorted keys: its JSON is the canonical text the hash covers, made once for
+      // the size check, the hash and the line.
+      const sorted = { ...fields, metadata: (sanitizer.value(metadata, { sortKeys: true }) as Record<string, unknown>) ?? {} };
+      const metadataJson = canonicalJson(sorted.metadata);
+      if (fitsRecord(sorted, metadataJson, maxRecordBytes)) {
+        await trail.append(sorted, metadataJson);
+      } else {
+        // Past the cap, markers hash their values' JSON in the event's own key order, as they always did.
+        const capped = capRecord({ ...fields, metadata: (sanitizer.value(metadata) as Record<string, unknown>) ?? {} }, maxRecordBytes);
+        await trail.append(capped);
+      }
     } catch (err) {
       log.error('audit record could not be written', { event: e.event, error: (err as Error)?.message ?? String(err) });
       throw err;

@@ -88,3 +88,14 @@ export function capRecord<E extends { metadata: Record<string, unknown> }>(entry
   }
   return { ...entry, metadata: { truncated: true, bytes: metadataBytes, sha256: marker(entry.metadata).sha256 } };
 }
+
+/**
+ * Whether capRecord leaves `entry` as it is, measured by `metadataJson`, the
+ * canonical JSON of its metadata the trail's writer makes anyway (the same
+ * bytes as the metadata's JSON, in another key order): a record that fits is
+ * not serialized again to be measured.
+ */
+export function fitsRecord(entry: { metadata: Record<string, unknown> }, metadataJson: string, maxBytes: number): boolean {
+  // The entry's JSON with the metadata as `0`, then the metadata's own bytes in place of that one byte.
+  return jsonBytes({ ...entry, metadata: 0 }) - 1 + Buffer.byteLength(metadataJson, 'utf8') + CHAIN_BYTES <= maxBytes;
+}

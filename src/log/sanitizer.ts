@@ -48,8 +48,11 @@ export interface SanitizerOptions {
 }
 
 export interface Sanitizer {
-  /** A deep copy with masked keys and masked text. Errors become {name, message, stack}. */
-  value(v: unknown): unknown;
+  /**
+   * A deep copy with masked keys and masked text. Errors become {name, message, stack}.
+   * `sortKeys`: the same copy with each object's keys in sorted order (the audit trail hashes records with sorted keys).
+   */
+  value(v: unknown, opts?: { sortKeys?: boolean }): unknown;
   /** Free text (a message, a stack trace, a stderr line) with secrets masked. */
   text(s: string): string;
   /** Adds literal secrets known only later (e.g. config values). */
@@ -213,9 +216,14 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
     /** The objects being walked from the root down to here (at most MAX_DEPTH): a cycle is one of them again. */
     seen: object[];
     left: number;
+    /** Keys met in the object's order or sorted; written in the object's order or sorted. */
+    order: 'own' | 'sorted' | 'ownSorted';
+    /** Whether the budget cut a string shorter than the cap alone would have. */
+    bound: boolean;
   }
   const spend = (s: string, w: Walk): string => {
     if (s.length <= SHORT_STRING) return textWithin(s, maxLength);
+    if (w.left < Math.min(s.length, maxLength)) w.bound = true;
     const limit = Math.min(maxLength, w.left);
     w.left -= Math.min(s.length, limit);
     return textWithin(s, limit);
@@ -237,12 +245,18 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
       if (Array.isArray(v)) return v.map((x) => safeWalk(x, depth + 1, w));
       if (v instanceof Date) return v.toISOString();
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) {
+      const keys = Object.keys(v);
+      if (w.order === 'sorted') keys.sort();
+      const sorted: { key: string; value: unknown }[] | null = w.order === 'ownSorted' ? [] : null;
+      for (const k of keys) {
         const x = (v as Record<string, unknown>)[k];
         // A key is data too: one longer than the cap is cut and masked like a value.
         const key = k.length > maxLength ? spend(k, w) : k;
-        out[key] = isMaskedKey(k) ? REDACTED : safeWalk(x, depth + 1, w);
+        const value = isMaskedKey(k) ? REDACTED : safeWalk(x, depth + 1, w);
+        if (sorted) sorted.push({ key, value });
+        else out[key] = value;
       }
+      if (sorted) for (const m of sorted.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) out[m.key] = m.value;
       return out;
     } finally {
       w.seen.pop();
@@ -256,5 +270,13 @@ export function createSanitizer(opts: SanitizerOptions = {}): Sanitizer {
     }
   };
 
-  return { value: (v) => safeWalk(v, 0, { seen: [], left: perValue }), text, addSecrets };
+  const value = (v: unknown, opts?: { sortKeys?: boolean }): unknown => {
+    if (opts?.sortKeys !== true) return safeWalk(v, 0, { seen: [], left: perValue, order: 'own', bound: false });
+    // Met in sorted order: the same copy as in the object's own order unless the budget ran out (then
+    // which strings it went to depends on the order they were met in, and the walk is redone in the own order).
+    const w: Walk = { seen: [], left: perValue, order: 'sorted', bound: false };
+    const out = safeWalk(v, 0, w);
+    return w.bound ? safeWalk(v, 0, { seen: [], left: perValue, order: 'ownSorted', bound: false }) : out;
+  };
+  return { value, text, addSecrets };
 }

@@ -35,6 +35,14 @@ test('a record under the cap is written as it is', async () => {
   expect(r.metadata).toEqual(metadata);
 });
 
+test('a record under the cap holds its metadata with keys sorted at every depth (the canonical text its hash covers, written once)', async () => {
+  const metadata = { method: 'tools/call', server: 'up', input: { request: { name: 'echo', arguments: { z: 1, a: [{ y: 2, b: 3 }] } } } };
+  const r = await written(undefined, metadata);
+  expect(r.metadata).toEqual(metadata);
+  expect(r.line).toContain('"metadata":{"input":{"request":{"arguments":{"a":[{"b":3,"y":2}],"z":1},"name":"echo"}},"method":"tools/call","server":"up"}');
+  expect(r.line.startsWith('{"seq":1,"timestamp":')).toBe(true);
+});
+
 test('the configured cap applies; large leaves become markers, small ones and the structure stay', async () => {
   const text = words(3000);
   const r = await written(2048, { method: 'tools/call', input: { request: { method: 'tools/call', name: 'echo', arguments: { text, flag: true } }, principal: { sub: 'carol' } } });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log/logger.js';
-import { REDACTED, createSanitizer } from '../../src/log/sanitizer.js';
+import { DEFAULT_MAX_STRING_LENGTH, REDACTED, VALUE_BUDGET_STRINGS, createSanitizer } from '../../src/log/sanitizer.js';
 import { sanitizerFromConfig } from '../../src/log/from-config.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
@@ -158,5 +158,32 @@ describe('createLogger', () => {
     expect(rec.nested).toEqual({ token: REDACTED, fine: `${REDACTED} leaked` });
     expect(JSON.stringify(rec)).not.toContain(SK);
     expect((rec.error as { message: string }).message).toMatch(/^boom (sk-)?\[REDACTED\]$/);
+  });
+});
+
+describe('createSanitizer: sortKeys (the audit trail copies metadata with sorted keys)', () => {
+  const s = createSanitizer({ secrets: ['literal-secret-value'] });
+  const keysAtEveryDepth = (v: unknown): string[][] =>
+    v === null || typeof v !== 'object' ? [] : Array.isArray(v) ? v.flatMap(keysAtEveryDepth) : [Object.keys(v), ...Object.values(v).flatMap(keysAtEveryDepth)];
+
+  test('the same masked copy, each object with its keys in sorted order', () => {
+    const v = { z: 'literal-secret-value here', method: 'tools/call', token: 't', input: { request: { name: 'echo', arguments: { text: SK, b: [{ y: 1, x: CARD }] } }, client: { ip: '10.0.0.1' } } };
+    const own = s.value(v);
+    const sorted = s.value(v, { sortKeys: true });
+    expect(sorted).toEqual(own);
+    expect(JSON.stringify(own)).not.toBe(JSON.stringify(sorted));
+    for (const keys of keysAtEveryDepth(sorted)) expect(keys).toEqual([...keys].sort());
+    expect(keysAtEveryDepth(own)[0]).toEqual(['z', 'method', 'token', 'input']); // without it, the object's own order
+  });
+
+  test('when the per-value budget runs out, it goes to the same strings as in the object\'s own order', () => {
+    // Keys in reverse order: met sorted, the budget would go to other strings than met in the own order.
+    const long = (i: number) => `part ${i} ${'q'.repeat(DEFAULT_MAX_STRING_LENGTH)}`;
+    const v = Object.fromEntries(Array.from({ length: VALUE_BUDGET_STRINGS + 3 }, (_, i) => [`k${String(99 - i)}`, long(i)]));
+    const own = s.value(v) as Record<string, string>;
+    const sorted = s.value(v, { sortKeys: true }) as Record<string, string>;
+    expect(sorted).toEqual(own);
+    expect(Object.keys(sorted)).toEqual(Object.keys(own).sort());
+    expect(Object.values(own).filter((x) => x.startsWith('part')).length).toBe(VALUE_BUDGET_STRINGS);
   });
 });
