@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, statSync, existsSync } from 'node:fs';
+import { constants, mkdirSync, renameSync, statSync, existsSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { chainPointText, HEAD_BYTES, readChainPoint, type ChainPoint } from './anchors.js';
@@ -18,7 +18,7 @@ export interface AuditLogOptions {
   maxAgeDays?: number;
   /** How long to wait for another live writer to release the trail's lock. Default 5000 ms. */
   lockWaitMs?: number;
-  /** fdatasync after each group (default true). Off only for benchmarks. */
+  /** Each group's bytes and head durable before its callers go on (O_DSYNC writes; default true). Off only for benchmarks. */
   sync?: boolean;
   /** Told of each group once it is durable, before its callers resolve: the records and their lines as written (the SIEM sink). */
   onWritten?: (records: { record: AuditRecord; line: string }[]) => void;
@@ -58,10 +58,19 @@ export interface AuditLogStats {
 const MAX_BATCH = 512;
 
 /**
+ * With `sync`, both files are opened O_DSYNC: each write returns once its
+ * bytes (and the size that finds them) are on disk, as a write followed by
+ * fdatasync would, in one trip to the thread pool instead of two.
+ */
+const DSYNC = constants.O_DSYNC;
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+
+/**
  * The append-only, hash-chained audit file. One writer: records queue in
- * memory, and whatever queued while the previous group's write + fdatasync
- * was in flight goes out as the next group: one write, one fdatasync (group
- * commit). Each group's head update (`.head`, one per group) runs while the
+ * memory, and whatever queued while the previous group's write was in
+ * flight goes out as the next group: one write, durable when it returns
+ * (O_DSYNC: write and fdatasync in one thread-pool trip; group commit).
+ * Each group's head update (`.head`, one per group) runs while the
  * next group's bytes are written and synced, so the disk is never idle
  * waiting for the other file; a group's records resolve only once both its
  * bytes and its head are durable. `append` rejects when they could not be.
@@ -244,8 +253,9 @@ export class AuditLog {
       await this.ensureFile(group.bytes.length);
       const fh = this.fh!;
       group.written = { fh, at: this.size };
-      await fh.write(group.bytes, 0, group.bytes.length, null);
-      if (this.sync) await fh.datasync();
+      // Durable on return (O_DSYNC). A short write (a full disk) fails the group: undo cuts off what went in.
+      const { bytesWritten } = await fh.write(group.bytes, 0, group.bytes.length, null);
+      if (bytesWritten !== group.bytes.length) throw new Error(`audit file ${this.file}: wrote ${bytesWritten} of ${group.bytes.length} bytes`);
       this.size += group.bytes.length;
     } catch (err) {
       await this.undo(group);
@@ -395,7 +405,7 @@ export class AuditLog {
   private async reopen(): Promise<void> {
     await this.fh?.close().catch(() => undefined);
     this.fh = null;
-    const fh = await open(this.file, 'a', 0o600);
+    const fh = await open(this.file, APPEND | (this.sync ? DSYNC : 0), 0o600);
     const st = await fh.stat();
     if (!st.isFile()) {
       await fh.close();
@@ -424,15 +434,18 @@ export class AuditLog {
     if (reopened) {
       await this.head?.close().catch(() => undefined);
       this.head = null;
-      const fh = await open(name, onDisk === null ? 'w' : 'r+', 0o600);
+      const flags = onDisk === null ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : constants.O_RDWR;
+      const fh = await open(name, flags | (this.sync ? DSYNC : 0), 0o600);
       this.head = fh;
       this.headIno = (await fh.stat()).ino;
     }
     const head = this.head!;
     const text = Buffer.from(chainPointText(point, HEAD_BYTES), 'utf8');
-    await head.write(text, 0, text.length, 0);
-    if (reopened) await head.truncate(text.length); // a longer file found there loses its tail
-    if (this.sync) await head.datasync();
+    await head.write(text, 0, text.length, 0); // durable on return (O_DSYNC)
+    if (reopened) {
+      await head.truncate(text.length); // a longer file found there loses its tail
+      if (this.sync) await head.datasync();
+    }
   }
 }
 

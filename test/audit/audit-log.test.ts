@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, utimesSync } from 'node:fs';
+import { constants, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, existsSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditLog, type AuditEntry } from '../../src/audit/audit-log.js';
@@ -215,6 +215,41 @@ describe('the head is part of each batch', () => {
     expect(text).toHaveLength(128);
     const last = JSON.parse(lines(file).at(-1)!) as { seq: number; hash: string };
     expect(JSON.parse(text)).toEqual({ seq: 50, hash: last.hash });
+  });
+});
+
+describe('durable writes', () => {
+  /** The open flags of this process's descriptors of `file` (from /proc/self/fdinfo). */
+  const openFlags = (file: string): number[] =>
+    readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        if (readlinkSync(`/proc/self/fd/${fd}`) !== file) return [];
+        return [parseInt(/^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8)];
+      } catch {
+        return []; // a descriptor closed meanwhile
+      }
+    });
+
+  test('the trail and its head are written O_DSYNC (each write durable on return, one thread-pool trip), and not when sync is off', async () => {
+    const file = tmpFile();
+    const log = await AuditLog.open(file);
+    await log.append(entry(0));
+    const trail = openFlags(file);
+    const head = openFlags(headName(file));
+    await log.close();
+    expect(trail).toHaveLength(1);
+    expect(head).toHaveLength(1);
+    for (const flags of [...trail, ...head]) expect(flags & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    expect(trail[0]! & constants.O_APPEND).toBe(constants.O_APPEND);
+    expect(verifyTrail(file)).toEqual({ ok: true, records: 1, files: [file] });
+
+    const unsynced = tmpFile();
+    const fast = await AuditLog.open(unsynced, { sync: false });
+    await fast.append(entry(0));
+    const flags = [...openFlags(unsynced), ...openFlags(headName(unsynced))];
+    await fast.close();
+    expect(flags).toHaveLength(2);
+    for (const f of flags) expect(f & constants.O_DSYNC).toBe(0);
   });
 });
 
