@@ -232,7 +232,8 @@ describe('hatago audit shows client text without running it', () => {
     expect(r.code).toBe(0);
     const rows = readFileSync(out, 'utf8').split('\r\n');
     expect(rows[1]).toContain(`,${ESC_USER},`);
-    expect(rows[2]).toContain('"{""method"":""resources/read"",""server"":""fs"",""name"":""file:///etc/\\u202epasswd\\u001b[31m"",""code"":""=HYPERLINK(\\""x\\"")""}"');
+    // The metadata as the trail holds it: keys sorted (the canonical JSON its hash covers).
+    expect(rows[2]).toContain('"{""code"":""=HYPERLINK(\\""x\\"")"",""method"":""resources/read"",""name"":""file:///etc/\\u202epasswd\\u001b[31m"",""server"":""fs""}"');
     const bob = rows[2]!.split(',');
     expect(bob[4]).toBe('bob');
   });
