@@ -8,6 +8,7 @@ import { anchorName, headName, lockName, rotatedNumbers, trailFiles } from '../.
 import { AuditLockedError } from '../../src/audit/lock.js';
 import { verifyTrail } from '../../src/audit/verify.js';
 import { spawnProcess, useProcessCleanup } from '../helpers/processes.js';
+import { packagePath } from '../../src/util/package-root.js';
 
 useProcessCleanup();
 
@@ -250,6 +251,31 @@ describe('durable writes', () => {
     await fast.close();
     expect(flags).toHaveLength(2);
     for (const f of flags) expect(f & constants.O_DSYNC).toBe(0);
+  });
+});
+
+describe('a short write', () => {
+  test('a group the file takes only part of (a full disk: here a file-size limit) fails, and its part is cut off again', async () => {
+    const file = tmpFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    // The built trail in a child whose files may not pass 12 KiB (ulimit -f): the fourth 3.3 KB record fits only in part.
+    const script = `
+      process.on('SIGXFSZ', () => {}); // the kernel's signal past the limit; the write returns what it stored
+      const { AuditLog } = await import(${JSON.stringify(packagePath('dist', 'audit', 'audit-log.js'))});
+      const log = await AuditLog.open(${JSON.stringify(file)});
+      for (let i = 0; i < 4; i++) {
+        const e = { level: 'info', event: 'permission_granted', user: 'u', sessionId: null, ip: null, userAgent: null, metadata: { i, pad: 'x'.repeat(3300) } };
+        console.log(await log.append(e).then((r) => 'ok ' + r.seq, (err) => 'rejected ' + err.message));
+      }
+      await log.close();
+    `;
+    const child = spawnProcess('bash', ['-c', 'ulimit -f 12 && exec "$0" --input-type=module -e "$1"', process.execPath, script]);
+    expect(await child.waitForExit(15000)).toBe(0);
+    const out = child.output().trim().split('\n');
+    expect(out.slice(0, 3)).toEqual(['ok 1', 'ok 2', 'ok 3']);
+    expect(out[3]).toMatch(/^rejected audit file .*audit\.log: wrote \d+ of \d+ bytes$/);
+    expect(lines(file)).toHaveLength(3); // no torn line left behind
+    expect(verifyTrail(file)).toEqual({ ok: true, records: 3, files: [file] });
   });
 });
 
