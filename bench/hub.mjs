@@ -14,7 +14,11 @@
 // socket error or JSON-RPC error stops the bench without a figure.
 // Needs `npx tsc -p tsconfig.json` (bench/run.mjs builds) and wrk.
 //
-//   node bench/hub.mjs [--connections 8] [--seconds 4] [--rounds 3] [--smoke]
+// With --baseline DIR (the root of another checkout, built), that build's
+// hub runs too, security on and on with audit off, in the same rounds: a
+// before/after of one change measured in one run.
+//
+//   node bench/hub.mjs [--connections 8] [--seconds 4] [--rounds 3] [--baseline DIR] [--smoke]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +32,8 @@ const SECONDS = arg('seconds', SMOKE ? 1 : 4);
 const ROUNDS = arg('rounds', SMOKE ? 1 : 3);
 const WARMUP_SECONDS = SMOKE ? 1 : 2;
 const HATAGO = path.join(root, 'dist', 'cli', 'main.js');
+const b = process.argv.indexOf('--baseline');
+const BASELINE = b > 0 ? path.join(path.resolve(process.argv[b + 1]), 'dist', 'cli', 'main.js') : null;
 const FIXTURE = path.join(root, 'test', 'fixtures', 'servers', 'fixture.mjs');
 const MCP_PROXY = path.join(root, 'node_modules', 'mcp-proxy', 'dist', 'bin', 'mcp-proxy.mjs');
 const work = mkdtempSync(path.join(tmpdir(), 'hatago-bench-hub-'));
@@ -36,23 +42,23 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 console.log(`bench/hub: tools/call echo over Streamable HTTP (JSON answers; mcp-proxy answers SSE, it has no JSON option), wrk ${CONNECTIONS} connections, ${ROUNDS} interleaved round(s) of ${SECONDS}s per target`);
 ensureWrk();
 
-async function startHub(variant, upstreamUrl) {
-  const dir = path.join(work, variant);
+async function startHub(variant, upstreamUrl, hatago = HATAGO, label = 'hub') {
+  const dir = path.join(work, `${label}-${variant}`);
   spawnSync('mkdir', ['-p', dir]);
   const port = await freePort();
   const file = path.join(dir, 'hatago.config.json');
   writeFileSync(file, JSON.stringify({ mcpServers: { up: { url: upstreamUrl } }, http: { host: '127.0.0.1', port }, security: security(variant) }, null, 2));
   const env = { HATAGO_AUTH_SECRET: SECRET };
-  const { child, ready } = startChild(process.execPath, [HATAGO, 'serve', '--http', '--config', file], { cwd: dir, env, re: /hatago listening on (http:\/\/[^\s"]+)\/mcp/ });
+  const { child, ready } = startChild(process.execPath, [hatago, 'serve', '--http', '--config', file], { cwd: dir, env, re: /hatago listening on (http:\/\/[^\s"]+)\/mcp/ });
   await ready;
   const url = `http://127.0.0.1:${port}/mcp`;
   let auth = {};
   if (variant !== 'off') {
-    const t = spawnSync(process.execPath, [HATAGO, 'token', '--config', file, '--sub', 'bench', '--roles', 'user'], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const t = spawnSync(process.execPath, [hatago, 'token', '--config', file, '--sub', 'bench', '--roles', 'user'], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8' });
     if (t.status !== 0) throw new Error(`hatago token: ${t.stderr}`);
     auth = { Authorization: `Bearer ${t.stdout.trim()}` };
   }
-  return { name: `hub ${variant}`, url, pids: [child.pid], child, tool: 'up_echo', auth };
+  return { name: `${label} ${variant}`, url, pids: [child.pid], child, tool: 'up_echo', auth };
 }
 
 /** pid and the pids of its children (mcp-proxy runs the stdio fixture as its child). */
@@ -106,6 +112,7 @@ try {
     { name: 'mcp-proxy', url: `http://127.0.0.1:${mcpProxyPort}/mcp`, pids: [mp.child.pid], tool: 'echo', auth: {} },
   ];
   for (const v of ['off', 'on', 'on-audit-off', 'on-audit-rl-off']) targets.push(await startHub(v, upstreamUrl));
+  if (BASELINE) for (const v of ['on', 'on-audit-off']) targets.push(await startHub(v, upstreamUrl, BASELINE, 'baseline'));
 
   for (const t of targets) await measure(t, WARMUP_SECONDS); // JIT, sessions, connection pools
   const runs = new Map(targets.map((t) => [t.name, []]));
@@ -135,6 +142,13 @@ try {
     console.log(`  ${label.padEnd(30)} ${r(name, 'hub off').padStart(5)} of security-off   hub CPU ${f[name].cpu.toFixed(0).padStart(5)} µs per call`);
   }
   console.log(`  security on / security off ${r('hub on', 'hub off')} (goal >= 0.90)`);
+  if (BASELINE) {
+    const audit = (on, off) => (f[on].cpu - f[off].cpu).toFixed(0);
+    console.log(`baseline ${path.dirname(path.dirname(path.dirname(BASELINE)))}, same rounds:`);
+    console.log(`  security on: this build / baseline ${r('hub on', 'baseline on')} calls/s, hub CPU ${f['hub on'].cpu.toFixed(0)} vs ${f['baseline on'].cpu.toFixed(0)} µs per call`);
+    console.log(`  the audit trail's CPU per call (on minus on-audit-off): this build ${audit('hub on', 'hub on-audit-off')} µs, baseline ${audit('baseline on', 'baseline on-audit-off')} µs`);
+    console.log(`  security on / security off: this build ${r('hub on', 'hub off')}, baseline ${r('baseline on', 'hub off')}`);
+  }
   // Hubs get SIGTERM (their audit trails close); the exit handler SIGKILLs whatever is left.
   await Promise.race([Promise.all(targets.filter((t) => t.child).map((t) => stopChild(t.child, 'SIGTERM'))), new Promise((r) => setTimeout(r, 5000))]);
   process.exit(0);
