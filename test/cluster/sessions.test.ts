@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { fixtureStdio } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { hs256Token } from '../helpers/tokens.js';
 import { shippedBundleAs, startTopology, type Topology } from './topology.js';
 
@@ -76,13 +77,6 @@ async function streamHolder(sid: string): Promise<string> {
   return (await redis.hget(`hatago:sess:s:${createHash('sha256').update(sid).digest('hex').slice(0, 32)}`, 'stream')) ?? '';
 }
 
-async function until(check: () => Promise<boolean> | boolean, deadlineMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The replicas whose audit chain has a record of session `sid`. */
 function replicasThatServed(sid: string): string[] {
@@ -108,18 +102,18 @@ describe('2025-11-25 sessions behind plain round robin', () => {
     for (let i = 0; i < 4; i++) {
       expect(textOf(await client.callTool({ name: 'fx_sample', arguments: { prompt: `p${i}` } }, undefined, { timeout: 15000 }))).toBe(`sampled: p${i}`);
     }
-    await until(() => replicasThatServed(sid).length === 3, 10000, 'every replica served the session');
+    await until('every replica served the session', () => replicasThatServed(sid).length === 3 || undefined, 10000);
   }, 60000);
 
   it('a notification raised on one replica reaches the client\'s GET stream held on another', async () => {
     const { client, transport } = await legacyClient();
     const sid = transport.sessionId!;
-    await until(async () => (await streamHolder(sid)) !== '', 10000, 'the GET stream is open');
+    await until('the GET stream is open', async () => (await streamHolder(sid)) || undefined, 10000);
     let changed = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
     // Each replica runs its own stdio upstream: an add lands on one replica's upstream, which tells that replica only.
     for (let i = 0; i < 3; i++) await client.callTool({ name: 'fx_add_tool', arguments: { name: `late_${i}` } });
-    await until(() => changed >= 3, 10000, 'three list_changed, two of them from replicas without the stream');
+    await until('three list_changed, two of them from replicas without the stream', () => changed >= 3 || undefined, 10000);
   }, 60000);
 
   it('a session belongs to its principal on every replica: another one gets 404 wherever it lands', async () => {
@@ -176,14 +170,14 @@ describe('2025-11-25 sessions behind plain round robin', () => {
     expect((await ping(sid, fresh)).status).toBe(200);
     // Two replicas' copies still hold the old token; once it expires their sweep drops only the copy.
     const dropped = (h: { proc: { output(): string } }) => h.proc.output().split('\n').filter((l) => l.includes('session copy dropped') && l.includes(sid)).length;
-    await until(() => topo.replicas.reduce((n, r) => n + dropped(r), 0) >= 2, 15000, 'two copies dropped');
+    await until('two copies dropped', () => topo.replicas.reduce((n, r) => n + dropped(r), 0) >= 2 || undefined, 15000);
     for (let i = 0; i < 3; i++) expect((await ping(sid, fresh)).status).toBe(200);
   });
 
   it('a replica killed with SIGKILL: its sessions go on elsewhere, the GET stream is re-opened, stateless calls never fail', async () => {
     const { client, transport } = await legacyClient();
     const sid = transport.sessionId!;
-    await until(async () => (await streamHolder(sid)) !== '', 10000, 'the GET stream is open');
+    await until('the GET stream is open', async () => (await streamHolder(sid)) || undefined, 10000);
     const holder = await streamHolder(sid);
     const victim = topo.replicas[['hub-a', 'hub-b', 'hub-c'].indexOf(holder)]!;
     // Stateless clients keep calling while the replica dies.
@@ -204,18 +198,18 @@ describe('2025-11-25 sessions behind plain round robin', () => {
         }, (e: unknown) => failures.push(String(e)));
       }
     });
-    await until(() => calls >= 6, 20000, 'stateless load running');
+    await until('stateless load running', () => calls >= 6 || undefined, 20000);
     await victim.proc.kill('SIGKILL');
     // The session goes on: every request succeeds on the two replicas left.
     for (let i = 0; i < 6; i++) expect(textOf(await client.callTool({ name: 'fx_echo', arguments: { text: `after${i}` } }))).toBe(`after${i}`);
     // The client re-opens its GET stream, on a live replica, and hears notifications there.
-    await until(async () => ![holder, ''].includes(await streamHolder(sid)), 20000, 'the GET stream re-opened elsewhere');
+    await until('the GET stream re-opened elsewhere', async () => ![holder, ''].includes(await streamHolder(sid)) || undefined, 20000);
     let changed = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
     for (let i = 0; i < 2; i++) await client.callTool({ name: 'fx_add_tool', arguments: { name: `after_kill_${i}` } });
-    await until(() => changed >= 2, 10000, 'notifications after the kill');
+    await until('notifications after the kill', () => changed >= 2 || undefined, 10000);
     const before = calls;
-    await until(() => calls >= before + 6, 20000, 'stateless load goes on');
+    await until('stateless load goes on', () => calls >= before + 6 || undefined, 20000);
     stop = true;
     await Promise.all(loops);
     expect(failures).toEqual([]);

@@ -8,6 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { auditRecords, openSession, rpc } from '../audit/helpers.js';
 import { fixtureStdio, runHatago, startHubProcess, writeConfig, type HubProcess } from '../helpers/hub-process.js';
+import { until } from '../helpers/until.js';
 import { rawRequest, INITIALIZE, type RawResponse } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
 import { hs256Token } from '../helpers/tokens.js';
@@ -76,16 +77,6 @@ async function deniedCall(): Promise<string> {
   const sid = init.headers['mcp-session-id'] as string;
   const res = await rawRequest(hub.mcpUrl, { body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fx_write_file', arguments: { path: 'x', content: 'y' } } }, headers: { authorization: `Bearer ${tok}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } });
   return res.json.error.data.decisionId as string;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface StreamEvent {

@@ -10,6 +10,7 @@ import { FOREIGN, MemorySessionIndex, type SessionIndex, type SessionRecord } fr
 import { RedisSessionIndex } from '../../src/sessions/redis-session-index.js';
 import { HatagoError } from '../../src/errors/index.js';
 import { useProcessCleanup } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { startRedis, type RedisServer } from '../ratelimit/helpers.js';
 
 useProcessCleanup();
@@ -39,14 +40,6 @@ const record = (over: Partial<SessionRecord> = {}): SessionRecord => ({
 });
 const CAPS = { maxTotal: 1000, maxPerPrincipal: 2 };
 
-/** Waits until `check` holds (a Redis expiry happens on its own clock). */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within 5 s: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.each([
   ['memory', () => new MemorySessionIndex() as SessionIndex],
@@ -113,7 +106,7 @@ describe.each([
       void index.touch('i-2', { owner: 'mallory', token: 'jti:evil' });
     }, 100);
     try {
-      await until(async () => (await index.peek('i-2')) === undefined, 'the idle session ended');
+      await until('the idle session ended', async () => (await index.peek('i-2')) === undefined || undefined, 5000);
       expect(await index.peek('i-1')).toBeDefined();
     } finally {
       clearInterval(keep);
@@ -127,7 +120,7 @@ describe.each([
     const index = make();
     const r = record({ idleTimeoutMs: 300 });
     await index.open('x-1', r, CAPS);
-    await until(async () => (await index.peek('x-1')) === undefined, 'past its idle time');
+    await until('past its idle time', async () => (await index.peek('x-1')) === undefined || undefined, 5000);
     expect(await index.touch('x-1', { owner: 'alice', token: 'jti:one' })).toBeUndefined();
     expect(await Promise.all([index.end('x-1'), index.end('x-1')])).toEqual([true, false]);
   });

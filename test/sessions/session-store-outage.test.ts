@@ -6,6 +6,7 @@
 import { fixtureStdio, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { INITIALIZE, rawRequest } from '../helpers/http-client.js';
 import { useProcessCleanup } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { stopAndRemove } from '../metrics/helpers.js';
 import { startRedis, type RedisServer } from '../ratelimit/helpers.js';
 
@@ -51,15 +52,7 @@ test('no session index: session requests and new sessions are refused 503, and s
 
   // Redis back on the same port, empty (no persistence): the session is gone, a new one opens.
   redis = await startRedis(port);
-  await until(async () => (await ping()).status === 404);
+  await until('the empty index answers', async () => (await ping()).status === 404 || undefined, 20000);
   expect((await ping()).json).toMatchObject({ error: { data: { code: 'ERR_SESSION_NOT_FOUND' } } });
   expect((await rawRequest(hub.mcpUrl, { body: INITIALIZE })).status).toBe(200);
 }, 60000);
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('not within 20 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
