@@ -190,11 +190,15 @@ export class SessionTable {
     this.bus?.publish(BROADCAST, { t: 'ended', sid: session.id });
   }
 
-  /** The client's answer to a relayed request: to the replica that relayed it when it is not this one. */
+  /**
+   * The client's answer to a relayed request: to the replica that relayed it
+   * when no copy here waits for it (its id may name this replica's id if
+   * another process was given the same one; this process ignores its own).
+   */
   answer(session: LegacySession, body: Msg): void {
     if (session.resolveResponse(body)) return;
     const by = relayedBy(body.id);
-    if (by !== undefined && by !== this.replicas?.self) this.bus?.publish(by, { t: 'answer', sid: session.id, body });
+    if (by !== undefined) this.bus?.publish(by, { t: 'answer', sid: session.id, body });
   }
 
   /** notifications/cancelled: for the request wherever it runs (only its id and a short reason travel). */
