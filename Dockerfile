@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# hatago as a container (docs/deploy.md). Three stages: build (TypeScript),
+# hatago as a container (docs/deploy.md). Three stages: build (TypeScript, then the bundled command),
 # runtime dependencies only, and the final image: distroless Node.js, no
 # shell, no package manager, no compiler, running as the non-root user
 # 65532. The shipped policy bundle (policies/bundle/hatago.tar.gz) is inside.
@@ -20,6 +20,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src
 COPY schema ./schema
+COPY scripts/bundle.mjs ./scripts/bundle.mjs
 RUN npm run build
 
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
@@ -44,5 +45,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:'+(process.env.HATAGO_PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM drains (http.drainTimeoutMs) and exits 0.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/bin/hatago.js"]
 CMD ["serve", "--http", "--config", "/etc/hatago/hatago.config.json"]

@@ -71,7 +71,7 @@ writeFileSync(
 
 const loadMs = [];
 const baseUrl = await new Promise((resolve, reject) => {
-  hub = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), 'serve', '--config', configFile], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+  hub = spawn(process.execPath, [path.join(root, 'dist', 'bin', 'hatago.js'), 'serve', '--config', configFile], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
   let out = '';
   hub.stderr.on('data', (b) => {
     out += b;

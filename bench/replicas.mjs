@@ -80,7 +80,7 @@ async function startReplica(id, redisUrl) {
     logging: { file: false },
     security: { authorization: { enabled: true, defaultRole: 'admin' }, network: { trustedProxies: ['127.0.0.1/32'] } },
   }));
-  await start(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', 'hatago.config.json'], /hatago listening/, { cwd: dir });
+  await start(process.execPath, [path.join(root, 'dist/bin/hatago.js'), 'serve', '--config', 'hatago.config.json'], /hatago listening/, { cwd: dir });
   return `127.0.0.1:${port}`;
 }
 

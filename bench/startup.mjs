@@ -28,7 +28,7 @@ if (typeof WebSocket === 'undefined') {
 const RUNS = arg('runs', SMOKE ? 1 : 5);
 const SESSIONS = arg('sessions', SMOKE ? 20 : 1000);
 const CONCURRENCY = 8;
-const HATAGO = path.join(root, 'dist', 'cli', 'main.js');
+const HATAGO = path.join(root, 'dist', 'bin', 'hatago.js');
 const BARE = "require('node:http').createServer((q,s)=>s.end('{\"status\":\"ok\"}')).listen(Number(process.argv[1]),'127.0.0.1')";
 
 console.log(`bench/startup: spawn to first /health 200 (${RUNS} run(s) each, default config), RSS with ${SESSIONS} 2025-11-25 sessions open and after they are closed`);

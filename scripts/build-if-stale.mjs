@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm start` runs this first: compile only when something under src/ (or
-// tsconfig.json) is newer than dist/cli/main.js, so a current dist/ starts
-// at once. Usage: node scripts/build-if-stale.mjs [packageRoot]
+// `npm start` runs this first: compile and bundle only when something under
+// src/ (or tsconfig.json, or the bundle script) is newer than the bundled
+// command dist/bin/hatago.js, so a current dist/ starts at once. Usage: node scripts/build-if-stale.mjs [packageRoot]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -19,9 +19,9 @@ function newest(p) {
 
 /** Why a build is needed, or undefined when dist/ is current. */
 export function staleReason(root) {
-  const built = path.join(root, 'dist', 'cli', 'main.js');
-  if (!existsSync(built)) return 'dist/cli/main.js is missing';
-  const source = Math.max(newest(path.join(root, 'src')), newest(path.join(root, 'tsconfig.json')));
+  const built = path.join(root, 'dist', 'bin', 'hatago.js');
+  if (!existsSync(built)) return 'dist/bin/hatago.js is missing';
+  const source = Math.max(newest(path.join(root, 'src')), newest(path.join(root, 'tsconfig.json')), newest(path.join(root, 'scripts', 'bundle.mjs')));
   return source > statSync(built).mtimeMs ? 'src/ is newer than dist/' : undefined;
 }
 

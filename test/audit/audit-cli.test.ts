@@ -1,4 +1,4 @@
-// `hatago audit` as a real process (node dist/cli/main.js audit ...) over a
+// `hatago audit` as a real process (node dist/bin/hatago.js audit ...) over a
 // trail written by AuditLog, rotated across several files.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // The guide's MCP client configuration, as written:
 //   { "command": "npx", "args": ["@himorishige/hatago", "serve"], "env": { "HATAGO_AUTH_TOKEN": "..." } }
-// run by the real SDK stdio client against `node dist/cli/main.js serve`
+// run by the real SDK stdio client against `node dist/bin/hatago.js serve`
 // (no --stdio): the hub must serve stdio, say so on stderr, and be gone
 // once the client closes. A hub launched over pipes whose parent dies stops.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';

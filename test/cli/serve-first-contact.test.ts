@@ -17,10 +17,10 @@ describe('npm start builds only a stale dist/', () => {
   const marker = path.join(root, 'built');
   // A package whose "build" only leaves a marker, so the test sees whether the script built.
   mkdirSync(path.join(root, 'src'));
-  mkdirSync(path.join(root, 'dist', 'cli'), { recursive: true });
+  mkdirSync(path.join(root, 'dist', 'bin'), { recursive: true });
   writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', scripts: { build: `node -e "require('fs').writeFileSync('built','')"` } }));
   writeFileSync(path.join(root, 'src', 'a.ts'), 'export {};\n');
-  writeFileSync(path.join(root, 'dist', 'cli', 'main.js'), '\n');
+  writeFileSync(path.join(root, 'dist', 'bin', 'hatago.js'), '\n');
 
   const run = async () => {
     const proc = spawnProcess(process.execPath, [packagePath('scripts', 'build-if-stale.mjs'), root], { cwd: root });
@@ -39,6 +39,17 @@ describe('npm start builds only a stale dist/', () => {
     expect(r.code).toBe(0);
     expect(r.output).toContain('dist/ is current: not rebuilding');
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('builds when the bundled command is missing', async () => {
+    rmSync(path.join(root, 'dist', 'bin', 'hatago.js'));
+    const r = await run();
+    const built = existsSync(marker);
+    rmSync(marker, { force: true });
+    writeFileSync(path.join(root, 'dist', 'bin', 'hatago.js'), '\n');
+    expect(built).toBe(true);
+    expect(r.code).toBe(0);
+    expect(r.output).toContain('dist/bin/hatago.js is missing: building');
   });
 
   it('builds when a file under src/ is newer', async () => {

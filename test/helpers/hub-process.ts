@@ -1,4 +1,4 @@
-// Starts the real hub (`node dist/cli/main.js serve`) as a process on a free
+// Starts the real hub (`node dist/bin/hatago.js serve`, the bundled command) as a process on a free
 // port with a config written to a fresh temp folder (its working folder, so
 // logs land there too). `npm test` builds dist/ first.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { packagePath } from '../../src/util/package-root.js';
 import { freePort, spawnProcess, type TestProcess } from './processes.js';
 
-export const HATAGO_BIN = packagePath('dist', 'cli', 'main.js');
+export const HATAGO_BIN = packagePath('dist', 'bin', 'hatago.js');
 export const FIXTURE_SERVER = packagePath('test', 'fixtures', 'servers', 'fixture.mjs');
 export const EVERYTHING_SERVER = packagePath('node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
 
