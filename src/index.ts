@@ -9,4 +9,5 @@ export { createHttpApp } from './http/app.js';
 export { serveStdio } from './stdio/serve-stdio.js';
 export { PolicyGuard } from './pipeline/policy/policy-guard.js';
 export { startHub, type RunningHub, type StartHubOptions } from './server/start-hub.js';
-export { createLogger, type Logger } from './log/logger.js';
+export { createLogger } from './log/winston-logger.js';
+export type { Logger } from './log/logger.js';

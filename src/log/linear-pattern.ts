@@ -2,17 +2,23 @@
 // linear in the input whatever the pattern, so neither a hostile log line nor
 // an operator's pattern can stall the event loop the way a backtracking
 // JavaScript RegExp can (`[\w.-]*x[\w.-]*=` on `a=aaaa…` is quadratic there).
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 
 /** A compiled pattern; `test` runs on RE2's DFA, so it is the cheap gate before a replace. */
 export type LinearPattern = RE2JS;
+
+// Loaded on the first compile, not with the logger: re2js is some 300 KB of JavaScript that a hub whose log
+// lines carry none of the patterns' literal anchors (the default start-up) never needs before it serves.
+let engine: typeof RE2JS | undefined;
+const re2 = (): typeof RE2JS => (engine ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS);
 
 /** What makes a pattern impossible for RE2, in words an operator can act on; undefined when it compiles. */
 export function linearPatternProblem(pattern: string): string | undefined {
   const feature = backtrackingFeature(pattern);
   if (feature !== undefined) return `uses a ${feature}, which the linear-time engine (RE2) cannot run`;
   try {
-    RE2JS.compile(pattern);
+    re2().compile(pattern);
     return undefined;
   } catch (err) {
     const why = (err as Error).message.replace(/^error parsing regexp: /, '');
@@ -46,7 +52,7 @@ function backtrackingFeature(p: string): string | undefined {
 /** Compiles a pattern for RE2, or null when RE2 refuses it (config validation reports why). */
 export function compileLinear(pattern: string): LinearPattern | null {
   try {
-    return RE2JS.compile(pattern);
+    return re2().compile(pattern);
   } catch {
     return null;
   }

@@ -41,6 +41,8 @@ export interface StartHubOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives security events (policy_activated, policy_rejected, ...); the audit trail passes its own. */
   securityEvents?: SecurityEventSink;
+  /** Called once the hub is reachable (HTTP: the port bound; stdio: about to read), before the rest of it loads. */
+  reachable?: () => void;
 }
 
 export interface RunningHub {
@@ -139,6 +141,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     // first attempts; any other request waits for the full app, which takes over once the hub is built.
     const early = opts.stdio ? undefined : await listenEarly(config, logger, () => upstreamManager?.statuses() ?? startingUpstreams(config), networkStage(policy, logger, { events, recent: monitor, cors: config.security.network?.cors }), observeStages);
     if (early) cleanup.push(early.close);
+    opts.reachable?.();
     // The upstreams' client first, so their first attempts run while the rest of the hub loads.
     const { UpstreamManager } = await import('../upstreams/upstream-manager.js');
     const upstreams = new UpstreamManager(config.mcpServers, {

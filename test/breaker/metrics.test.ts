@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type winston from 'winston';
 import { CircuitBreaker } from '../../src/breaker/index.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger } from '../../src/log/winston-logger.js';
 import { createMetrics, renderMetrics } from '../../src/metrics/index.js';
 import { tempDir } from '../policy/helpers.js';
 import { TestClock } from './helpers.js';

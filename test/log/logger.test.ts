@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger } from '../../src/log/winston-logger.js';
 
 describe('createLogger', () => {
   it('writes JSON lines with timestamp, level and the child component to the log file', async () => {
@@ -20,6 +20,8 @@ describe('createLogger', () => {
     expect(lines[0]).toMatchObject({ level: 'warn', component: 'circuit-breaker', message: 'opened', server: 'fs' });
     expect(lines[1]).toMatchObject({ level: 'info', component: 'hub', message: 'plain' });
     expect(typeof lines[0]!.timestamp).toBe('string');
+    await logger.close!();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a line below the level is dropped before any formatting (its fields are never read); at that level it is written', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger } from '../../src/log/winston-logger.js';
 import { DEFAULT_MAX_STRING_LENGTH, REDACTED, VALUE_BUDGET_STRINGS, createSanitizer } from '../../src/log/sanitizer.js';
 import { sanitizerFromConfig } from '../../src/log/from-config.js';
 

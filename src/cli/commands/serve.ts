@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { prepareConfig } from '../../config/prepare-config.js';
 import { HatagoError } from '../../errors/index.js';
 import { sanitizerFromConfig } from '../../log/from-config.js';
-import { createLogger } from '../../log/logger.js';
+import { createLoggerLater } from '../../log/logger-later.js';
 import { startHub } from '../../server/start-hub.js';
 import { cleartextTokenWarning } from '../../server/tls-warning.js';
 import { runCommand } from '../run-command.js';
@@ -86,7 +86,8 @@ export function registerServeCommand(program: Command): Command {
           stdio: mode.stdio,
           loadPolicy: false, // startHub loads it (once), with the same checks
         });
-        const logger = createLogger({
+        // winston is loaded once the hub is reachable (startHub's `reachable`); lines before that are held.
+        const logger = createLoggerLater({
           // Every line masked (security.logging, plus the config's own secret values).
           sanitizer: sanitizerFromConfig(config),
           ...(config.logging?.level !== undefined && { level: config.logging.level }),
@@ -96,7 +97,10 @@ export function registerServeCommand(program: Command): Command {
         for (const note of notes) logger.info(note, { component: 'config' });
         const cleartext = mode.stdio ? undefined : cleartextTokenWarning(config);
         if (cleartext) logger.warn(cleartext, { component: 'tls' });
-        const hub = await startHub({ config, logger, stdio: mode.stdio });
+        const hub = await startHub({ config, logger, stdio: mode.stdio, reachable: () => void logger.load() }).catch(async (err: unknown) => {
+          await logger.close(); // the lines taken so far are written before the failure is reported
+          throw err;
+        });
         let stopping = false;
         const stop = async (reason: string) => {
           if (stopping) return;
@@ -105,7 +109,7 @@ export function registerServeCommand(program: Command): Command {
           // SIGTERM (orchestrators, systemd): drain first (docs/deploy.md); the audit trail is closed last by close().
           if (reason === 'SIGTERM' && hub.drain) await hub.drain();
           await hub.close();
-          await logger.close?.(); // the log file gets every line before exit
+          await logger.close(); // the log file gets every line before exit
           process.exit(0);
         };
         process.once('SIGINT', () => void stop('SIGINT'));
