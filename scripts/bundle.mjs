@@ -2,7 +2,7 @@
 // The shipped command, `dist/bin/hatago.js`: tsc's output for the CLI (dist/cli/main.js) and what it imports,
 // bundled into a few files by esbuild. Node then resolves, reads and compiles a handful of files on the way to
 // the first /health instead of some 600 (hatago's own modules and every package's), which was about a third of
-// the start-up (docs/performance.md). Each dynamic import (a command, the tracing SDK, the console) stays its own
+// the start-up (docs/health.md). Each dynamic import (a command, the tracing SDK, the console) stays its own
 // file, loaded only when it runs. Every file sits directly in dist/bin/, two levels below the package root as
 // dist/<folder>/*.js does, so PACKAGE_ROOT finds policies/, schema/ and ui/ the same way.
 //
