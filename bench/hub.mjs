@@ -12,7 +12,7 @@
 // the ratios are taken within this one run. CPU per call of each process
 // comes from /proc/<pid>/stat before and after each run. Any non-2xx answer,
 // socket error or JSON-RPC error stops the bench without a figure.
-// Needs `npx tsc -p tsconfig.json` (bench/run.mjs builds) and wrk.
+// Needs `npm run build` (bench/run.mjs builds) and wrk.
 //
 // With --baseline DIR (the root of another checkout, built), that build's
 // hub runs too, security on and on with audit off, in the same rounds: a
