@@ -1,6 +1,6 @@
 // The hub's logger from the first line on, with winston loaded only once the hub is reachable: winston and its
-// formats are some 380 KB of JavaScript, a tenth of the way from spawn to the first /health. Until load() the
-// lines are held in order (each with the time it was taken), then written through winston as they came; every
+// formats are some 380 KB of JavaScript, a tenth of the way from spawn to the first /health. Until load() (or
+// MAX_HOLD_MS, whichever comes first) the lines are held in order (each with the time it was taken), then written through winston as they came; every
 // later line goes straight to it. Nothing held is lost: close() loads and flushes, and a process that exits
 // before either writes what it holds to stderr, masked, one JSON line each.
 import { writeSync } from 'node:fs';
@@ -10,6 +10,9 @@ type Level = 'error' | 'warn' | 'info' | 'debug';
 type Meta = Record<string, unknown> | undefined;
 /** winston's npm levels, for the lines written at exit without it. */
 const RANK: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 5 };
+
+/** winston is loaded after this long even when nobody called load(): a start-up that hangs still shows its lines. */
+export const MAX_HOLD_MS = 500;
 
 /** At most this many lines are held; past it they are counted, and the count is written once winston is there. */
 export const MAX_HELD_LINES = 1000;
@@ -92,6 +95,7 @@ export function createLoggerLater(opts: LoggerOptions = {}): LoggerLater {
       for (const line of held) line.from.resolve()![line.level](line.message, { ...line.meta, [TAKEN_AT]: line.at } as Record<string, unknown>);
       if (root.dropped > 0) real.warn(`${root.dropped} log line(s) dropped before the logger was ready (at most ${MAX_HELD_LINES} are held)`, { component: 'hub' });
       process.off('exit', flushOnExit);
+      clearTimeout(deadline);
     }));
   // The process ends before winston came: what is held goes to stderr as the JSON lines winston would write.
   const flushOnExit = () => {
@@ -109,6 +113,8 @@ export function createLoggerLater(opts: LoggerOptions = {}): LoggerLater {
     }
   };
   process.on('exit', flushOnExit);
+  const deadline = setTimeout(() => void load(), MAX_HOLD_MS);
+  deadline.unref();
   return Object.assign(logger, {
     load,
     close: async () => {

@@ -1,13 +1,14 @@
 // The hub's logger before winston is loaded (src/log/logger-later.ts): lines are held in order with the time
 // they were taken, written through winston once load() runs, bounded, flushed by close(), and written masked to
 // stderr when the process exits before either.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLoggerLater, MAX_HELD_LINES } from '../../src/log/logger-later.js';
+import { createLoggerLater, MAX_HELD_LINES, MAX_HOLD_MS } from '../../src/log/logger-later.js';
 import { createSanitizer } from '../../src/log/sanitizer.js';
 import { packagePath } from '../../src/util/package-root.js';
 import { spawnProcess, useProcessCleanup } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 
 useProcessCleanup();
 
@@ -59,6 +60,17 @@ describe('createLoggerLater', () => {
     const [line] = readLines(file);
     expect(JSON.stringify(line)).not.toContain('s3cr3t-value-0123456789');
     expect(JSON.stringify(line)).not.toContain('hunter2');
+  });
+
+  it(`writes held lines after ${MAX_HOLD_MS} ms even when load() is never called (a start-up that hangs still shows its lines)`, async () => {
+    const file = path.join(dir, 'hatago.log');
+    const logger = createLoggerLater({ file, console: false });
+    const start = Date.now();
+    logger.warn('bundle service not answering yet', { component: 'policy' });
+    await until('the held line in the file', () => (existsSync(file) && readFileSync(file, 'utf8').includes('bundle service not answering yet')) || undefined, 10_000);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(MAX_HOLD_MS - 5);
+    await logger.close();
+    expect(readLines(file)).toEqual([expect.objectContaining({ level: 'warn', component: 'policy', message: 'bundle service not answering yet' })]);
   });
 
   it(`holds at most ${MAX_HELD_LINES} lines and says how many it dropped`, async () => {
