@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Start-up and memory of the shipped hub (`hatago serve` from dist/):
+// Start-up and memory of the shipped hub (`hatago serve`, the bundled dist/bin/hatago.js):
 // - time from spawn to the first `GET /health` 200 with the embedded default config in an empty folder,
-//   against a bare Node HTTP server spawned the same way (median of --runs each, alternating, one run);
+//   against a bare Node HTTP server spawned the same way and the same build unbundled (tsc's dist/cli/main.js)
+//   (median of --runs each, alternating, one run);
 // - RSS idle, with --sessions 2025-11-25 sessions open (initialize, notifications/initialized, tools/list,
 //   each holding its Mcp-Session-Id), and after all of them are closed (DELETE), twice over. The config is the
 //   default with security.sessions.maxPerPrincipal raised to hold them (all come from one address).
@@ -29,6 +30,8 @@ const RUNS = arg('runs', SMOKE ? 1 : 5);
 const SESSIONS = arg('sessions', SMOKE ? 20 : 1000);
 const CONCURRENCY = 8;
 const HATAGO = path.join(root, 'dist', 'bin', 'hatago.js');
+// tsc's unbundled output of the same build: what the bundle saves, in the same run.
+const UNBUNDLED = path.join(root, 'dist', 'cli', 'main.js');
 const BARE = "require('node:http').createServer((q,s)=>s.end('{\"status\":\"ok\"}')).listen(Number(process.argv[1]),'127.0.0.1')";
 
 console.log(`bench/startup: spawn to first /health 200 (${RUNS} run(s) each, default config), RSS with ${SESSIONS} 2025-11-25 sessions open and after they are closed`);
@@ -52,7 +55,8 @@ async function spawnServer(kind, { config, inspect = false } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'hatago-bench-start-'));
   if (config) writeFileSync(path.join(dir, 'hatago.config.json'), JSON.stringify(config));
   const port = await freePort();
-  const args = kind === 'hub' ? [...(inspect ? ['--inspect=127.0.0.1:0'] : []), HATAGO, 'serve', '--http', '--port', String(port)] : ['-e', BARE, String(port)];
+  const serve = ['serve', '--http', '--port', String(port)];
+  const args = kind === 'hub' ? [...(inspect ? ['--inspect=127.0.0.1:0'] : []), HATAGO, ...serve] : kind === 'unbundled' ? [UNBUNDLED, ...serve] : ['-e', BARE, String(port)];
   const t0 = performance.now();
   const { child, ready } = startChild(process.execPath, args, { cwd: dir, ...(inspect && { re: /Debugger listening on (ws:\S+)/ }) });
   ready.catch(() => undefined);
@@ -62,9 +66,9 @@ async function spawnServer(kind, { config, inspect = false } = {}) {
   return { ms, port, child, inspector, stop: async () => (await stopChild(child, 'SIGTERM'), rmSync(dir, { recursive: true, force: true })) };
 }
 
-const times = { hub: [], bare: [] };
+const times = { hub: [], unbundled: [], bare: [] };
 for (let i = 0; i < RUNS; i++) {
-  for (const kind of ['bare', 'hub']) {
+  for (const kind of ['bare', 'hub', 'unbundled']) {
     const s = await spawnServer(kind);
     times[kind].push(s.ms);
     await s.stop();
@@ -72,6 +76,7 @@ for (let i = 0; i < RUNS; i++) {
 }
 const fmt = (xs) => `${median(xs).toFixed(0)} ms (runs ${xs.map((x) => x.toFixed(0)).join('/')})`;
 console.log(`start-up to first /health 200: hub ${fmt(times.hub)}, bare Node server ${fmt(times.bare)}, ratio ${(median(times.hub) / median(times.bare)).toFixed(1)} (goal: hub <= 300 ms)`);
+console.log(`  the same build unbundled (dist/cli/main.js): ${fmt(times.unbundled)}; bundled / unbundled ${(median(times.hub) / median(times.unbundled)).toFixed(2)}`);
 
 /** The hub's inspector: a full collection (HeapProfiler.collectGarbage, twice: weak references go in the second). */
 async function collector(wsUrl) {

@@ -30,6 +30,7 @@ it('bench/ratelimit prints memory and Redis checks per second', async () => {
 it('bench/startup prints start-up to the first /health 200 and the RSS rows', async () => {
   const out = await smoke('startup.mjs');
   expect(out).toMatch(/^start-up to first \/health 200: hub \d+ ms .*bare Node server \d+ ms/m);
+  expect(out).toMatch(/^ {2}the same build unbundled \(dist\/cli\/main\.js\): \d+ ms .*; bundled \/ unbundled \d+\.\d\d$/m);
   expect(out).toMatch(/^hub RSS after a full GC .*: idle \d+ MB; round 1: \d+ open \d+ MB .*, closed \d+ MB .*round 2: /m);
   expect(out).toMatch(/^hub RSS as it stands, before V8 collects: idle \d+ MB; round 1: /m);
 }, 180_000);
