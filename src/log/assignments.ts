@@ -15,9 +15,19 @@ const endsValue = (ch: string): boolean => isSpace(ch) || ch === '"' || ch === "
  * `_`, `.`, `-`) contains one of `fragments` (lower case), as `name=value`
  * or as a quoted JSON key `"name": value`. A bare `name: value` is left
  * alone: prose such as "authentication failed: reason" is common.
+ *
+ * Two scans, `=` assignments first and quoted keys over what that left, as
+ * the two regexes did one after the other: a quoted key's value can hold an
+ * assignment whose own value runs past it (`"password":pw= secret`), and
+ * both are masked.
  */
 export function maskAssignments(s: string, fragments: readonly string[], mask: string): string {
   if (fragments.length === 0) return s;
+  return maskScan(maskScan(s, fragments, mask, '='), fragments, mask, ':');
+}
+
+/** One left-to-right scan for one form: `name=value` (sep `=`) or `"name": value` (sep `:`). */
+function maskScan(s: string, fragments: readonly string[], mask: string, form: '=' | ':'): string {
   let out = '';
   let copied = 0;
   let i = 0;
@@ -28,13 +38,13 @@ export function maskAssignments(s: string, fragments: readonly string[], mask: s
     }
     const start = i;
     while (i < s.length && isNameChar(s.charCodeAt(i))) i++;
+    const quoted = start > 0 && isQuote(s.charCodeAt(start - 1)) && i < s.length && isQuote(s.charCodeAt(i));
+    if (form === ':' && !quoted) continue;
     const name = s.slice(start, i).toLowerCase();
     if (!fragments.some((f) => name.includes(f))) continue;
-    const quoted = start > 0 && isQuote(s.charCodeAt(start - 1)) && i < s.length && isQuote(s.charCodeAt(i));
-    let j = quoted ? i + 1 : i;
+    let j = form === ':' ? i + 1 : i;
     while (j < s.length && isSpace(s[j]!)) j++;
-    const sep = s[j];
-    if (sep !== (quoted ? ':' : '=')) continue;
+    if (s[j] !== form) continue;
     j++;
     while (j < s.length && isSpace(s[j]!)) j++;
     if (j < s.length && isQuote(s.charCodeAt(j))) j++;

@@ -29,5 +29,8 @@ describe('maskAssignments', () => {
     expect(maskAssignments('{"password": "hunter2", "user":"bob"}', FIELDS, '#')).toBe('{"password": "#", "user":"bob"}');
     expect(maskAssignments('authentication failed: bad token', FIELDS, '#')).toBe('authentication failed: bad token');
     expect(maskAssignments('password=""', FIELDS, '#')).toBe('password=""');
+    // A quoted key's value holding an assignment whose value runs past it: both masked (found by the property above).
+    expect(maskAssignments(`'password":password= password`, FIELDS, '#')).toBe(`'password":# #`);
+    expect(maskAssignments('{"token":api_key= s3cret}', FIELDS, '#')).toBe('{"token":# #}');
   });
 });
