@@ -4,7 +4,7 @@
 // later line goes straight to it. Nothing held is lost: close() loads and flushes, and a process that exits
 // before either writes what it holds to stderr, masked, one JSON line each.
 import { writeSync } from 'node:fs';
-import type { Logger, LoggerOptions } from './logger.js';
+import { logFile, type Logger, type LoggerOptions } from './logger.js';
 
 type Level = 'error' | 'warn' | 'info' | 'debug';
 type Meta = Record<string, unknown> | undefined;
@@ -84,6 +84,9 @@ class Later implements Logger {
 
 /** A logger that holds its lines until load() brings winston in (createLogger's options, applied then). */
 export function createLoggerLater(opts: LoggerOptions = {}): LoggerLater {
+  // The log file's folder now, as createLogger would: a path that cannot be written stops start-up here.
+  const file = logFile(opts);
+  opts = { ...opts, file: file ?? false };
   const root = new Root(opts);
   const logger = new Later(root, undefined, {});
   const load = (): Promise<void> =>
@@ -96,6 +99,15 @@ export function createLoggerLater(opts: LoggerOptions = {}): LoggerLater {
       if (root.dropped > 0) real.warn(`${root.dropped} log line(s) dropped before the logger was ready (at most ${MAX_HELD_LINES} are held)`, { component: 'hub' });
       process.off('exit', flushOnExit);
       clearTimeout(deadline);
+    }, (err: unknown) => {
+      // Lines stay held (bounded) and go to stderr at exit; the reason goes there now.
+      clearTimeout(deadline);
+      try {
+        writeSync(2, `hatago: the logger could not start: ${(err as Error)?.message ?? String(err)}\n`);
+      } catch {
+        // stderr is gone
+      }
+      throw err;
     }));
   // The process ends before winston came: what is held goes to stderr as the JSON lines winston would write.
   const flushOnExit = () => {
@@ -113,13 +125,13 @@ export function createLoggerLater(opts: LoggerOptions = {}): LoggerLater {
     }
   };
   process.on('exit', flushOnExit);
-  const deadline = setTimeout(() => void load(), MAX_HOLD_MS);
+  const deadline = setTimeout(() => void load().catch(() => undefined), MAX_HOLD_MS);
   deadline.unref();
   return Object.assign(logger, {
     load,
     close: async () => {
-      await load();
-      await root.real!.close?.();
+      await load().catch(() => undefined); // said on stderr; what is held goes there at exit
+      await root.real?.close?.();
     },
   });
 }

@@ -1,5 +1,7 @@
 // The logger's shapes and options. winston, which writes the lines, is loaded by ./winston-logger.ts only
 // (createLogger); the hub's own logger loads it once the hub is reachable (./logger-later.ts).
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Sanitizer } from './sanitizer.js';
 
 /**
@@ -45,6 +47,14 @@ export function consoleFormat(stderrIsTTY: boolean = process.stderr.isTTY === tr
   const wanted = env.HATAGO_LOG_FORMAT;
   if (wanted === 'json' || wanted === 'pretty') return wanted;
   return stderrIsTTY ? 'pretty' : 'json';
+}
+
+/** The log file's absolute path, its folder made (so a path that cannot be written fails here, at once); null for none. */
+export function logFile(opts: Pick<LoggerOptions, 'file' | 'cwd'>): string | null {
+  if (opts.file === false) return null;
+  const file = path.resolve(opts.cwd ?? process.cwd(), opts.file ?? path.join('logs', 'hatago.log'));
+  mkdirSync(path.dirname(file), { recursive: true });
+  return file;
 }
 
 /** A logger that drops everything; the default where none is injected. */

@@ -1,9 +1,7 @@
 // The winston logger behind every hatago log line: JSON lines (or pretty ones on a terminal) to stderr and to
 // logs/hatago.log, each masked by the sanitizer before any output sees it.
 import winston from 'winston';
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { consoleFormat, type Logger, type LoggerOptions } from './logger.js';
+import { consoleFormat, logFile, type Logger, type LoggerOptions } from './logger.js';
 import { sanitizeFormat } from './sanitize-format.js';
 
 /** When a line was taken, if before now (a line logger-later.ts held until winston was loaded). */
@@ -56,9 +54,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     }));
   }
   let fileTransport: winston.transport | null = null;
-  if (opts.file !== false) {
-    const file = path.resolve(opts.cwd ?? process.cwd(), opts.file ?? path.join('logs', 'hatago.log'));
-    mkdirSync(path.dirname(file), { recursive: true });
+  const file = logFile(opts);
+  if (file !== null) {
     fileTransport = new winston.transports.File({ filename: file });
     transports.push(fileTransport);
   }

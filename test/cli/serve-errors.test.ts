@@ -1,5 +1,6 @@
 // `hatago serve` start-up failures: one clear line on stderr, exit code 1, no
 // stack trace, and nothing left running.
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { fixtureStdio, runHatago, writeConfig } from '../helpers/hub-process.js';
 
@@ -28,6 +29,15 @@ describe('hatago serve refuses to start', () => {
   it('with a missing policy bundle', async () => {
     const { file } = writeConfig({ mcpServers: {}, policies: { bundle: 'nowhere/bundle.tar.gz' } });
     await expectStartFailure(['serve', '--config', file], /hatago: .*nowhere\/bundle\.tar\.gz.* \[ERR_BUNDLE_NOT_FOUND\]/);
+  });
+
+  it('with a log file whose folder cannot be made, naming logging.file', async () => {
+    const { dir, file } = writeConfig({ mcpServers: {}, logging: { file: 'hatago.config.json/sub/hatago.log' } });
+    try {
+      await expectStartFailure(['serve', '--config', file], /^hatago: logging\.file: cannot create the folder of hatago\.config\.json\/sub\/hatago\.log \(ENOTDIR\) \[ERR_CONFIG_INVALID\]$/m, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with an invalid config, naming the key path', async () => {

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { prepareConfig } from '../../config/prepare-config.js';
 import { HatagoError } from '../../errors/index.js';
 import { sanitizerFromConfig } from '../../log/from-config.js';
-import { createLoggerLater } from '../../log/logger-later.js';
+import { createLoggerLater, type LoggerLater } from '../../log/logger-later.js';
+import type { LoggerOptions } from '../../log/logger.js';
 import { startHub } from '../../server/start-hub.js';
 import { cleartextTokenWarning } from '../../server/tls-warning.js';
 import { runCommand } from '../run-command.js';
@@ -61,6 +62,16 @@ function watchParent(onExit: () => void): void {
   timer.unref();
 }
 
+/** The hub's logger; a log file whose folder cannot be made refuses start-up naming the key. */
+function openLogger(opts: LoggerOptions): LoggerLater {
+  try {
+    return createLoggerLater(opts);
+  } catch (err) {
+    const where = opts.file === undefined ? 'logs/hatago.log' : String(opts.file);
+    throw new HatagoError('ERR_CONFIG_INVALID', { message: `logging.file: cannot create the folder of ${where} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+  }
+}
+
 export function registerServeCommand(program: Command): Command {
   return program
     .command('serve')
@@ -87,7 +98,7 @@ export function registerServeCommand(program: Command): Command {
           loadPolicy: false, // startHub loads it (once), with the same checks
         });
         // winston is loaded once the hub is reachable (startHub's `reachable`); lines before that are held.
-        const logger = createLoggerLater({
+        const logger = openLogger({
           // Every line masked (security.logging, plus the config's own secret values).
           sanitizer: sanitizerFromConfig(config),
           ...(config.logging?.level !== undefined && { level: config.logging.level }),
@@ -97,7 +108,7 @@ export function registerServeCommand(program: Command): Command {
         for (const note of notes) logger.info(note, { component: 'config' });
         const cleartext = mode.stdio ? undefined : cleartextTokenWarning(config);
         if (cleartext) logger.warn(cleartext, { component: 'tls' });
-        const hub = await startHub({ config, logger, stdio: mode.stdio, reachable: () => void logger.load() }).catch(async (err: unknown) => {
+        const hub = await startHub({ config, logger, stdio: mode.stdio, reachable: () => void logger.load().catch(() => undefined) }).catch(async (err: unknown) => {
           await logger.close(); // the lines taken so far are written before the failure is reported
           throw err;
         });
