@@ -115,10 +115,16 @@ export function createLoggerLater(opts: LoggerOptions = {}): LoggerLater {
     const most = RANK[(opts.level ?? 'info') as Level] ?? RANK.info;
     for (const line of root.held) {
       if (RANK[line.level] > most) continue;
-      const record = { component: 'hub', ...line.from.bound(), ...line.meta, level: line.level, message: line.message };
-      const masked = opts.sanitizer ? opts.sanitizer.value(record) : record;
+      let text: string;
       try {
-        writeSync(2, `${JSON.stringify({ ...(masked as object), timestamp: line.at.toISOString() })}\n`);
+        const record = { component: 'hub', ...line.from.bound(), ...line.meta, level: line.level, message: line.message };
+        const masked = opts.sanitizer ? opts.sanitizer.value(record) : record;
+        text = `${JSON.stringify({ ...(masked as object), timestamp: line.at.toISOString() })}\n`;
+      } catch {
+        continue; // a line that cannot be masked is dropped, never written as it was
+      }
+      try {
+        writeSync(2, text);
       } catch {
         return; // stderr is gone: nothing else can take the lines
       }
