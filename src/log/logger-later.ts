@@ -1,7 +1,7 @@
 // The hub's logger from the first line on, with winston loaded only once the hub is reachable: winston and its
 // formats are some 380 KB of JavaScript, a tenth of the way from spawn to the first /health. Until load() (or
-// MAX_HOLD_MS, whichever comes first) the lines are held in order (each with the time it was taken), then written through winston as they came; every
-// later line goes straight to it. Nothing held is lost: close() loads and flushes, and a process that exits
+// MAX_HOLD_MS, whichever comes first) the lines are held in order, each with the time it was taken, then written
+// through winston as they came; every later line goes straight to it. Nothing held is lost: close() loads and flushes, and a process that exits
 // before either writes what it holds to stderr, masked, one JSON line each.
 import { writeSync } from 'node:fs';
 import { logFile, type Logger, type LoggerOptions } from './logger.js';
@@ -33,11 +33,9 @@ interface Held {
 
 class Root {
   real: Logger | undefined;
-  takenAt: symbol | undefined;
   loading: Promise<void> | undefined;
   held: Held[] = [];
   dropped = 0;
-  constructor(readonly opts: LoggerOptions) {}
 }
 
 class Later implements Logger {
@@ -87,7 +85,7 @@ export function createLoggerLater(opts: LoggerOptions = {}): LoggerLater {
   // The log file's folder now, as createLogger would: a path that cannot be written stops start-up here.
   const file = logFile(opts);
   opts = { ...opts, file: file ?? false };
-  const root = new Root(opts);
+  const root = new Root();
   const logger = new Later(root, undefined, {});
   const load = (): Promise<void> =>
     (root.loading ??= import('./winston-logger.js').then(({ createLogger, TAKEN_AT }) => {
@@ -99,7 +97,7 @@ export function createLoggerLater(opts: LoggerOptions = {}): LoggerLater {
       if (root.dropped > 0) real.warn(`${root.dropped} log line(s) dropped before the logger was ready (at most ${MAX_HELD_LINES} are held)`, { component: 'hub' });
       process.off('exit', flushOnExit);
       clearTimeout(deadline);
-    }, (err: unknown) => {
+    }).catch((err: unknown) => {
       // Lines stay held (bounded) and go to stderr at exit; the reason goes there now.
       clearTimeout(deadline);
       try {
