@@ -9,6 +9,7 @@
 // network and authentication stages, then for /mcp validation and transport;
 // the first HatagoError ends the exchange with the error's status.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
 import { HatagoError } from '../errors/index.js';
 import type { Hub } from '../hub/hub.js';
@@ -64,6 +65,21 @@ export interface HttpApp {
   hasSession(id: string): boolean;
   /** The stages every /mcp request runs, in order (before the MCP stages of each JSON-RPC request). */
   readonly stages: readonly Stage<HttpExchange>[];
+  /**
+   * The /mcp handler itself, for a request `isPlainMcp` accepts: what `app`
+   * would run for it, without the router in front (see there).
+   */
+  serveMcp(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * POST, GET or DELETE on exactly `/mcp`: requests `app` would route to the
+ * /mcp handler (express also takes other spellings, `/MCP`, `/mcp/`, a query,
+ * which stay with it). The front server may hand these to `serveMcp`
+ * directly: express's routing was about a twentieth of a forwarded call's CPU.
+ */
+export function isPlainMcp(req: IncomingMessage): boolean {
+  return req.url === '/mcp' && (req.method === 'POST' || req.method === 'GET' || req.method === 'DELETE');
 }
 
 export const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -101,7 +117,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const mcp = (stages: StageRunner<HttpExchange>) => async (req: Request, res: Response) => {
+  const mcp = (stages: StageRunner<HttpExchange>) => async (req: IncomingMessage, res: ServerResponse) => {
     const x: HttpExchange = { req, res };
     traced(x, '/mcp');
     try {
@@ -117,7 +133,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       writeHttpError(res, err, x.replyId ?? null);
     }
   };
-  for (const method of ['post', 'get', 'delete'] as const) app[method]('/mcp', mcp(mcpStages));
+  const serveMcp = mcp(mcpStages);
+  for (const method of ['post', 'get', 'delete'] as const) app[method]('/mcp', serveMcp);
   app.all('/mcp', mcp(otherStages));
 
   const probe = (answer: (res: Response) => void) => async (req: Request, res: Response) => {
@@ -161,5 +178,19 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     });
   }
 
-  return { app, close: () => endpoint.closeAll(), sessionCount: () => endpoint.sessionCount, hasSession: (id) => endpoint.hasSession(id), stages: mcpStages.stages };
+  return {
+    app,
+    close: () => endpoint.closeAll(),
+    sessionCount: () => endpoint.sessionCount,
+    hasSession: (id) => endpoint.hasSession(id),
+    stages: mcpStages.stages,
+    // The handler catches what it can; anything past that is answered as express's error handler would (500), never unhandled.
+    serveMcp: (req, res) => {
+      serveMcp(req, res).catch((err: unknown) => {
+        opts.logger.error('unexpected error on /mcp', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+        if (!res.headersSent) writeHttpError(res, new HatagoError('ERR_INTERNAL'));
+        else if (!res.writableEnded) res.end();
+      });
+    },
+  };
 }

@@ -5,7 +5,7 @@
 export { default as express } from 'express';
 export { protectedResourceMetadataRoute } from '../auth/oauth2/route.js';
 export { createTokenEndpoints } from '../auth/endpoints/index.js';
-export { createHttpApp } from '../http/app.js';
+export { createHttpApp, isPlainMcp } from '../http/app.js';
 export { Hub } from '../hub/hub.js';
 export { createHubValidation, limitsFromConfig } from '../validation/index.js';
 export { serveStdio } from '../stdio/serve-stdio.js';

@@ -168,7 +168,7 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     const upstreamsStarted = upstreams.start();
     upstreamManager = upstreams;
     const {
-      express, protectedResourceMetadataRoute, createTokenEndpoints, createHttpApp, Hub, createHubValidation, limitsFromConfig, serveStdio,
+      express, protectedResourceMetadataRoute, createTokenEndpoints, createHttpApp, isPlainMcp, Hub, createHubValidation, limitsFromConfig, serveStdio,
       corsPreflight, consoleRouter, authenticationStage, authenticationMethod, metricsRoute, approvalsRoute, startupSummary, tlsMode,
       PolicyGuard, ApprovalQueue, DEFAULT_APPROVAL_LIMITS, Approvals, RateLimiting,
       createBreakers, breakerTable, createRateLimitStore, flowHistoryFor, pinBackendFor, pinStoreStep, pinsFor,
@@ -323,7 +323,8 @@ export async function startHub(opts: StartHubOptions): Promise<RunningHub> {
     }
     outer.use(httpApp.app);
     const { url } = early!;
-    early!.serve(outer);
+    // /mcp's own requests skip the outer router: drain.track is the only middleware before the app's /mcp handler (the others are on other paths, or answer OPTIONS only).
+    early!.serve((req, res) => (isPlainMcp(req) ? drain.track(req, res, () => httpApp.serveMcp(req, res)) : outer(req, res)));
     cleanup.push(() => httpApp.close());
     cleanup.push(early!.close); // at stop: the port first (closing twice is harmless)
     lifecycle.start();
