@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { SeriesHistogram } from './series-histogram.js';
 
 // One prom-client registry per hub (never the global one, so two hubs in one
 // process, or two tests, do not share series). Names are public interface
@@ -18,13 +19,13 @@ export interface HatagoMetrics {
   /** Denials recorded in the audit trail, by stage, code and the policy rule that denied (capped). */
   readonly denials: Counter<'stage' | 'code' | 'rule'>;
   /** One JSON-RPC request, end to end in the hub: transport, method (known methods only), outcome code. */
-  readonly requestDuration: Histogram<'transport' | 'method' | 'code'>;
+  readonly requestDuration: SeriesHistogram<'transport' | 'method' | 'code'>;
   /** One stage of the lifecycle (src/pipeline), by stage and outcome (`ok` or its code). */
-  readonly stageDuration: Histogram<'stage' | 'outcome'>;
+  readonly stageDuration: SeriesHistogram<'stage' | 'outcome'>;
   /** One policy evaluation (opa-wasm), by the contract's stage (network, request, auth, ...). */
-  readonly policyEvaluation: Histogram<'stage'>;
+  readonly policyEvaluation: SeriesHistogram<'stage'>;
   /** One upstream call, by server, method and outcome (`ok` or the breaker's error kind). */
-  readonly upstreamDuration: Histogram<'server' | 'method' | 'outcome'>;
+  readonly upstreamDuration: SeriesHistogram<'server' | 'method' | 'outcome'>;
   /** Failed upstream calls by server and error kind (timeout, connection, protocol, ...). */
   readonly upstreamErrors: Counter<'server' | 'kind'>;
   /** tools/call per exposed tool (names from the catalog only, at most MAX_TOOL_SERIES; others `other`). */
@@ -34,9 +35,9 @@ export interface HatagoMetrics {
   /** Rate-limit stage outcomes: allowed, limited, unavailable. */
   readonly rateLimitDecisions: Counter<'result'>;
   /** One round trip to the rate-limit store (memory or redis). */
-  readonly rateLimitStoreDuration: Histogram<'store'>;
+  readonly rateLimitStoreDuration: SeriesHistogram<'store'>;
   /** From an audit record handed to the trail to its being durable. */
-  readonly auditWriteDuration: Histogram;
+  readonly auditWriteDuration: SeriesHistogram;
   /** Audit records handed to the trail and not yet durable. */
   readonly auditQueueDepth: Gauge;
   /** Open downstream sessions (2025-11-25 HTTP) and stdio connections. */
@@ -86,28 +87,28 @@ export function createMetrics(opts: { registry?: Registry } = {}): HatagoMetrics
       labelNames: ['stage', 'code', 'rule'] as const,
       registers,
     }),
-    requestDuration: new Histogram({
+    requestDuration: new SeriesHistogram({
       name: 'hatago_request_duration_seconds',
       help: 'JSON-RPC requests through the hub, by transport, method and outcome code (ok, or the error code the client got)',
       labelNames: ['transport', 'method', 'code'] as const,
       buckets: CALL_BUCKETS,
       registers,
     }),
-    stageDuration: new Histogram({
+    stageDuration: new SeriesHistogram({
       name: 'hatago_stage_duration_seconds',
       help: 'Time in each lifecycle stage (docs/lifecycle.md), by stage and outcome (ok, or the code it failed with)',
       labelNames: ['stage', 'outcome'] as const,
       buckets: CALL_BUCKETS,
       registers,
     }),
-    policyEvaluation: new Histogram({
+    policyEvaluation: new SeriesHistogram({
       name: 'hatago_policy_evaluation_duration_seconds',
       help: 'Policy evaluations (opa-wasm), by the policy contract stage',
       labelNames: ['stage'] as const,
       buckets: FAST_BUCKETS,
       registers,
     }),
-    upstreamDuration: new Histogram({
+    upstreamDuration: new SeriesHistogram({
       name: 'hatago_upstream_request_duration_seconds',
       help: 'Calls to upstream servers, by server, method and outcome (ok, or the error kind)',
       labelNames: ['server', 'method', 'outcome'] as const,
@@ -138,14 +139,14 @@ export function createMetrics(opts: { registry?: Registry } = {}): HatagoMetrics
       labelNames: ['result'] as const,
       registers,
     }),
-    rateLimitStoreDuration: new Histogram({
+    rateLimitStoreDuration: new SeriesHistogram({
       name: 'hatago_rate_limit_store_duration_seconds',
       help: 'Round trips to the rate-limit store, by store (memory, redis)',
       labelNames: ['store'] as const,
       buckets: FAST_BUCKETS,
       registers,
     }),
-    auditWriteDuration: new Histogram({
+    auditWriteDuration: new SeriesHistogram({
       name: 'hatago_audit_write_duration_seconds',
       help: 'From an audit record handed to the trail to its being durable (fdatasync)',
       buckets: FAST_BUCKETS,
