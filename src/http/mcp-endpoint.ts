@@ -239,17 +239,16 @@ export class McpEndpoint {
     const stream = acceptsSse(req) && (progressTokenOf(params) !== undefined || (peer.canBeAsked && mcpMethod(method)?.forwarded === true) || preferredAnswerType(header(req, 'accept')) === 'sse')
       ? new SseStream(res, headers)
       : undefined;
-    const gone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) gone.abort('client went away');
-    });
     let reply: unknown;
     // Errors that end the exchange (policy denial 403, rate limit 429, open
     // breaker 503) keep their HTTP status while nothing has streamed yet;
     // other MCP-level errors are JSON-RPC errors in a 200.
     let status = 200;
     try {
-      const result = await peer.serve(this.hub, { method, params, id: msg.id as string | number }, ctx, stream, () => session?.standaloneStream, gone.signal);
+      const result = await peer.serve(this.hub, { method, params, id: msg.id as string | number }, ctx, stream, () => session?.standaloneStream, (abort) =>
+        res.on('close', () => {
+          if (!res.writableFinished) abort('client went away');
+        }));
       reply = { jsonrpc: '2.0', id, result: modern ? encodeModernResult(method, result) : result };
     } catch (err) {
       const e = toClientError(err, id, this.logger);

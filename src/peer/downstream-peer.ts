@@ -73,12 +73,16 @@ export class DownstreamPeer {
    * Runs one request of this client through the hub: cancellable by the
    * client, its progress and relayed requests on `channel` (else `fallback`).
    */
-  async serve(hub: Hub, req: HubRequest & { id: Id }, base: CallerContext, channel?: PeerChannel, fallback?: () => PeerChannel | undefined, signal?: AbortSignal): Promise<Msg> {
+  /**
+   * `onGone`: how the carrier says its client went away (the HTTP answer's
+   * socket closed): it is handed the abort of this request, and calls it at
+   * most once. A callback, not a second AbortSignal: one controller per request.
+   */
+  async serve(hub: Hub, req: HubRequest & { id: Id }, base: CallerContext, channel?: PeerChannel, fallback?: () => PeerChannel | undefined, onGone?: (abort: (reason: string) => void) => void): Promise<Msg> {
     const ac = new AbortController();
     if (this.inflight.has(req.id)) throw new HatagoError('ERR_INVALID_REQUEST', { message: 'A request with this id is already in flight' });
     this.inflight.set(req.id, ac);
-    const onAbort = () => ac.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    onGone?.((reason) => ac.abort(reason));
     const progressToken = progressTokenOf(req.params);
     const ctx: CallerContext = {
       ...base,
@@ -91,7 +95,6 @@ export class DownstreamPeer {
     try {
       return await hub.handle(req, ctx);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
       this.inflight.delete(req.id);
       // The context lives on in the caller's decision: the transport reads it.
       base.decision = ctx.decision;
