@@ -184,12 +184,17 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     sessionCount: () => endpoint.sessionCount,
     hasSession: (id) => endpoint.hasSession(id),
     stages: mcpStages.stages,
-    // The handler catches what it can; anything past that is answered as express's error handler would (500), never unhandled.
+    // The handler catches what it can; anything past that is answered as express's error handler would: a 500,
+    // or a cut connection once the answer started (a truncated body must not look complete). Never unhandled.
     serveMcp: (req, res) => {
       serveMcp(req, res).catch((err: unknown) => {
-        opts.logger.error('unexpected error on /mcp', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
-        if (!res.headersSent) writeHttpError(res, new HatagoError('ERR_INTERNAL'));
-        else if (!res.writableEnded) res.end();
+        try {
+          opts.logger.error('unexpected error on /mcp', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+          if (!res.headersSent) writeHttpError(res, new HatagoError('ERR_INTERNAL'));
+          else res.destroy();
+        } catch {
+          res.destroy();
+        }
       });
     },
   };

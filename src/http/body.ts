@@ -67,10 +67,19 @@ function readBounded(req: IncomingMessage, maxBytes: number): Promise<Buffer[]> 
       done();
     };
     const onError = (err: unknown) => done(err);
-    const onClose = () => done(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    const onClose = () => done(prematureClose());
+    // Gone before the read began (the client left during the stages before this one): no event will come.
+    if (req.destroyed && !req.readableEnded) {
+      reject(prematureClose());
+      return;
+    }
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('close', onClose);
   });
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }

@@ -245,10 +245,13 @@ export class McpEndpoint {
     // other MCP-level errors are JSON-RPC errors in a 200.
     let status = 200;
     try {
-      const result = await peer.serve(this.hub, { method, params, id: msg.id as string | number }, ctx, stream, () => session?.standaloneStream, (abort) =>
-        res.on('close', () => {
+      const result = await peer.serve(this.hub, { method, params, id: msg.id as string | number }, ctx, stream, () => session?.standaloneStream, (abort) => {
+        // Gone already (during the HTTP stages): no close event will come.
+        if (res.destroyed && !res.writableFinished) abort('client went away');
+        else res.on('close', () => {
           if (!res.writableFinished) abort('client went away');
-        }));
+        });
+      });
       reply = { jsonrpc: '2.0', id, result: modern ? encodeModernResult(method, result) : result };
     } catch (err) {
       const e = toClientError(err, id, this.logger);

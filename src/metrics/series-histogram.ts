@@ -111,6 +111,11 @@ export class SeriesHistogram<T extends string = never> {
     return { ...data, values: data.values.map(({ labels, sharedLabels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } })) };
   }
 
+  /** A label value as the series key: 1 and '1' are one series, as prom-client (and the text format) have them. */
+  private static key(v: LabelValue | undefined): string | undefined {
+    return typeof v === 'number' ? String(v) : v;
+  }
+
   private seriesOf(labels: HistogramLabels<T> | undefined): Series {
     const names = this.labelNames;
     if (names.length === 0) {
@@ -119,7 +124,7 @@ export class SeriesHistogram<T extends string = never> {
     }
     let level = this.root;
     for (let i = 0; i < names.length - 1; i++) {
-      const v = labels?.[names[i]!];
+      const v = SeriesHistogram.key(labels?.[names[i]!]);
       let next = level.get(v) as Map<LabelValue | undefined, unknown> | undefined;
       if (!next) {
         next = new Map();
@@ -127,7 +132,7 @@ export class SeriesHistogram<T extends string = never> {
       }
       level = next;
     }
-    const last = labels?.[names[names.length - 1]!];
+    const last = SeriesHistogram.key(labels?.[names[names.length - 1]!]);
     const found = level.get(last) as Series | undefined;
     if (found) return found;
     // The series' labels as given, in labelNames order, without the absent ones.

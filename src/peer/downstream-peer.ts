@@ -72,8 +72,6 @@ export class DownstreamPeer {
   /**
    * Runs one request of this client through the hub: cancellable by the
    * client, its progress and relayed requests on `channel` (else `fallback`).
-   */
-  /**
    * `onGone`: how the carrier says its client went away (the HTTP answer's
    * socket closed): it is handed the abort of this request, and calls it at
    * most once. A callback, not a second AbortSignal: one controller per request.
@@ -82,7 +80,6 @@ export class DownstreamPeer {
     const ac = new AbortController();
     if (this.inflight.has(req.id)) throw new HatagoError('ERR_INVALID_REQUEST', { message: 'A request with this id is already in flight' });
     this.inflight.set(req.id, ac);
-    onGone?.((reason) => ac.abort(reason));
     const progressToken = progressTokenOf(req.params);
     const ctx: CallerContext = {
       ...base,
@@ -93,6 +90,7 @@ export class DownstreamPeer {
       }),
     };
     try {
+      onGone?.((reason) => ac.abort(reason));
       return await hub.handle(req, ctx);
     } finally {
       this.inflight.delete(req.id);

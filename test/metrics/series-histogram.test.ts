@@ -81,3 +81,17 @@ test('buckets out of order or a label named le are refused at construction', () 
   expect(() => new SeriesHistogram({ name: 'h1', help: 'h', buckets: [0.1, 0.01], registers })).toThrow('buckets must be ascending');
   expect(() => new SeriesHistogram<'le'>({ name: 'h2', help: 'h', labelNames: ['le'], buckets: [1], registers })).toThrow('le is a reserved label name');
 });
+
+test('a label value given as a number and as its string is one series, as in prom-client', async () => {
+  const ours = new Registry();
+  const theirs = new Registry();
+  const config = { name: 'hatago_test_n_seconds', help: 'n', labelNames: ['stage'] as const, buckets: BUCKETS };
+  const a = new SeriesHistogram<'stage'>({ ...config, registers: [ours] });
+  const b = new Histogram<'stage'>({ ...config, labelNames: ['stage'], registers: [theirs] });
+  for (const h of [a, b]) {
+    h.observe({ stage: 1 }, 0.002);
+    h.observe({ stage: '1' }, 0.003);
+  }
+  expect(await ours.metrics()).toBe(await theirs.metrics());
+  expect(await ours.metrics()).toContain('hatago_test_n_seconds_count{stage="1"} 2');
+});

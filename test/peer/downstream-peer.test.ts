@@ -70,3 +70,36 @@ describe('DownstreamPeer relays', () => {
     expect(ch.sent[1]).toEqual({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'hatago-1', reason: 'upstream cancelled' } });
   });
 });
+
+describe('DownstreamPeer.serve and a client that goes away', () => {
+  // The hub as serve sees it: a handler that waits until its request is aborted.
+  const waitingHub = {
+    handle: (_req: unknown, ctx: { signal?: AbortSignal }) =>
+      new Promise((_resolve, reject) => {
+        if (ctx.signal?.aborted) return reject(new Error(`aborted: ${String(ctx.signal.reason)}`));
+        ctx.signal?.addEventListener('abort', () => reject(new Error(`aborted: ${String(ctx.signal?.reason)}`)));
+      }),
+  };
+  const base = { transport: 'http', protocolVersion: '2025-11-25', client: { ip: null, origin: null, userAgent: null }, principal: null } as never;
+
+  it('a carrier that says at once that its client is gone aborts the request before it runs, and frees its id', async () => {
+    const peer = new DownstreamPeer();
+    const served = peer.serve(waitingHub as never, { method: 'tools/call', params: {}, id: 1 }, base, undefined, undefined, (abort) => abort('client went away'));
+    await expect(served).rejects.toThrow('aborted: client went away');
+    expect(peer.inflightCount).toBe(0);
+  });
+
+  it('one that says so later aborts the running request; a carrier that throws frees the id too', async () => {
+    const peer = new DownstreamPeer();
+    let gone!: (reason: string) => void;
+    const served = peer.serve(waitingHub as never, { method: 'tools/call', params: {}, id: 2 }, base, undefined, undefined, (abort) => (gone = abort));
+    expect(peer.inflightCount).toBe(1);
+    gone('client went away');
+    await expect(served).rejects.toThrow('aborted: client went away');
+    const broken = peer.serve(waitingHub as never, { method: 'tools/call', params: {}, id: 3 }, base, undefined, undefined, () => {
+      throw new Error('carrier failed');
+    });
+    await expect(broken).rejects.toThrow('carrier failed');
+    expect(peer.inflightCount).toBe(0);
+  });
+});
