@@ -46,7 +46,7 @@ export class SeriesHistogram<T extends string = never> {
   private readonly labelNames: readonly T[];
   private readonly bounds: readonly number[];
   /** Nested by label value, in labelNames order; the last level holds the series. */
-  private root = new Map<LabelValue | undefined, unknown>();
+  private root = new Map<string | undefined, unknown>();
   /** Every series, in the order first observed (prom-client's order too). */
   private series: Series[] = [];
 
@@ -125,7 +125,7 @@ export class SeriesHistogram<T extends string = never> {
     let level = this.root;
     for (let i = 0; i < names.length - 1; i++) {
       const v = SeriesHistogram.key(labels?.[names[i]!]);
-      let next = level.get(v) as Map<LabelValue | undefined, unknown> | undefined;
+      let next = level.get(v) as Map<string | undefined, unknown> | undefined;
       if (!next) {
         next = new Map();
         level.set(v, next);
@@ -144,7 +144,7 @@ export class SeriesHistogram<T extends string = never> {
     return this.add(own, level, last);
   }
 
-  private add(labels: Record<string, LabelValue>, level: Map<LabelValue | undefined, unknown>, key: LabelValue | undefined): Series {
+  private add(labels: Record<string, LabelValue>, level: Map<string | undefined, unknown>, key: string | undefined): Series {
     const s: Series = { labels, counts: new Array<number>(this.bounds.length).fill(0), sum: 0, count: 0 };
     level.set(key, s);
     this.series.push(s);

@@ -2,9 +2,9 @@
 // HTTP: exact statuses and stable error codes.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { HatagoError } from '../../src/errors/index.js';
-import { createHttpApp } from '../../src/http/app.js';
+import { createHttpApp, isPlainMcp } from '../../src/http/app.js';
 import type { CallerContext, GuardRequest, GuardResult, RequestGuard } from '../../src/hub/types.js';
 import { useProcessCleanup, type TestProcess } from '../helpers/processes.js';
 import { PermissiveGuard, quietLogger, startHttpFixture, startHub, type Running } from '../hub/support.js';
@@ -173,6 +173,25 @@ describe('front stages', () => {
     const sid = ok.headers.get('mcp-session-id')!;
     const other = await post(run.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { 'mcp-session-id': sid });
     expect(other.status).toBe(404);
+  });
+});
+
+describe('the direct /mcp route (isPlainMcp)', () => {
+  test('a failure past the handler\'s own catch (here the tracer) is logged and answered 500 ERR_INTERNAL, never unhandled', async () => {
+    const http = createHttpApp({
+      hub: run.hub,
+      logger: quietLogger,
+      tracing: { http: () => { throw new Error('tracer broke'); }, stageStarted: () => undefined, stageEnded: () => undefined },
+    });
+    // Served as start-hub serves it: the plain /mcp requests straight to the handler.
+    const server = createServer((req, res) => (isPlainMcp(req) ? http.serveMcp(req, res) : http.app(req, res)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    extraServers.push(server);
+    const before = quietLogger.lines.length;
+    const r = await post(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, INIT);
+    expect({ status: r.status, error: r.json.error }).toEqual({ status: 500, error: { code: -32603, message: 'Internal error', data: { code: 'ERR_INTERNAL' } } });
+    expect(quietLogger.lines.slice(before).join('\n')).toContain('error unexpected error on /mcp');
+    expect(quietLogger.lines.slice(before).join('\n')).toContain('tracer broke');
   });
 });
 
